@@ -1,0 +1,117 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import autocannon from "autocannon";
+
+export const ROOT = resolve(import.meta.dirname, "..");
+export const BENCH_API_KEY = "bench-api-key-0123456789abcdefghijkl";
+export const BENCH_SECRET = "bench-secret-0123456789abcdefghijklmn";
+
+export interface Spawned {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts a TypeScript entry in its own process and waits for `"port":N` on stdout. */
+export function spawnTs(entry: string, env: Record<string, string> = {}): Promise<Spawned> {
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  return new Promise((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`${entry} did not start: ${out}`)), 30_000);
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /"port":(\d+)/.exec(out);
+      if (m && !out.includes("\u0000started")) {
+        out += "\u0000started";
+        clearTimeout(t);
+        res({
+          url: `http://127.0.0.1:${m[1]}`,
+          child,
+          stop: () =>
+            new Promise<void>((done) => {
+              child.once("exit", () => done());
+              child.kill("SIGTERM");
+            }),
+        });
+      }
+    });
+    child.once("exit", (code) => rej(new Error(`${entry} exited ${code}: ${out}`)));
+  });
+}
+
+/** A real opentime server (SQLite in a fresh temp dir), as `npm start` would run it. */
+export function spawnOpentime(extraEnv: Record<string, string> = {}): Promise<Spawned & { dataDir: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), "opentime-bench-"));
+  return spawnTs("src/node/main.ts", {
+    OPENTIME_DATA_DIR: dataDir,
+    OPENTIME_API_KEY: BENCH_API_KEY,
+    OPENTIME_SECRET: BENCH_SECRET,
+    LOG_LEVEL: "info",
+    ...extraEnv,
+  }).then((s) => ({ ...s, dataDir }));
+}
+
+export interface LoadResult {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx3xx: number;
+  requests: number;
+}
+
+export interface LoadOptions {
+  connections: number;
+  seconds: number;
+  method?: "GET" | "HEAD" | "POST";
+  /** Varies the path per request (e.g. a different recipient each time). */
+  path: (i: number) => string;
+  headers?: Record<string, string>;
+}
+
+/** autocannon against 127.0.0.1, bounded in time; a short warm-up run is discarded. */
+export async function load(name: string, url: string, opts: LoadOptions): Promise<LoadResult> {
+  const run = (seconds: number) => {
+    let i = 0;
+    return autocannon({
+      url,
+      connections: opts.connections,
+      duration: seconds,
+      headers: {
+        "user-agent":
+          "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+        ...opts.headers,
+      },
+      requests: [{ method: opts.method ?? "GET", setupRequest: (req) => ({ ...req, path: opts.path(i++) }) }],
+    });
+  };
+  await run(2);
+  const r = await run(opts.seconds);
+  return {
+    name,
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx3xx: r.non2xx - (r.statusCodeStats?.["302"]?.count ?? 0) - (r.statusCodeStats?.["304"]?.count ?? 0),
+    requests: r.requests.total,
+  };
+}
+
+export function report(bench: string, rows: object[], summary: Record<string, unknown>): void {
+  console.table(rows);
+  console.log(JSON.stringify(summary, null, 2));
+  const dir = join(ROOT, "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, `${bench}.json`),
+    `${JSON.stringify({ bench, at: new Date().toISOString(), rows, summary }, null, 2)}\n`,
+  );
+}

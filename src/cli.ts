@@ -1,0 +1,97 @@
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { publicUrlOf } from "./core/config.js";
+import { Links, withUtm } from "./core/links/links.js";
+import { systemClock, webRandom } from "./core/services.js";
+import { createSigner } from "./core/util/signer.js";
+import { DIALECTS, type Dialect, wrapHtml } from "./core/wrap/index.js";
+import { loadConfig } from "./node/config.js";
+import { DB_FILE } from "./node/server.js";
+import { createSqliteStore } from "./node/sqlite/store.js";
+
+const USAGE = `usage:
+  opentime serve                      run the server (same as npm start)
+  opentime wrap --dialect <esp> [--campaign <id>] [--field email|id] [--no-pixel] < in.html > out.html
+      registers the links in OPENTIME_DATA_DIR (the server's store) and prints the tracked HTML
+      dialects: ${DIALECTS.join(", ")}
+`;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function wrap(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      dialect: { type: "string", default: "none" },
+      campaign: { type: "string", default: "default" },
+      field: { type: "string", default: "email" },
+      "no-pixel": { type: "boolean", default: false },
+      "utm-source": { type: "string" },
+      "utm-medium": { type: "string" },
+      "utm-campaign": { type: "string" },
+    },
+  });
+  if (!(DIALECTS as readonly string[]).includes(values.dialect!)) {
+    process.stderr.write(`opentime wrap: unknown dialect "${values.dialect}"\n${USAGE}`);
+    return 2;
+  }
+  if (values.field !== "email" && values.field !== "id") {
+    process.stderr.write("opentime wrap: --field must be email or id\n");
+    return 2;
+  }
+  const { config } = loadConfig();
+  const store = createSqliteStore(join(config.OPENTIME_DATA_DIR, DB_FILE));
+  try {
+    const links = new Links(store.links, createSigner(config.OPENTIME_SECRET), systemClock, webRandom);
+    const base = publicUrlOf(config);
+    const utm = {
+      source: values["utm-source"],
+      medium: values["utm-medium"],
+      campaign: values["utm-campaign"],
+    };
+    const result = await wrapHtml(await readStdin(), {
+      campaign: values.campaign!,
+      dialect: values.dialect as Dialect,
+      recipientField: values.field,
+      clickUrl: (id) => `${base}/c/${id}`,
+      openPixelUrl: `${base}/o/${values.campaign}.gif`,
+      register: async (url) => (await links.create(withUtm(url, utm), values.campaign!)).id,
+      addOpenPixel: !values["no-pixel"],
+    });
+    process.stdout.write(result.html);
+    process.stderr.write(
+      `opentime wrap: ${result.links.length} links tracked, ${result.skipped.length} left alone\n`,
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case "wrap":
+      return wrap(rest);
+    case "serve":
+      await import("./node/main.js");
+      return -1; // keep running
+    default:
+      process.stdout.write(USAGE);
+      return cmd === undefined || cmd === "help" || cmd === "--help" ? 0 : 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`opentime: ${err?.message ?? err}\n`);
+    process.exitCode = 1;
+  },
+);

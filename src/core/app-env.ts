@@ -1,0 +1,9 @@
+import type { Hono } from "hono";
+import type { Services } from "./build-services.js";
+
+/** Hono's typed environment: every handler reaches the services through c.get("services"). */
+export interface AppEnv {
+  Variables: { services: Services; requestId: string };
+}
+
+export type App = Hono<AppEnv>;

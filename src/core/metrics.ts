@@ -1,0 +1,129 @@
+/**
+ * A tiny Prometheus registry: counters and fixed-bucket histograms with labels, rendered
+ * in the text exposition format. Hand-written because prom-client pulls in node:* modules
+ * the edge core may not import, and the core needs only these two types.
+ */
+type Labels = Record<string, string>;
+
+const escapeLabel = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+const renderLabels = (labels: Labels) =>
+  Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${escapeLabel(labels[k]!)}"`)
+    .join(",");
+
+/**
+ * Hot path: every request bumps two series. Rendering label text (sort, escape) happens once
+ * per distinct label set; later calls only join the values (callers pass keys in one order).
+ */
+const rendered = new Map<string, string>();
+function labelKey(labels: Labels): string {
+  let fast = "";
+  for (const k in labels) fast += `${k}\u0001${labels[k]}\u0002`;
+  let key = rendered.get(fast);
+  if (key === undefined) {
+    key = renderLabels(labels);
+    if (rendered.size < 10_000) rendered.set(fast, key);
+  }
+  return key;
+}
+
+class Counter {
+  readonly values = new Map<string, number>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
+  inc(labels: Labels = {}, by = 1): void {
+    const k = labelKey(labels);
+    this.values.set(k, (this.values.get(k) ?? 0) + by);
+  }
+  render(): string {
+    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} counter\n`;
+    for (const [k, v] of this.values) out += `${this.name}${k ? `{${k}}` : ""} ${v}\n`;
+    return out;
+  }
+}
+
+class Histogram {
+  private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: readonly number[],
+  ) {}
+  observe(labels: Labels, value: number): void {
+    const k = labelKey(labels);
+    let s = this.series.get(k);
+    if (!s) {
+      s = { counts: new Array(this.buckets.length).fill(0), sum: 0, count: 0 };
+      this.series.set(k, s);
+    }
+    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) s.counts[i]!++;
+    s.sum += value;
+    s.count++;
+  }
+  render(): string {
+    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} histogram\n`;
+    for (const [k, s] of this.series) {
+      const sep = k ? "," : "";
+      this.buckets.forEach((b, i) => {
+        out += `${this.name}_bucket{${k}${sep}le="${b}"} ${s.counts[i]}\n`;
+      });
+      out += `${this.name}_bucket{${k}${sep}le="+Inf"} ${s.count}\n`;
+      out += `${this.name}_sum${k ? `{${k}}` : ""} ${s.sum}\n${this.name}_count${k ? `{${k}}` : ""} ${s.count}\n`;
+    }
+    return out;
+  }
+}
+
+export class Metrics {
+  readonly requests = new Counter(
+    "opentime_http_requests_total",
+    "HTTP requests by route, method and status",
+  );
+  readonly latency = new Histogram(
+    "opentime_http_request_duration_seconds",
+    "HTTP request latency by route",
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
+  readonly eventsRecorded = new Counter(
+    "opentime_events_recorded_total",
+    "Opens and clicks accepted, by kind and class",
+  );
+  readonly eventsWritten = new Counter(
+    "opentime_events_written_total",
+    "Events durably written to the event log",
+  );
+  readonly batchSize = new Histogram(
+    "opentime_event_batch_size",
+    "Events per group commit",
+    [1, 10, 50, 100, 250, 500, 1000, 2500, 5000],
+  );
+  readonly batchSeconds = new Histogram(
+    "opentime_event_batch_duration_seconds",
+    "Time to write one batch",
+    [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+  );
+  private readonly gauges = new Map<string, { help: string; read: () => number }>();
+
+  gauge(name: string, help: string, read: () => number): void {
+    this.gauges.set(name, { help, read });
+  }
+
+  render(): string {
+    let out = "";
+    for (const m of [
+      this.requests,
+      this.latency,
+      this.eventsRecorded,
+      this.eventsWritten,
+      this.batchSize,
+      this.batchSeconds,
+    ])
+      out += m.render();
+    for (const [name, g] of this.gauges)
+      out += `# HELP ${name} ${g.help}\n# TYPE ${name} gauge\n${name} ${g.read()}\n`;
+    return out;
+  }
+}

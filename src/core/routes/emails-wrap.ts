@@ -1,0 +1,46 @@
+import { z } from "zod";
+import type { App } from "../app-env.js";
+import { ApiError } from "../http/errors.js";
+import { readJson } from "../http/validate.js";
+import { withUtm } from "../links/links.js";
+import { DIALECTS, WrapError, wrapHtml } from "../wrap/index.js";
+import { campaignId, utmSchema } from "./schemas.js";
+
+const body = z
+  .object({
+    html: z.string().max(3 * 1024 * 1024),
+    campaign: campaignId,
+    dialect: z.enum(DIALECTS),
+    recipientField: z.enum(["email", "id"]).optional(),
+    /** A custom merge tag to put in `u`, for ESPs or fields not in the table. */
+    recipientTag: z.string().min(1).max(200).optional(),
+    utm: utmSchema.optional(),
+    openPixel: z.boolean().optional(),
+  })
+  .strict();
+
+export function registerEmailsWrap(app: App): void {
+  app.post("/v1/emails/wrap", async (c) => {
+    const input = await readJson(c, body);
+    const { links, config } = c.get("services");
+    // One registration per distinct URL per request; wrapHtml only calls register once per URL.
+    const register = async (url: string) => (await links.create(withUtm(url, input.utm), input.campaign)).id;
+    try {
+      const result = await wrapHtml(input.html, {
+        campaign: input.campaign,
+        dialect: input.dialect,
+        recipientField: input.recipientField,
+        recipientTag: input.recipientTag,
+        clickUrl: (id) => `${config.publicUrl}/c/${id}`,
+        openPixelUrl: `${config.publicUrl}/o/${input.campaign}.gif`,
+        register,
+        addOpenPixel: input.openPixel ?? true,
+      });
+      return c.json(result);
+    } catch (err) {
+      if (err instanceof WrapError)
+        throw new ApiError("validation_failed", err.message, { reason: err.code });
+      throw err;
+    }
+  });
+}

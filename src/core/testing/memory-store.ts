@@ -1,0 +1,67 @@
+import type { CampaignStats, KindStats, LinkRecord, Store, TrackEvent } from "../ports/index.js";
+
+/** In-memory Store for unit tests of the core. Passes the same contract suite as SQLite. */
+export function createMemoryStore(): Store & { events: Store["events"] & { log: TrackEvent[] } } {
+  const links = new Map<string, LinkRecord>();
+  const log: TrackEvent[] = [];
+  const uniques = new Map<string, string>(); // campaign|kind|recipient → first class
+  let closed = false;
+  const check = () => {
+    if (closed) throw new Error("store closed");
+  };
+  return {
+    links: {
+      async put(link) {
+        check();
+        if (link.campaign !== null) {
+          for (const l of links.values()) if (l.campaign === link.campaign && l.url === link.url) return l;
+        }
+        if (!links.has(link.id)) links.set(link.id, { ...link });
+        return links.get(link.id)!;
+      },
+      async get(id) {
+        check();
+        const l = links.get(id);
+        return l ? { ...l } : null;
+      },
+    },
+    events: {
+      log,
+      async append(batch) {
+        check();
+        for (const e of batch) {
+          log.push({ ...e, reasons: [...e.reasons] });
+          if (e.recipient) {
+            const k = `${e.campaign}|${e.kind}|${e.recipient}`;
+            if (!uniques.has(k)) uniques.set(k, e.class);
+          }
+        }
+      },
+      async campaignStats(campaign) {
+        check();
+        const empty = (): KindStats => ({ total: 0, unique: 0, byClass: {}, uniqueByClass: {} });
+        const stats: CampaignStats = { opens: empty(), clicks: empty() };
+        for (const e of log) {
+          if (e.campaign !== campaign) continue;
+          const k = e.kind === "open" ? stats.opens : stats.clicks;
+          k.total++;
+          k.byClass[e.class] = (k.byClass[e.class] ?? 0) + 1;
+        }
+        for (const [key, cls] of uniques) {
+          const [c, kind] = key.split("|");
+          if (c !== campaign) continue;
+          const k = kind === "open" ? stats.opens : stats.clicks;
+          k.unique++;
+          k.uniqueByClass[cls] = (k.uniqueByClass[cls] ?? 0) + 1;
+        }
+        return stats;
+      },
+    },
+    async ping() {
+      return !closed;
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}

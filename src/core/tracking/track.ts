@@ -1,0 +1,69 @@
+import type { Metrics } from "../metrics.js";
+import type { Clock, TrackEvent, TrackKind } from "../ports/index.js";
+import { type Classification, classify } from "./classify.js";
+import type { RecentActivity } from "./recent-activity.js";
+import type { Recorder } from "./recorder.js";
+
+export interface HitInput {
+  kind: TrackKind;
+  campaign: string;
+  linkId: string | null;
+  recipient: string | null;
+  method: string;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+const MAX_UA = 512; // user agents are stored; bound them like every other input
+
+/**
+ * Classifies one open or click with what is known about the same recipient, then hands
+ * it to the recorder (group commit). Synchronous on purpose: the response never waits.
+ */
+export class Tracker {
+  constructor(
+    private readonly recorder: Recorder,
+    private readonly activity: RecentActivity,
+    private readonly clock: Clock,
+    private readonly metrics: Metrics,
+  ) {}
+
+  hit(input: HitInput): Classification {
+    const at = this.clock.now();
+    const userAgent = input.userAgent ? input.userAgent.slice(0, MAX_UA) : null;
+    let firstOpenAt: number | undefined;
+    let recentClicks: number | undefined;
+    if (input.recipient) {
+      if (input.kind === "open") {
+        this.activity.noteOpen(input.campaign, input.recipient, at);
+      } else {
+        recentClicks = this.activity.noteClick(input.campaign, input.recipient, input.linkId ?? "", at);
+      }
+      firstOpenAt = this.activity.firstOpenAt(input.campaign, input.recipient);
+    }
+    const result = classify({
+      kind: input.kind,
+      method: input.method,
+      userAgent,
+      ip: input.ip,
+      at,
+      firstOpenAt: input.kind === "click" ? firstOpenAt : undefined,
+      recentClicks,
+    });
+    const event: TrackEvent = {
+      at,
+      kind: input.kind,
+      campaign: input.campaign,
+      linkId: input.linkId,
+      recipient: input.recipient,
+      class: result.class,
+      reasons: result.reasons,
+      ip: input.ip,
+      userAgent,
+      method: input.method,
+    };
+    this.recorder.record(event);
+    this.metrics.eventsRecorded.inc({ kind: input.kind, class: result.class });
+    return result;
+  }
+}

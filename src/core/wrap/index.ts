@@ -1,0 +1,19 @@
+export {
+  containsMergeTag,
+  DIALECTS,
+  type Dialect,
+  isUnsubscribeTag,
+  type RecipientField,
+  recipientTag,
+} from "./dialects.js";
+export {
+  MAX_DISTINCT_LINKS,
+  MAX_HTML_BYTES,
+  type SkipReason,
+  WrapError,
+  type WrapErrorCode,
+  type WrapOptions,
+  type WrappedLink,
+  type WrapResult,
+  wrapHtml,
+} from "./wrap-html.js";

@@ -1,0 +1,54 @@
+import { ConfigError } from "../core/config.js";
+import { loadConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+import { startServer } from "./server.js";
+
+/** Process entry: config, logger, server, signals. */
+async function main(): Promise<void> {
+  let loaded: ReturnType<typeof loadConfig>;
+  try {
+    loaded = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`opentime: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const logger = createLogger(loaded.config.LOG_LEVEL);
+  if (loaded.secretsFile) {
+    // Say where the keys are, never what they are.
+    logger.info(
+      { file: loaded.secretsFile, generated: loaded.generated },
+      loaded.generated
+        ? "generated OPENTIME_API_KEY and OPENTIME_SECRET; they are kept in this file (mode 0600)"
+        : "using OPENTIME_API_KEY / OPENTIME_SECRET kept in this file",
+    );
+  }
+  const server = await startServer(loaded.config, logger);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => {
+      logger.error({}, "shutdown took too long; exiting");
+      process.exit(1);
+    }, 15_000);
+    force.unref();
+    server.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((err) => {
+  process.stderr.write(`opentime: failed to start: ${err?.stack ?? err}\n`);
+  process.exit(1);
+});

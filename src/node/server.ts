@@ -1,0 +1,91 @@
+import { mkdirSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { createApp } from "../core/app.js";
+import { type Config, publicUrlOf } from "../core/config.js";
+import { Metrics } from "../core/metrics.js";
+import type { Logger } from "../core/ports/index.js";
+import { silentLogger } from "../core/ports/index.js";
+import { createRecorder } from "../core/tracking/recorder.js";
+import { createSqliteStore } from "./sqlite/store.js";
+
+export interface RunningServer {
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+export const DB_FILE = "opentime.db";
+
+/** The one place real adapters are built and wired into the core. */
+export async function startServer(config: Config, logger: Logger = silentLogger): Promise<RunningServer> {
+  mkdirSync(config.OPENTIME_DATA_DIR, { recursive: true });
+  const store = createSqliteStore(join(config.OPENTIME_DATA_DIR, DB_FILE));
+  const metrics = new Metrics();
+  const recorder = createRecorder({
+    events: store.events,
+    windowMs: config.OPENTIME_BATCH_MS,
+    maxBatch: config.OPENTIME_BATCH_MAX,
+    logger,
+    onFlush: (size, ms) => {
+      metrics.eventsWritten.inc({}, size);
+      metrics.batchSize.observe({}, size);
+      metrics.batchSeconds.observe({}, ms / 1000);
+    },
+  });
+  metrics.gauge(
+    "opentime_events_pending",
+    "Events waiting for the next group commit",
+    () => recorder.pending,
+  );
+
+  let publicUrl = publicUrlOf(config);
+  const deps = {
+    config: {
+      OPENTIME_API_KEY: config.OPENTIME_API_KEY,
+      OPENTIME_SECRET: config.OPENTIME_SECRET,
+      get publicUrl() {
+        return publicUrl;
+      },
+    },
+    store,
+    recorder,
+    metrics,
+    logger,
+    trustProxy: config.OPENTIME_TRUST_PROXY,
+    clientIp: (c: Parameters<typeof getConnInfo>[0]) => getConnInfo(c).remote.address ?? null,
+  };
+  const app = createApp(deps);
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+    s.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  if (!config.OPENTIME_PUBLIC_URL) publicUrl = publicUrlOf(config, port);
+  logger.info({ port, publicUrl, dataDir: config.OPENTIME_DATA_DIR }, "opentime listening");
+
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    close() {
+      // Graceful: stop accepting, let in-flight requests finish, flush every buffered
+      // event, then close the store.
+      closing ??= (async () => {
+        await new Promise<void>((res) => {
+          server.close(() => res());
+          // Keep-alive sockets would hold close() open; idle ones can go now, busy ones
+          // close after their response.
+          (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        });
+        await recorder.close();
+        await store.close();
+        logger.info({}, "opentime stopped");
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import Database from "better-sqlite3";
+import type { CampaignStats, KindStats, LinkRecord, Store, TrackEvent } from "../../core/ports/index.js";
+import { MIGRATIONS } from "./migrations.js";
+
+export function openDatabase(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  // FULL: a committed batch survives a power cut, not only a process crash. Group commit
+  // keeps the fsync count low enough that this costs little.
+  db.pragma("synchronous = FULL");
+  db.pragma("busy_timeout = 5000");
+  db.pragma("foreign_keys = ON");
+  migrate(db);
+  return db;
+}
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+const emptyKind = (): KindStats => ({ total: 0, unique: 0, byClass: {}, uniqueByClass: {} });
+
+/** The embedded default store: one SQLite file in OPENTIME_DATA_DIR. */
+export function createSqliteStore(file: string): Store & { db: Database.Database } {
+  const db = openDatabase(file);
+  const insertLink = db.prepare(
+    "INSERT INTO links (id, url, campaign, created_at) VALUES (@id, @url, @campaign, @createdAt) ON CONFLICT DO NOTHING",
+  );
+  const linkByCampaignUrl = db.prepare("SELECT * FROM links WHERE campaign = ? AND url = ?");
+  const linkById = db.prepare("SELECT * FROM links WHERE id = ?");
+  const insertEvent = db.prepare(
+    `INSERT INTO events (at, kind, campaign, link_id, recipient, class, reasons, ip, user_agent, method)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const bumpCounter = db.prepare(
+    `INSERT INTO campaign_counters (campaign, kind, class, total) VALUES (?, ?, ?, ?)
+     ON CONFLICT (campaign, kind, class) DO UPDATE SET total = total + excluded.total`,
+  );
+  const addUnique = db.prepare(
+    "INSERT INTO campaign_uniques (campaign, kind, recipient, class) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+  );
+  const countersOf = db.prepare("SELECT kind, class, total FROM campaign_counters WHERE campaign = ?");
+  const uniquesOf = db.prepare(
+    "SELECT kind, class, COUNT(*) AS n FROM campaign_uniques WHERE campaign = ? GROUP BY kind, class",
+  );
+
+  const toLink = (r: {
+    id: string;
+    url: string;
+    campaign: string | null;
+    created_at: number;
+  }): LinkRecord => ({
+    id: r.id,
+    url: r.url,
+    campaign: r.campaign,
+    createdAt: r.created_at,
+  });
+
+  const appendBatch = db.transaction((batch: readonly TrackEvent[]) => {
+    // Aggregate counter bumps in memory: one UPSERT per (campaign, kind, class) per batch.
+    const bumps = new Map<string, [string, string, string, number]>();
+    for (const e of batch) {
+      insertEvent.run(
+        e.at,
+        e.kind,
+        e.campaign,
+        e.linkId,
+        e.recipient,
+        e.class,
+        JSON.stringify(e.reasons),
+        e.ip,
+        e.userAgent,
+        e.method,
+      );
+      const k = `${e.campaign}\u0000${e.kind}\u0000${e.class}`;
+      const b = bumps.get(k);
+      if (b) b[3]++;
+      else bumps.set(k, [e.campaign, e.kind, e.class, 1]);
+      if (e.recipient) addUnique.run(e.campaign, e.kind, e.recipient, e.class);
+    }
+    for (const b of bumps.values()) bumpCounter.run(...b);
+  });
+
+  return {
+    db,
+    links: {
+      async put(link) {
+        const res = insertLink.run(link);
+        if (res.changes === 0 && link.campaign !== null) {
+          const existing = linkByCampaignUrl.get(link.campaign, link.url) as
+            | Parameters<typeof toLink>[0]
+            | undefined;
+          if (existing) return toLink(existing);
+        }
+        return link;
+      },
+      async get(id) {
+        const r = linkById.get(id) as Parameters<typeof toLink>[0] | undefined;
+        return r ? toLink(r) : null;
+      },
+    },
+    events: {
+      async append(batch) {
+        if (batch.length) appendBatch(batch);
+      },
+      async campaignStats(campaign): Promise<CampaignStats> {
+        const stats: CampaignStats = { opens: emptyKind(), clicks: emptyKind() };
+        const pick = (kind: string) => (kind === "open" ? stats.opens : stats.clicks);
+        for (const r of countersOf.all(campaign) as { kind: string; class: string; total: number }[]) {
+          const k = pick(r.kind);
+          k.total += r.total;
+          k.byClass[r.class] = r.total;
+        }
+        for (const r of uniquesOf.all(campaign) as { kind: string; class: string; n: number }[]) {
+          const k = pick(r.kind);
+          k.unique += r.n;
+          k.uniqueByClass[r.class] = r.n;
+        }
+        return stats;
+      },
+    },
+    async ping() {
+      return (db.prepare("SELECT 1 AS ok").get() as { ok: number }).ok === 1;
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}

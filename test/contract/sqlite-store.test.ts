@@ -1,0 +1,9 @@
+import { join } from "node:path";
+import { createSqliteStore } from "../../src/node/sqlite/store.js";
+import { tempDir } from "../helpers/server.js";
+import { storeContract } from "./store.contract.js";
+
+storeContract("sqlite", async () => {
+  const file = join(tempDir(), "store.db");
+  return { store: createSqliteStore(file), reopen: async () => createSqliteStore(file) };
+});

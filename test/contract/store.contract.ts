@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import type { Store, TrackEvent } from "../../src/core/ports/index.js";
+
+/** One contract every Store adapter passes: the in-memory fake, SQLite, and later Redis. */
+export function storeContract(
+  name: string,
+  open: () => Promise<{ store: Store; reopen?: () => Promise<Store> }>,
+) {
+  const ev = (over: Partial<TrackEvent>): TrackEvent => ({
+    at: 1_700_000_000_000,
+    kind: "open",
+    campaign: "c",
+    linkId: null,
+    recipient: "r1",
+    class: "human",
+    reasons: [],
+    ip: "203.0.113.5",
+    userAgent: "UA",
+    method: "GET",
+    ...over,
+  });
+
+  describe(`Store contract: ${name}`, () => {
+    it("stores and reads links; unknown ids are null", async () => {
+      const { store } = await open();
+      const link = { id: "a".repeat(20), url: "https://x.example/1", campaign: "c", createdAt: 5 };
+      expect(await store.links.put(link)).toEqual(link);
+      expect(await store.links.get(link.id)).toEqual(link);
+      expect(await store.links.get("b".repeat(20))).toBeNull();
+      await store.close();
+    });
+
+    it("keeps one link per URL per campaign, many without a campaign", async () => {
+      const { store } = await open();
+      const first = await store.links.put({
+        id: "1".repeat(20),
+        url: "https://x.example/",
+        campaign: "c",
+        createdAt: 1,
+      });
+      const second = await store.links.put({
+        id: "2".repeat(20),
+        url: "https://x.example/",
+        campaign: "c",
+        createdAt: 2,
+      });
+      expect(second.id).toBe(first.id);
+      expect(await store.links.get("2".repeat(20))).toBeNull();
+      const n1 = await store.links.put({
+        id: "3".repeat(20),
+        url: "https://x.example/",
+        campaign: null,
+        createdAt: 3,
+      });
+      const n2 = await store.links.put({
+        id: "4".repeat(20),
+        url: "https://x.example/",
+        campaign: null,
+        createdAt: 4,
+      });
+      expect(n1.id).not.toBe(n2.id);
+      await store.close();
+    });
+
+    it("counts totals, uniques and classes per campaign and kind", async () => {
+      const { store } = await open();
+      await store.events.append([
+        ev({ recipient: "r1" }),
+        ev({ recipient: "r1" }),
+        ev({ recipient: "r2", class: "apple_mpp" }),
+        ev({ recipient: null, class: "bot" }),
+        ev({ kind: "click", linkId: "l1", recipient: "r1" }),
+        ev({ kind: "click", linkId: "l1", recipient: "r3", class: "scanner" }),
+        ev({ campaign: "other", recipient: "r9" }),
+      ]);
+      await store.events.append([ev({ recipient: "r2", class: "human" })]);
+      const s = await store.events.campaignStats("c");
+      expect(s.opens).toEqual({
+        total: 5,
+        unique: 2,
+        byClass: { human: 3, apple_mpp: 1, bot: 1 },
+        uniqueByClass: { human: 1, apple_mpp: 1 },
+      });
+      expect(s.clicks).toEqual({
+        total: 2,
+        unique: 2,
+        byClass: { human: 1, scanner: 1 },
+        uniqueByClass: { human: 1, scanner: 1 },
+      });
+      expect((await store.events.campaignStats("none")).opens.total).toBe(0);
+      await store.close();
+    });
+
+    it("answers ping while open", async () => {
+      const { store } = await open();
+      expect(await store.ping()).toBe(true);
+      await store.close();
+    });
+
+    it("keeps what was appended across a reopen (when the adapter persists)", async () => {
+      const { store, reopen } = await open();
+      if (!reopen) return;
+      await store.events.append([ev({ recipient: "p1" }), ev({ recipient: "p2" })]);
+      await store.close();
+      const again = await reopen();
+      expect((await again.events.campaignStats("c")).opens).toMatchObject({ total: 2, unique: 2 });
+      await again.close();
+    });
+  });
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import type { EventLog, TrackEvent } from "../../src/core/ports/index.js";
+import { createMemoryStore } from "../../src/core/testing/memory-store.js";
+import { createRecorder } from "../../src/core/tracking/recorder.js";
+
+const ev = (i: number): TrackEvent => ({
+  at: i,
+  kind: "open",
+  campaign: "c",
+  linkId: null,
+  recipient: `r${i}`,
+  class: "human",
+  reasons: [],
+  ip: null,
+  userAgent: null,
+  method: "GET",
+});
+
+describe("recorder (group commit)", () => {
+  it("does not write on record, writes one batch after the window", async () => {
+    const store = createMemoryStore();
+    const batches: number[] = [];
+    const rec = createRecorder({ events: store.events, windowMs: 30, onFlush: (n) => batches.push(n) });
+    for (let i = 0; i < 10; i++) rec.record(ev(i));
+    expect(store.events.log.length).toBe(0);
+    expect(rec.pending).toBe(10);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(store.events.log.map((e) => e.at)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(batches).toEqual([10]);
+  });
+
+  it("flushes at once when a batch is full, in order, and close() drains everything", async () => {
+    const store = createMemoryStore();
+    const batches: number[] = [];
+    const rec = createRecorder({
+      events: store.events,
+      windowMs: 10_000,
+      maxBatch: 4,
+      onFlush: (n) => batches.push(n),
+    });
+    for (let i = 0; i < 10; i++) rec.record(ev(i));
+    await rec.close();
+    expect(store.events.log.map((e) => e.at)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(10);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(4);
+  });
+
+  it("keeps events recorded while a write is in flight", async () => {
+    const log: TrackEvent[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: EventLog = {
+      async append(batch) {
+        await gate;
+        log.push(...batch);
+      },
+      async campaignStats() {
+        throw new Error("unused");
+      },
+    };
+    const rec = createRecorder({ events: slow, windowMs: 1 });
+    rec.record(ev(1));
+    const first = rec.flush();
+    rec.record(ev(2));
+    rec.record(ev(3));
+    release();
+    await first;
+    await rec.close();
+    expect(log.map((e) => e.at)).toEqual([1, 2, 3]);
+  });
+
+  it("retries a failed write without losing or duplicating the batch", async () => {
+    const log: TrackEvent[] = [];
+    let fail = true;
+    const flaky: EventLog = {
+      async append(batch) {
+        if (fail) {
+          fail = false;
+          throw new Error("disk busy");
+        }
+        log.push(...batch);
+      },
+      async campaignStats() {
+        throw new Error("unused");
+      },
+    };
+    const rec = createRecorder({ events: flaky, windowMs: 5 });
+    rec.record(ev(1));
+    rec.record(ev(2));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(log.map((e) => e.at)).toEqual([1, 2]);
+    expect(rec.pending).toBe(0);
+  });
+});
