@@ -47,4 +47,23 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (campaign, kind, recipient)
   ) STRICT, WITHOUT ROWID;
   `,
+  // 2: blocks (live images, editable after send) and per-recipient first-seen times
+  // for evergreen timers.
+  `
+  CREATE TABLE blocks (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    options TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE block_first_seen (
+    block_id TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (block_id, recipient)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
