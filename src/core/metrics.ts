@@ -59,7 +59,10 @@ class Histogram {
       s = { counts: new Array(this.buckets.length).fill(0), sum: 0, count: 0 };
       this.series.set(k, s);
     }
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) s.counts[i]!++;
+    // One bucket per observation; render() makes them cumulative as Prometheus wants.
+    let i = 0;
+    while (i < this.buckets.length && value > this.buckets[i]!) i++;
+    if (i < this.buckets.length) s.counts[i]!++;
     s.sum += value;
     s.count++;
   }
@@ -67,8 +70,10 @@ class Histogram {
     let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} histogram\n`;
     for (const [k, s] of this.series) {
       const sep = k ? "," : "";
+      let cumulative = 0;
       this.buckets.forEach((b, i) => {
-        out += `${this.name}_bucket{${k}${sep}le="${b}"} ${s.counts[i]}\n`;
+        cumulative += s.counts[i]!;
+        out += `${this.name}_bucket{${k}${sep}le="${b}"} ${cumulative}\n`;
       });
       out += `${this.name}_bucket{${k}${sep}le="+Inf"} ${s.count}\n`;
       out += `${this.name}_sum${k ? `{${k}}` : ""} ${s.sum}\n${this.name}_count${k ? `{${k}}` : ""} ${s.count}\n`;

@@ -22,7 +22,7 @@ export const DB_FILE = "opentime.db";
 /** The one place real adapters are built and wired into the core. */
 export async function startServer(config: Config, logger: Logger = silentLogger): Promise<RunningServer> {
   mkdirSync(config.OPENTIME_DATA_DIR, { recursive: true });
-  const store = createSqliteStore(join(config.OPENTIME_DATA_DIR, DB_FILE));
+  const store = createSqliteStore(join(config.OPENTIME_DATA_DIR, DB_FILE), { offThreadWrites: true });
   const metrics = new Metrics();
   const recorder = createRecorder({
     events: store.events,

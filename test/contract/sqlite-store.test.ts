@@ -7,3 +7,11 @@ storeContract("sqlite", async () => {
   const file = join(tempDir(), "store.db");
   return { store: createSqliteStore(file), reopen: async () => createSqliteStore(file) };
 });
+
+storeContract("sqlite, writes on a worker thread", async () => {
+  const file = join(tempDir(), "store.db");
+  return {
+    store: createSqliteStore(file, { offThreadWrites: true }),
+    reopen: async () => createSqliteStore(file, { offThreadWrites: true }),
+  };
+});

@@ -29,8 +29,8 @@ async function handleClick(c: Context<AppEnv>) {
     Location: link.url,
     // Every click must reach us to be counted; scanners must not learn a cacheable answer.
     "Cache-Control": "no-store",
+    // The tracked URL carries the recipient in `u`: never leak it to the destination.
     "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex",
   });
 }
 

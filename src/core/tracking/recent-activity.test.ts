@@ -58,14 +58,14 @@ describe("RecentActivity", () => {
     expect(a.size).toBe(0);
   });
 
-  it("stays bounded: evicts the least recently written recipient", () => {
-    const a = new RecentActivity({ maxEntries: 3 });
+  it("stays bounded: keeps the recently used, drops the long unused", () => {
+    const a = new RecentActivity({ maxEntries: 4 });
     a.noteOpen("c", "r1", T0);
     a.noteOpen("c", "r2", T0);
-    a.noteOpen("c", "r3", T0);
-    a.noteClick("c", "r1", "x", T0 + 1); // r1 becomes the youngest
-    a.noteOpen("c", "r4", T0); // evicts r2, the oldest
-    expect(a.size).toBe(3);
+    a.noteOpen("c", "r3", T0); // r1, r2 move to the old generation
+    a.noteClick("c", "r1", "x", T0 + 1); // r1 is used again: promoted
+    a.noteOpen("c", "r4", T0); // r3, r1 become old; r2 (unused since) is dropped
+    expect(a.size).toBeLessThanOrEqual(4);
     expect(a.firstOpenAt("c", "r2")).toBeUndefined();
     expect(a.firstOpenAt("c", "r1")).toBe(T0);
     expect(a.firstOpenAt("c", "r3")).toBe(T0);
@@ -80,8 +80,8 @@ describe("RecentActivity", () => {
       else a.noteClick("camp", `r${i}`, "link", T0 + i);
       peak = Math.max(peak, a.size);
     }
-    expect(peak).toBe(1000);
-    expect(a.size).toBe(1000);
+    expect(peak).toBeLessThanOrEqual(1000);
+    expect(a.size).toBeGreaterThanOrEqual(500);
     // The newest survive, the oldest are gone.
     expect(a.firstOpenAt("camp", "r49999")).toBe(T0 + 49_999);
     expect(a.firstOpenAt("camp", "r1")).toBeUndefined();

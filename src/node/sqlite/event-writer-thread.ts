@@ -1,0 +1,69 @@
+import { extname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { TrackEvent } from "../../core/ports/index.js";
+
+/**
+ * The main-thread side of the event writer: batches go to a worker thread that owns its
+ * own SQLite connection (WAL lets it write while the main connection reads), and each
+ * append resolves once that batch is committed. Replies come back in order, one per batch.
+ */
+export interface EventWriterThread {
+  append(batch: readonly TrackEvent[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+type Reply = { id: number; ok: true } | { id: number; ok: false; message: string };
+
+export function startEventWriterThread(file: string): EventWriterThread {
+  const self = fileURLToPath(import.meta.url);
+  const ext = extname(self); // .ts under tsx/vitest, .js once built
+  const script = new URL(`./event-writer.worker${ext}`, import.meta.url);
+  // Running from TypeScript sources (tsx, vitest), the worker registers tsx itself first:
+  // loader flags in execArgv do not reach worker threads on Node 20.
+  const worker =
+    ext === ".ts"
+      ? new Worker(
+          `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(script.href)}); });`,
+          { eval: true, workerData: { file } },
+        )
+      : new Worker(script, { workerData: { file } });
+  worker.unref();
+  const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let failed: Error | null = null;
+
+  worker.on("message", (msg: Reply) => {
+    const p = pending.get(msg.id);
+    if (!p) return;
+    pending.delete(msg.id);
+    if (msg.ok) p.resolve();
+    else p.reject(new Error(msg.message));
+  });
+  const failAll = (err: Error) => {
+    failed = err;
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  worker.on("error", failAll);
+  worker.on("exit", (code) => failAll(new Error(`event writer thread exited (${code})`)));
+
+  return {
+    append(batch) {
+      if (failed) return Promise.reject(failed);
+      const id = nextId++;
+      return new Promise<void>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.postMessage({ id, batch });
+      });
+    },
+    async close() {
+      if (failed) return;
+      // Ask the worker to close its connection after every batch already posted.
+      await new Promise<void>((resolve) => {
+        worker.once("exit", () => resolve());
+        worker.postMessage({ close: true });
+      });
+    },
+  };
+}
