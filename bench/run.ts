@@ -1,8 +1,15 @@
-// npm run bench -- <name>   (redirect | countdown | all)
+// npm run bench -- <name>   (redirect | ingest | countdown | all)
+
+import { benchIngest } from "./ingest.js";
 import { benchRedirect } from "./redirect.js";
 
 const benches: Record<string, () => Promise<unknown>> = {
   redirect: () => benchRedirect(),
+  ingest: () => benchIngest(),
+  countdown: async () => {
+    const { benchCountdown } = await import("./countdown.js");
+    return benchCountdown();
+  },
 };
 
 const name = process.argv[2] ?? "all";

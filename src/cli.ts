@@ -1,11 +1,14 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { parseCountdownBlock } from "./core/blocks/countdown-block.js";
+import { signedImageUrl } from "./core/blocks/signed-url.js";
 import { publicUrlOf } from "./core/config.js";
 import { Links, withUtm } from "./core/links/links.js";
 import { systemClock, webRandom } from "./core/services.js";
 import { createSigner } from "./core/util/signer.js";
 import { DIALECTS, type Dialect, wrapHtml } from "./core/wrap/index.js";
 import { loadConfig } from "./node/config.js";
+import { createCountdownKit } from "./node/countdown-kit.js";
 import { DB_FILE } from "./node/server.js";
 import { createSqliteStore } from "./node/sqlite/store.js";
 
@@ -14,6 +17,10 @@ const USAGE = `usage:
   opentime wrap --dialect <esp> [--campaign <id>] [--field email|id] [--no-pixel] < in.html > out.html
       registers the links in OPENTIME_DATA_DIR (the server's store) and prints the tracked HTML
       dialects: ${DIALECTS.join(", ")}
+  opentime url countdown --deadline <ISO with offset | local time> [--tz <IANA zone>] [--locale de]
+                         [--width 600] [--height 120] [--layout boxes] [--font Roboto-Bold] [--format gif]
+                         [--campaign <id>] [--options '<JSON>']
+      prints a signed countdown image URL (no API call; signed with OPENTIME_SECRET from the data dir)
 `;
 
 async function readStdin(): Promise<string> {
@@ -72,11 +79,55 @@ async function wrap(argv: string[]): Promise<number> {
   }
 }
 
+async function url(argv: string[]): Promise<number> {
+  const [kind, ...rest] = argv;
+  if (kind !== "countdown") {
+    process.stderr.write(`opentime url: only "countdown" is available\n${USAGE}`);
+    return 2;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      deadline: { type: "string" },
+      tz: { type: "string" },
+      locale: { type: "string" },
+      width: { type: "string" },
+      height: { type: "string" },
+      layout: { type: "string" },
+      font: { type: "string" },
+      format: { type: "string", default: "gif" },
+      campaign: { type: "string" },
+      options: { type: "string" },
+    },
+  });
+  const options: Record<string, unknown> = values.options ? JSON.parse(values.options) : {};
+  if (values.deadline)
+    options.deadline = values.tz ? { local: values.deadline, timeZone: values.tz } : values.deadline;
+  for (const k of ["locale", "layout", "font", "campaign"] as const) if (values[k]) options[k] = values[k];
+  for (const k of ["width", "height"] as const) if (values[k]) options[k] = Number(values[k]);
+  if (!["gif", "png", "jpg", "webp"].includes(values.format!)) {
+    process.stderr.write("opentime url: --format must be gif, png, jpg or webp\n");
+    return 2;
+  }
+  const kit = await createCountdownKit();
+  const parsed = parseCountdownBlock(options, kit.fontIds);
+  if (!parsed.ok) {
+    process.stderr.write(`opentime url: ${parsed.issues.join("; ")}\n`);
+    return 2;
+  }
+  const { config } = loadConfig();
+  const signer = createSigner(config.OPENTIME_SECRET);
+  process.stdout.write(`${await signedImageUrl(signer, publicUrlOf(config), options, values.format!)}\n`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case "wrap":
       return wrap(rest);
+    case "url":
+      return url(rest);
     case "serve":
       await import("./node/main.js");
       return -1; // keep running

@@ -5,13 +5,32 @@ import type { AppEnv } from "./app-env.js";
 import { buildServices } from "./build-services.js";
 import { ApiError, errorResponse } from "./http/errors.js";
 import { measure, requireApiKey } from "./http/middleware.js";
+import { registerBlocksCreate } from "./routes/blocks-create.js";
+import { registerBlocksDelete } from "./routes/blocks-delete.js";
+import { registerBlocksRead } from "./routes/blocks-read.js";
+import { registerBlocksUpdate } from "./routes/blocks-update.js";
 import { registerCampaignStats } from "./routes/campaign-stats.js";
 import { registerClick } from "./routes/click.js";
 import { registerEmailsWrap } from "./routes/emails-wrap.js";
 import { registerHealth } from "./routes/health.js";
+import { registerImage } from "./routes/image.js";
 import { registerLinksCreate } from "./routes/links-create.js";
 import { registerMetrics } from "./routes/metrics.js";
 import { registerOpenPixel } from "./routes/open-pixel.js";
+import { registerProfilesDelete } from "./routes/profiles-delete.js";
+import { registerProfilesExport } from "./routes/profiles-export.js";
+import { registerProfilesGet } from "./routes/profiles-get.js";
+import { registerSegmentAlias } from "./routes/segment-alias.js";
+import { registerSegmentBatch } from "./routes/segment-batch.js";
+import { registerSegmentGroup } from "./routes/segment-group.js";
+import { registerSegmentIdentify } from "./routes/segment-identify.js";
+import { registerSegmentPage } from "./routes/segment-page.js";
+import { registerSegmentScreen } from "./routes/segment-screen.js";
+import { registerSegmentTrack } from "./routes/segment-track.js";
+import { registerSign } from "./routes/sign.js";
+import { registerTrackerJs } from "./routes/tracker-js.js";
+import { registerWebhooks } from "./routes/webhooks.js";
+import { isIngestionPath } from "./segment/handler.js";
 import type { AppDeps } from "./services.js";
 
 export type { AppDeps } from "./services.js";
@@ -32,28 +51,62 @@ export function createApp(deps: AppDeps) {
     c.set("services", services);
     await next();
   });
-  app.use("*", requestId({ limitLength: 64 }));
   app.use("*", measure());
+  // Request ids serve the logs of operator calls; recipient-facing hits (/c, /o, /i) are
+  // counted in metrics, not logged one by one, and skip the per-request id.
+  const withId = requestId({ limitLength: 64 });
+  app.use("*", async function operatorRequestId(c, next) {
+    const p = c.req.path;
+    if (p.startsWith("/c/") || p.startsWith("/o/") || p.startsWith("/i/")) return next();
+    return withId(c, next);
+  });
 
-  // Operator API: key first, then a bound on the body before anything reads it.
-  app.use("/v1/*", requireApiKey());
+  // Operator API: key first, then a bound on the body before anything reads it. ESP
+  // webhooks are exempt from the key: each one is verified the way its ESP signs.
+  const operatorKey = requireApiKey();
+  app.use("/v1/*", async function operatorOnly(c, next) {
+    if (c.req.path.startsWith("/v1/webhooks/")) return next();
+    // Segment ingestion (exact paths only) authenticates with write keys instead.
+    if (isIngestionPath(c.req.path)) return next();
+    return operatorKey(c, next);
+  });
   app.use("/metrics", requireApiKey());
   const tooLarge = () => {
     throw new ApiError("payload_too_large", "the request body is too large");
   };
   app.use("/v1/emails/wrap", bodyLimit({ maxSize: MAX_WRAP_BODY, onError: tooLarge }));
   app.use("/v1/*", async function limitJson(c, next) {
-    if (c.req.path === "/v1/emails/wrap") return next();
+    if (c.req.path === "/v1/emails/wrap" || isIngestionPath(c.req.path)) return next();
     return bodyLimit({ maxSize: MAX_JSON_BODY, onError: tooLarge })(c, next);
   });
 
   // Recipient-facing (never a broken image, never an open redirect).
   registerClick(app);
   registerOpenPixel(app);
+  registerImage(app);
   // Operator API.
   registerLinksCreate(app);
   registerEmailsWrap(app);
   registerCampaignStats(app);
+  registerBlocksCreate(app);
+  registerBlocksRead(app);
+  registerBlocksUpdate(app);
+  registerBlocksDelete(app);
+  registerSign(app);
+  // ESP webhooks in (own verification per provider) and the browser tracker script.
+  registerWebhooks(app);
+  registerTrackerJs(app);
+  // Segment-compatible ingestion (write-key auth) and the live profiles it feeds.
+  registerSegmentTrack(app);
+  registerSegmentIdentify(app);
+  registerSegmentPage(app);
+  registerSegmentScreen(app);
+  registerSegmentGroup(app);
+  registerSegmentAlias(app);
+  registerSegmentBatch(app);
+  registerProfilesGet(app);
+  registerProfilesExport(app);
+  registerProfilesDelete(app);
   // Operations.
   registerHealth(app);
   registerMetrics(app);

@@ -1,10 +1,13 @@
+import { ImageService } from "./blocks/image-service.js";
 import { Links } from "./links/links.js";
-import type { Clock, Logger, RandomBytes } from "./ports/index.js";
+import type { Clock, Logger, RandomBytes, TrackEvent } from "./ports/index.js";
 import { silentLogger } from "./ports/index.js";
 import { type AppDeps, systemClock, webRandom } from "./services.js";
 import { RecentActivity } from "./tracking/recent-activity.js";
 import { Tracker } from "./tracking/track.js";
+import { isSignedId, newSignedId } from "./util/ids.js";
 import { createSigner, type Signer } from "./util/signer.js";
+import { createWebhookProviders, type WebhookProvider } from "./webhooks/index.js";
 
 export interface Services extends AppDeps {
   clock: Clock;
@@ -13,6 +16,11 @@ export interface Services extends AppDeps {
   signer: Signer;
   links: Links;
   tracker: Tracker;
+  /** Block ids carry an HMAC like link ids: forged ones never reach the store. */
+  blockIds: { create(): Promise<string>; verify(id: string): Promise<boolean> };
+  images: ImageService;
+  /** Enabled ESP webhook providers by name. */
+  webhookProviders: Map<string, WebhookProvider>;
 }
 
 /** Built once per app: the services every handler reaches through c.get("services"). */
@@ -22,6 +30,30 @@ export function buildServices(deps: AppDeps): Services {
   const logger = deps.logger ?? silentLogger;
   const signer = createSigner(deps.config.OPENTIME_SECRET);
   const links = new Links(deps.store.links, signer, clock, random);
-  const tracker = new Tracker(deps.recorder, new RecentActivity(), clock, deps.metrics);
-  return { ...deps, clock, random, logger, signer, links, tracker };
+  // Opens and clicks also feed the profiles (batched there; the response never waits).
+  const profiles = deps.profiles;
+  const onTracked = profiles ? (e: TrackEvent) => profiles.noteTrackEvent(e) : undefined;
+  const tracker = new Tracker(deps.recorder, new RecentActivity(), clock, deps.metrics, onTracked);
+  const blockIds = {
+    create: () => newSignedId(signer, "block", random),
+    verify: (id: string) => isSignedId(signer, "block", id),
+  };
+  const images = new ImageService(deps.countdown, deps.store.blocks, clock);
+  deps.metrics.gauge(
+    "opentime_render_cache_renders",
+    "Images rendered (cache misses that rendered)",
+    () => images.cache.renders,
+  );
+  deps.metrics.gauge(
+    "opentime_render_cache_hits",
+    "Image requests served from the render cache",
+    () => images.cache.hits,
+  );
+  deps.metrics.gauge(
+    "opentime_render_cache_bytes",
+    "Bytes held by the render cache",
+    () => images.cache.totalBytes,
+  );
+  const webhookProviders = createWebhookProviders(deps.webhooks);
+  return { ...deps, clock, random, logger, signer, links, tracker, blockIds, images, webhookProviders };
 }

@@ -11,6 +11,10 @@ const secret = (name: string) =>
     .min(24, `${name} must be at least 24 characters (generate one with: openssl rand -base64 32)`)
     .max(512);
 
+/** Shared webhook secrets: long enough that guessing one is not an attack. */
+const webhookSecret = (name: string) => z.string().min(16, `${name} must be at least 16 characters`).max(512);
+const SNS_TOPIC_ARN = /^arn:aws(-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$/;
+
 const optionalUrl = z
   .string()
   .url()
@@ -40,6 +44,43 @@ export const configSchema = z.object({
     .enum(["true", "false", "1", "0"])
     .default("false")
     .transform((v) => v === "true" || v === "1"),
+  // ESP webhooks (POST /v1/webhooks/:provider): a provider is enabled by its secret.
+  /** SendGrid "Signed Event Webhook" verification key: base64 SPKI DER (ECDSA P-256). */
+  OPENTIME_SENDGRID_PUBLIC_KEY: z
+    .string()
+    .max(4096)
+    .refine(
+      (v) => /^[A-Za-z0-9+/=\s-]{40,}$/.test(v.replace(/-----(BEGIN|END) PUBLIC KEY-----/g, "")),
+      "must be the base64 public key SendGrid shows",
+    )
+    .optional(),
+  /** Mailgun HTTP webhook signing key. */
+  OPENTIME_MAILGUN_SIGNING_KEY: webhookSecret("OPENTIME_MAILGUN_SIGNING_KEY").optional(),
+  /** Postmark: basic auth put in the webhook URL, and/or a token sent in X-Opentime-Token. */
+  OPENTIME_POSTMARK_USER: z.string().min(1).max(256).optional(),
+  OPENTIME_POSTMARK_PASSWORD: webhookSecret("OPENTIME_POSTMARK_PASSWORD").optional(),
+  OPENTIME_POSTMARK_TOKEN: webhookSecret("OPENTIME_POSTMARK_TOKEN").optional(),
+  /** SNS topic ARNs (comma-separated) whose SES notifications are accepted. */
+  OPENTIME_SES_TOPIC_ARNS: z
+    .string()
+    .max(8192)
+    .transform((v) =>
+      v
+        .split(",")
+        .map((a) => a.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (arns) => arns.every((a) => SNS_TOPIC_ARN.test(a)),
+      "must be SNS topic ARNs (arn:aws:sns:region:account:name), comma-separated",
+    )
+    .optional(),
+  /** Brevo: bearer token set on the webhook, and/or basic auth put in its URL. */
+  OPENTIME_BREVO_TOKEN: webhookSecret("OPENTIME_BREVO_TOKEN").optional(),
+  OPENTIME_BREVO_USER: z.string().min(1).max(256).optional(),
+  OPENTIME_BREVO_PASSWORD: webhookSecret("OPENTIME_BREVO_PASSWORD").optional(),
+  /** Extra fonts for countdowns: any .ttf/.otf here is usable by its file name. */
+  OPENTIME_FONTS_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -3,12 +3,17 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { createApp } from "../core/app.js";
+import { type AppDeps, createApp } from "../core/app.js";
 import { type Config, publicUrlOf } from "../core/config.js";
 import { Metrics } from "../core/metrics.js";
 import type { Logger } from "../core/ports/index.js";
 import { silentLogger } from "../core/ports/index.js";
+import { ProfileService } from "../core/profiles/service.js";
+import { systemClock, webRandom } from "../core/services.js";
 import { createRecorder } from "../core/tracking/recorder.js";
+import { webhookSettingsFromConfig } from "../core/webhooks/settings.js";
+import { createCountdownKit } from "./countdown-kit.js";
+import { createSqliteProfileStore } from "./sqlite/profile-store.js";
 import { createSqliteStore } from "./sqlite/store.js";
 
 export interface RunningServer {
@@ -20,7 +25,15 @@ export interface RunningServer {
 export const DB_FILE = "opentime.db";
 
 /** The one place real adapters are built and wired into the core. */
-export async function startServer(config: Config, logger: Logger = silentLogger): Promise<RunningServer> {
+/**
+ * `extraDeps` replaces deps built here; tests use it for stand-ins that must never come
+ * from the environment (e.g. a loopback "SNS host" for webhook verification).
+ */
+export async function startServer(
+  config: Config,
+  logger: Logger = silentLogger,
+  extraDeps: Partial<AppDeps> = {},
+): Promise<RunningServer> {
   mkdirSync(config.OPENTIME_DATA_DIR, { recursive: true });
   const store = createSqliteStore(join(config.OPENTIME_DATA_DIR, DB_FILE), { offThreadWrites: true });
   const metrics = new Metrics();
@@ -41,6 +54,19 @@ export async function startServer(config: Config, logger: Logger = silentLogger)
     () => recorder.pending,
   );
 
+  // Profiles share the SQLite file; acknowledged Segment/ESP events are group-committed.
+  const profiles = new ProfileService({
+    store: createSqliteProfileStore(store.db),
+    secret: config.OPENTIME_SECRET,
+    clock: systemClock,
+    random: webRandom,
+    logger,
+  });
+
+  metrics.gauge("process_resident_memory_bytes", "Resident memory of this process", () =>
+    process.memoryUsage.rss(),
+  );
+
   let publicUrl = publicUrlOf(config);
   const deps = {
     config: {
@@ -56,8 +82,17 @@ export async function startServer(config: Config, logger: Logger = silentLogger)
     logger,
     trustProxy: config.OPENTIME_TRUST_PROXY,
     clientIp: (c: Parameters<typeof getConnInfo>[0]) => getConnInfo(c).remote.address ?? null,
+    webhooks: webhookSettingsFromConfig(config),
+    profiles,
+    writeKeys: (config.OPENTIME_WRITE_KEY ?? "")
+      .split(",")
+      .map((k) => k.trim())
+      .filter(Boolean),
+    countdown: await createCountdownKit({
+      fontDirs: config.OPENTIME_FONTS_DIR ? [config.OPENTIME_FONTS_DIR] : undefined,
+    }),
   };
-  const app = createApp(deps);
+  const app = createApp({ ...deps, ...extraDeps });
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
@@ -82,6 +117,7 @@ export async function startServer(config: Config, logger: Logger = silentLogger)
           (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         });
         await recorder.close();
+        await profiles.close();
         await store.close();
         logger.info({}, "opentime stopped");
       })();

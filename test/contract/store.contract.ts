@@ -91,6 +91,46 @@ export function storeContract(
       await store.close();
     });
 
+    it("creates, reads, edits (bumping the version) and deletes blocks", async () => {
+      const { store } = await open();
+      const b = {
+        id: "b".repeat(20),
+        type: "countdown" as const,
+        options: { deadline: "2026-12-24T18:00:00+01:00", nested: { a: [1, 2] } },
+        version: 1,
+        createdAt: 10,
+        updatedAt: 10,
+      };
+      await store.blocks.create(b);
+      expect(await store.blocks.get(b.id)).toEqual(b);
+      const edited = await store.blocks.update(b.id, { deadline: "2026-12-31T00:00:00Z" }, 20);
+      expect(edited).toEqual({
+        ...b,
+        options: { deadline: "2026-12-31T00:00:00Z" },
+        version: 2,
+        updatedAt: 20,
+      });
+      expect(await store.blocks.update("x".repeat(20), {}, 30)).toBeNull();
+      expect(await store.blocks.delete(b.id)).toBe(true);
+      expect(await store.blocks.get(b.id)).toBeNull();
+      expect(await store.blocks.delete(b.id)).toBe(false);
+      await store.close();
+    });
+
+    it("remembers the first time a recipient saw a block, once", async () => {
+      const { store, reopen } = await open();
+      expect(await store.blocks.firstSeen("blk", "ann@x.com", 1000)).toBe(1000);
+      expect(await store.blocks.firstSeen("blk", "ann@x.com", 5000)).toBe(1000);
+      expect(await store.blocks.firstSeen("blk", "bob@x.com", 5000)).toBe(5000);
+      expect(await store.blocks.firstSeen("other", "ann@x.com", 7000)).toBe(7000);
+      await store.close();
+      if (reopen) {
+        const again = await reopen();
+        expect(await again.blocks.firstSeen("blk", "ann@x.com", 9000)).toBe(1000);
+        await again.close();
+      }
+    });
+
     it("answers ping while open", async () => {
       const { store } = await open();
       expect(await store.ping()).toBe(true);

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { AppDeps } from "../../src/core/app.js";
 import { parseConfig } from "../../src/core/config.js";
 import { type RunningServer, startServer } from "../../src/node/server.js";
 
@@ -22,6 +23,7 @@ export function tempDir(prefix = "opentime-test-"): string {
 export async function startTestServer(
   env: Record<string, string> = {},
   dataDir = tempDir(),
+  extraDeps: Partial<AppDeps> = {},
 ): Promise<TestServer> {
   const config = parseConfig({
     PORT: "0",
@@ -32,7 +34,7 @@ export async function startTestServer(
     LOG_LEVEL: "silent",
     ...env,
   });
-  const server = await startServer(config);
+  const server = await startServer(config, undefined, extraDeps);
   return {
     ...server,
     dataDir,

@@ -1,5 +1,5 @@
 import type { Clock, LinkRecord, LinkStore, RandomBytes } from "../ports/index.js";
-import { base64url } from "../util/encoding.js";
+import { isSignedId, newSignedId } from "../util/ids.js";
 import { Lru } from "../util/lru.js";
 import type { Signer } from "../util/signer.js";
 
@@ -9,9 +9,6 @@ import type { Signer } from "../util/signer.js";
  * guessing), and only destinations registered through the API are ever redirected to:
  * there is no open redirect to abuse.
  */
-const ID_RE = /^[A-Za-z0-9_-]{20}$/;
-const RAND_LEN = 12;
-const SIG_LEN = 8;
 /** Resolved links stay in memory: a send's few hundred links are hit millions of times. */
 const CACHE_SIZE = 50_000;
 
@@ -39,8 +36,7 @@ export class Links {
   ) {}
 
   async create(url: string, campaign: string | null): Promise<LinkRecord> {
-    const rand = base64url(this.random(9));
-    const id = rand + (await this.signer.sign("link", rand, SIG_LEN));
+    const id = await newSignedId(this.signer, "link", this.random);
     const stored = await this.store.put({ id, url, campaign, createdAt: this.clock.now() });
     this.cache.set(stored.id, stored);
     return stored;
@@ -50,8 +46,7 @@ export class Links {
   async resolve(id: string): Promise<LinkRecord | null> {
     const hit = this.cache.get(id);
     if (hit) return hit;
-    if (!ID_RE.test(id)) return null;
-    if (!(await this.signer.verify("link", id.slice(0, RAND_LEN), id.slice(RAND_LEN)))) return null;
+    if (!(await isSignedId(this.signer, "link", id))) return null;
     const link = await this.store.get(id);
     if (link) this.cache.set(id, link);
     return link;

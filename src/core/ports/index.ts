@@ -57,9 +57,34 @@ export interface EventLog {
   campaignStats(campaign: string): Promise<CampaignStats>;
 }
 
+export const BLOCK_TYPES = ["countdown", "price", "weather", "recs", "banner"] as const;
+export type BlockType = (typeof BLOCK_TYPES)[number];
+
+/** A live image definition. Options are the type's validated JSON; editable after send. */
+export interface BlockRecord {
+  id: string;
+  type: BlockType;
+  options: Record<string, unknown>;
+  /** Bumped on every edit: part of every render cache key, so an edit shows at the next open. */
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface BlockStore {
+  create(block: BlockRecord): Promise<void>;
+  get(id: string): Promise<BlockRecord | null>;
+  /** Replaces the options and bumps the version; null when there is no such block. */
+  update(id: string, options: Record<string, unknown>, at: number): Promise<BlockRecord | null>;
+  delete(id: string): Promise<boolean>;
+  /** When this recipient first saw this block: recorded once (the first call wins), then read. */
+  firstSeen(blockId: string, recipient: string, at: number): Promise<number>;
+}
+
 export interface Store {
   links: LinkStore;
   events: EventLog;
+  blocks: BlockStore;
   /** True when the store answers (readiness). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

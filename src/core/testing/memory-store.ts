@@ -1,10 +1,13 @@
-import type { CampaignStats, KindStats, LinkRecord, Store, TrackEvent } from "../ports/index.js";
+import type { BlockRecord, CampaignStats, KindStats, LinkRecord, Store, TrackEvent } from "../ports/index.js";
 
 /** In-memory Store for unit tests of the core. Passes the same contract suite as SQLite. */
 export function createMemoryStore(): Store & { events: Store["events"] & { log: TrackEvent[] } } {
   const links = new Map<string, LinkRecord>();
   const log: TrackEvent[] = [];
   const uniques = new Map<string, string>(); // campaign|kind|recipient → first class
+  const blocks = new Map<string, BlockRecord>();
+  const firstSeen = new Map<string, number>();
+  const copy = (b: BlockRecord): BlockRecord => structuredClone(b);
   let closed = false;
   const check = () => {
     if (closed) throw new Error("store closed");
@@ -23,6 +26,39 @@ export function createMemoryStore(): Store & { events: Store["events"] & { log: 
         check();
         const l = links.get(id);
         return l ? { ...l } : null;
+      },
+    },
+    blocks: {
+      async create(block) {
+        check();
+        if (blocks.has(block.id)) throw new Error(`block ${block.id} exists`);
+        blocks.set(block.id, copy(block));
+      },
+      async get(id) {
+        check();
+        const b = blocks.get(id);
+        return b ? copy(b) : null;
+      },
+      async update(id, options, at) {
+        check();
+        const b = blocks.get(id);
+        if (!b) return null;
+        const next = { ...b, options: structuredClone(options), version: b.version + 1, updatedAt: at };
+        blocks.set(id, next);
+        return copy(next);
+      },
+      async delete(id) {
+        check();
+        for (const k of firstSeen.keys()) if (k.startsWith(`${id}\u0000`)) firstSeen.delete(k);
+        return blocks.delete(id);
+      },
+      async firstSeen(blockId, recipient, at) {
+        check();
+        const k = `${blockId}\u0000${recipient}`;
+        const seen = firstSeen.get(k);
+        if (seen !== undefined) return seen;
+        firstSeen.set(k, at);
+        return at;
       },
     },
     events: {

@@ -26,6 +26,8 @@ export class Tracker {
     private readonly activity: RecentActivity,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
+    /** Called with every recorded event (the profile service batches them itself). */
+    private readonly onRecorded?: (event: TrackEvent) => void,
   ) {}
 
   hit(input: HitInput): Classification {
@@ -63,6 +65,7 @@ export class Tracker {
       method: input.method,
     };
     this.recorder.record(event);
+    this.onRecorded?.(event);
     this.metrics.eventsRecorded.inc({ kind: input.kind, class: result.class });
     return result;
   }

@@ -66,4 +66,43 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (block_id, recipient)
   ) STRICT, WITHOUT ROWID;
   `,
+  // 3: live profiles (one JSON document per person), the identities that find them, the
+  // accepted Segment/ESP events behind them, durable dedupe keys (bounded retention) and
+  // HMACs of erased people's identities.
+  `
+  CREATE TABLE profiles (
+    id TEXT PRIMARY KEY,
+    doc TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE profile_identities (
+    key TEXT PRIMARY KEY,
+    profile_id TEXT NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX profile_identities_profile ON profile_identities(profile_id);
+
+  CREATE TABLE profile_events (
+    seq INTEGER PRIMARY KEY,
+    profile_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    event TEXT,
+    at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    body TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX profile_events_profile ON profile_events(profile_id);
+
+  CREATE TABLE ingest_dedupe (
+    key TEXT PRIMARY KEY,
+    at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX ingest_dedupe_at ON ingest_dedupe(at);
+
+  CREATE TABLE erased_identities (
+    hash TEXT PRIMARY KEY,
+    at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];

@@ -1,5 +1,12 @@
 import Database from "better-sqlite3";
-import type { CampaignStats, KindStats, LinkRecord, Store, TrackEvent } from "../../core/ports/index.js";
+import type {
+  BlockRecord,
+  CampaignStats,
+  KindStats,
+  LinkRecord,
+  Store,
+  TrackEvent,
+} from "../../core/ports/index.js";
 import { startEventWriterThread } from "./event-writer-thread.js";
 import { MIGRATIONS } from "./migrations.js";
 
@@ -106,8 +113,61 @@ export function createSqliteStore(
   const appendInline = createEventWriter(db);
   const writer = options.offThreadWrites ? startEventWriterThread(file) : null;
 
+  const insertBlock = db.prepare(
+    "INSERT INTO blocks (id, type, options, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+  );
+  const blockById = db.prepare("SELECT * FROM blocks WHERE id = ?");
+  const updateBlock = db.prepare(
+    "UPDATE blocks SET options = ?, version = version + 1, updated_at = ? WHERE id = ? RETURNING *",
+  );
+  const deleteBlock = db.prepare("DELETE FROM blocks WHERE id = ?");
+  const deleteFirstSeen = db.prepare("DELETE FROM block_first_seen WHERE block_id = ?");
+  const insertFirstSeen = db.prepare(
+    "INSERT INTO block_first_seen (block_id, recipient, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+  );
+  const firstSeenOf = db.prepare("SELECT at FROM block_first_seen WHERE block_id = ? AND recipient = ?");
+  type BlockRow = {
+    id: string;
+    type: BlockRecord["type"];
+    options: string;
+    version: number;
+    created_at: number;
+    updated_at: number;
+  };
+  const toBlock = (r: BlockRow): BlockRecord => ({
+    id: r.id,
+    type: r.type,
+    options: JSON.parse(r.options),
+    version: r.version,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+
   return {
     db,
+    blocks: {
+      async create(b) {
+        insertBlock.run(b.id, b.type, JSON.stringify(b.options), b.version, b.createdAt, b.updatedAt);
+      },
+      async get(id) {
+        const r = blockById.get(id) as BlockRow | undefined;
+        return r ? toBlock(r) : null;
+      },
+      async update(id, options, at) {
+        const r = updateBlock.get(JSON.stringify(options), at, id) as BlockRow | undefined;
+        return r ? toBlock(r) : null;
+      },
+      async delete(id) {
+        return db.transaction(() => {
+          deleteFirstSeen.run(id);
+          return deleteBlock.run(id).changes > 0;
+        })();
+      },
+      async firstSeen(blockId, recipient, at) {
+        insertFirstSeen.run(blockId, recipient, at);
+        return (firstSeenOf.get(blockId, recipient) as { at: number }).at;
+      },
+    },
     links: {
       async put(link) {
         const res = insertLink.run(link);

@@ -1,0 +1,79 @@
+import { benchCountdownRender } from "./countdown-render.js";
+import { BENCH_API_KEY, load, report, spawnOpentime, spawnTs } from "./lib.js";
+
+/**
+ * Countdown, in one run: (1) render speed and size vs the naive canvas + gifencoder timer
+ * (bench/countdown-render.ts), (2) the HTTP endpoint under autocannon at 50 connections vs a
+ * bare Hono 302 server, (3) memory under a flood of distinct timers.
+ * Targets: ≥ 1000x faster, ≤ 1/10 bytes; ≥ 0.15x the bare server's requests/s, p99 < 30 ms;
+ * memory bounded.
+ */
+export async function benchCountdown(seconds = Number(process.env.BENCH_SECONDS ?? 10)) {
+  const render = await benchCountdownRender();
+
+  const connections = 50;
+  const base = await spawnTs("bench/baseline-server.ts");
+  const baseline = await load("bare hono 302", base.url, { connections, seconds, path: () => "/c/x" });
+  await base.stop();
+
+  const ot = await spawnOpentime();
+  const auth = { authorization: `Bearer ${BENCH_API_KEY}`, "content-type": "application/json" };
+  const created = await fetch(`${ot.url}/v1/blocks`, {
+    method: "POST",
+    headers: auth,
+    body: JSON.stringify({
+      type: "countdown",
+      options: { deadline: new Date(Date.now() + 3 * 86_400_000).toISOString(), campaign: "bench" },
+    }),
+  });
+  const { id } = (await created.json()) as { id: string };
+  const http = await load("opentime /i/:id.gif (600x120x60)", ot.url, {
+    connections,
+    seconds,
+    path: (i) => `/i/${id}.gif?u=r${i % 50_000}`,
+  });
+
+  // A flood of distinct timers (signed URLs, each a new deadline): the render cache is
+  // bounded by bytes, so the process must stay bounded too.
+  const gauge = async (name: string) => {
+    const text = await (await fetch(`${ot.url}/metrics`, { headers: auth })).text();
+    return Number(new RegExp(`^${name} (\\d+)`, "m").exec(text)?.[1] ?? Number.NaN);
+  };
+  const rssBefore = await gauge("process_resident_memory_bytes");
+  const urls: string[] = [];
+  for (let i = 0; i < 400; i++) {
+    const res = await fetch(`${ot.url}/v1/sign`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({
+        type: "countdown",
+        options: { deadline: new Date(Date.now() + 86_400_000 + i * 7_919_000).toISOString() },
+      }),
+    });
+    urls.push(((await res.json()) as { url: string }).url.replace(/^https?:\/\/[^/]+/, ""));
+  }
+  const flood = await load("opentime distinct timers (400 x each second)", ot.url, {
+    connections,
+    seconds: Math.max(5, Math.floor(seconds / 2)),
+    path: (i) => urls[i % urls.length]!,
+  });
+  const cacheBytes = await gauge("opentime_render_cache_bytes");
+  const rssAfter = await gauge("process_resident_memory_bytes");
+  await ot.stop();
+
+  const summary = {
+    render,
+    connections,
+    httpRatio: +(http.rps / baseline.rps).toFixed(3),
+    httpP99ms: http.p99,
+    floodRps: flood.rps,
+    floodP99ms: flood.p99,
+    renderCacheBytesAfterFlood: cacheBytes,
+    rssMbBeforeFlood: Math.round(rssBefore / 1048576),
+    rssMbAfterFlood: Math.round(rssAfter / 1048576),
+    renderCacheLimitBytes: 64 * 1024 * 1024,
+    targets: { speedup: 1000, sizeFraction: 0.1, httpRatio: 0.15, p99ms: 30 },
+  };
+  report("countdown", [baseline, http, flood], summary);
+  return summary;
+}

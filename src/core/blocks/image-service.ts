@@ -1,0 +1,167 @@
+import { countdownCacheKey, remainingSeconds, resolveDeadline } from "../countdown/index.js";
+import type { BlockRecord, BlockStore, Clock } from "../ports/index.js";
+import { Lru } from "../util/lru.js";
+import type { CachedImage } from "./byte-cache.js";
+import { RenderCache } from "./byte-cache.js";
+import {
+  type CountdownBlock,
+  type CountdownKit,
+  parseCountdownBlock,
+  parseStart,
+  renderCountdown,
+  withDeadline,
+} from "./countdown-block.js";
+import type { ImageExt } from "./fallback.js";
+
+const BLOCK_TTL_MS = 1000;
+
+interface Prepared {
+  block: CountdownBlock;
+  style: string;
+  /** Fixed deadline (ms); null for evergreen timers, resolved per recipient. */
+  deadline: number | null;
+}
+
+export class RenderError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+export interface RenderRequest {
+  recipient: string | null;
+  query: (name: string) => string | undefined;
+}
+
+/**
+ * Turns a block (stored or signed) into image bytes for one open: resolves per-recipient
+ * state (evergreen start), then serves from the shared render cache — every opener in the
+ * same second of the same timer gets the same bytes, rendered once.
+ */
+export class ImageService {
+  readonly cache: RenderCache;
+  // Parsed options per block version: validation runs once per edit, not once per open.
+  private readonly parsed = new Lru<string, Prepared>(10_000);
+  // Valid block ids and signed payloads already verified: HMAC through crypto.subtle runs on
+  // Node's thread pool (~100 µs of latency), too slow to repeat on every open.
+  private readonly verified = new Lru<string, string>(50_000);
+  // Blocks read from the store in the last second: a hot timer is opened thousands of
+  // times a second; this process drops an entry as soon as it edits the block, and other
+  // processes see an edit within BLOCK_TTL_MS.
+  private readonly recentBlocks = new Lru<string, { block: BlockRecord; at: number }>(10_000);
+  // Evergreen starts already read from the store (they never change once written).
+  private readonly starts = new Lru<string, number>(100_000);
+
+  constructor(
+    private readonly kit: CountdownKit | undefined,
+    private readonly blocks: BlockStore,
+    private readonly clock: Clock,
+    cache?: RenderCache,
+  ) {
+    this.cache = cache ?? new RenderCache();
+  }
+
+  get fontIds(): readonly string[] {
+    return this.kit?.fontIds ?? [];
+  }
+
+  parseCountdown(options: unknown) {
+    if (!this.kit)
+      return { ok: false as const, issues: ["countdown rendering is not available on this server"] };
+    return parseCountdownBlock(options, this.kit.fontIds);
+  }
+
+  /** The campaign an open of this block counts for (its own id when none was set). */
+  campaignOf(block: CountdownBlock, fallback: string): string {
+    return block.campaign ?? fallback;
+  }
+
+  async getBlock(id: string): Promise<BlockRecord | null> {
+    const now = this.clock.now();
+    const hit = this.recentBlocks.get(id);
+    if (hit && now - hit.at < BLOCK_TTL_MS && now >= hit.at) return hit.block;
+    const block = await this.blocks.get(id);
+    if (block) this.recentBlocks.set(id, { block, at: now });
+    else this.recentBlocks.delete(id);
+    return block;
+  }
+
+  /** Call after editing or deleting a block, so this process shows the change at once. */
+  forgetBlock(id: string): void {
+    this.recentBlocks.delete(id);
+  }
+
+  /** Remembers that `key` (a block id, or a signed payload) passed its HMAC check with `sig`. */
+  isVerified(key: string, sig = ""): boolean {
+    return this.verified.get(key) === sig;
+  }
+  markVerified(key: string, sig = ""): void {
+    this.verified.set(key, sig);
+  }
+
+  async renderStored(
+    block: BlockRecord,
+    ext: ImageExt,
+    req: RenderRequest,
+  ): Promise<{ image: CachedImage; block: CountdownBlock }> {
+    const p = this.prepare(`${block.id}:${block.version}`, block.options);
+    return { image: await this.render(p, block.id, ext, req), block: p.block };
+  }
+
+  async renderSigned(payloadKey: string, options: () => unknown, ext: ImageExt, req: RenderRequest) {
+    const p = this.prepare(`s:${payloadKey}`, options);
+    return { image: await this.render(p, null, ext, req), block: p.block };
+  }
+
+  /** Validation, the style hash and a fixed deadline, computed once per block version. */
+  private prepare(key: string, options: unknown): Prepared {
+    const hit = this.parsed.get(key);
+    if (hit) return hit;
+    const res = this.parseCountdown(typeof options === "function" ? options() : options);
+    if (!res.ok) throw new RenderError("invalid_options");
+    const cd = res.block.countdown;
+    const prepared: Prepared = {
+      block: res.block,
+      // The style part of the engine's cache key; deadline and seconds left vary per open.
+      style: countdownCacheKey(cd, 0, "").split(":")[1]!,
+      deadline: res.block.evergreen ? null : resolveDeadline(cd),
+    };
+    this.parsed.set(key, prepared);
+    return prepared;
+  }
+
+  private async render(
+    p: Prepared,
+    blockId: string | null,
+    ext: ImageExt,
+    req: RenderRequest,
+  ): Promise<CachedImage> {
+    const kit = this.kit;
+    if (!kit) throw new RenderError("renderer_unavailable");
+    const now = this.clock.now();
+    let opts = p.block.countdown;
+    let deadline = p.deadline;
+    if (deadline === null) {
+      const eg = p.block.evergreen!;
+      deadline = (await this.evergreenStart(p.block, blockId, req, now)) + eg.duration * 1000;
+      opts = withDeadline(opts, deadline);
+    }
+    // Everyone opening in the same whole second before the same deadline shares these bytes.
+    const left = deadline <= now ? "x" : String(remainingSeconds(deadline, now));
+    const key = `cd1:${p.style}:${ext}:${deadline}:${left}`;
+    return this.cache.get(key, () => renderCountdown(kit, opts, now, ext));
+  }
+
+  private async evergreenStart(cd: CountdownBlock, blockId: string | null, req: RenderRequest, now: number) {
+    const eg = cd.evergreen!;
+    if (eg.from === "param") return parseStart(req.query(eg.param)) ?? now;
+    // First open per recipient, remembered durably; without a recipient, the timer starts now.
+    if (!req.recipient || !blockId) return now;
+    const k = `${blockId}\u0000${req.recipient}`;
+    const known = this.starts.get(k);
+    if (known !== undefined) return known;
+    const start = await this.blocks.firstSeen(blockId, req.recipient, now);
+    this.starts.set(k, start);
+    return start;
+  }
+}

@@ -1,0 +1,179 @@
+// Ports for the live profile: what the profile service needs from storage. Adapters:
+// src/core/testing/memory-profile-store.ts (fake) and src/node/sqlite/profile-store.ts.
+// One contract suite (test/contract/profile-store.contract.ts) holds them to the same rules.
+import type { TrafficClass } from "../tracking/classify.js";
+
+/**
+ * An ESP event as the webhook verifiers hand it over (one per delivered/opened/… message).
+ * `id` is the provider's event id: the profile service deduplicates by `provider + id`.
+ */
+export interface EmailEvent {
+  provider: string;
+  type: "delivered" | "open" | "click" | "bounce" | "complaint" | "unsubscribe" | "deferred" | "dropped";
+  email: string;
+  /** Unix ms. */
+  at: number;
+  id: string;
+  /** An open or click made by a machine (Apple MPP, proxy, scanner): not human engagement. */
+  machine?: boolean;
+  url?: string;
+  bounce?: "hard" | "soft";
+  recipientId?: string;
+  campaign?: string;
+}
+
+/** A value that halves every half-life: worth `v` at time `t` (Unix ms). */
+export interface Decayed {
+  v: number;
+  t: number;
+}
+
+export interface HistoryEntry {
+  at: number;
+  type: string;
+  event?: string;
+  productId?: string;
+  value?: number;
+  campaign?: string;
+  class?: TrafficClass | "machine";
+}
+
+export interface CartItem {
+  productId: string;
+  sku?: string;
+  name?: string;
+  category?: string;
+  variant?: string;
+  price?: number;
+  quantity: number;
+}
+
+export interface OrderSummary {
+  orderId: string;
+  at: number;
+  amount: number;
+  currency: string;
+  products: number;
+  status: "completed" | "updated" | "refunded" | "cancelled";
+}
+
+export interface Session {
+  startedAt: number;
+  lastActivityAt: number;
+  events: number;
+  views: { productId: string; name?: string; category?: string; price?: number; at: number }[];
+}
+
+/** Everything opentime keeps about one person, as stored (times in Unix ms). */
+export interface Profile {
+  id: string;
+  createdAt: number;
+  updatedAt: number;
+  lastSeenAt: number;
+  userId: string | null;
+  userIds: string[];
+  anonymousIds: string[];
+  emails: string[];
+  recipientIds: string[];
+  traits: Record<string, unknown>;
+  traitsAt: number;
+  groups: Record<string, { traits: Record<string, unknown>; at: number }>;
+  counts: Record<string, number>;
+  history: HistoryEntry[];
+  purchases: { count: number; ltv: Record<string, number>; orders: OrderSummary[]; lastAt: number | null };
+  interests: { products: Record<string, Decayed>; categories: Record<string, Decayed> };
+  session: Session | null;
+  cart: { items: CartItem[]; cartId?: string; currency: string; updatedAt: number } | null;
+  wishlist: string[];
+  engagement: Decayed;
+  intent: Decayed;
+  email: {
+    delivered: number;
+    opens: number;
+    clicks: number;
+    machineOpens: number;
+    machineClicks: number;
+    machineByClass: Record<string, number>;
+    bounces: number;
+    complaints: number;
+    lastOpenAt: number | null;
+    lastClickAt: number | null;
+    lastDeliveredAt: number | null;
+    /** Human opens and clicks by UTC hour of day (send-time choice). */
+    hours: number[];
+  };
+  consent: Record<string, { granted: boolean; at: number; source: string }>;
+  /** Addresses that must not be mailed, with why. */
+  suppressions: Record<
+    string,
+    { reason: "hard_bounce" | "complaint" | "unsubscribe"; at: number; source: string }
+  >;
+}
+
+/** One accepted inbound event, kept verbatim (normalised) for export and erasure. */
+export interface StoredEvent {
+  profileId: string;
+  messageId: string;
+  type: string;
+  event: string | null;
+  at: number;
+  receivedAt: number;
+  body: string;
+}
+
+/** Everything one group commit writes, applied atomically (all or nothing). */
+export interface ProfileWrite {
+  /** Profiles merged into another: their events move to `to`, then they are deleted. */
+  merged: { from: string; to: string }[];
+  /** Identity key (e.g. "u:42", "a:anon-1", "e:ann@x.com", "r:esp-7") → profile id. */
+  identities: [key: string, profileId: string][];
+  profiles: Profile[];
+  events: StoredEvent[];
+  /** Dedupe keys first seen in this commit (message ids, provider event ids). */
+  seen: [key: string, at: number][];
+}
+
+export interface EraseRequest {
+  profileId: string;
+  /** Values that may appear as `recipient` in the opens/clicks log. */
+  recipients: string[];
+  /** HMACs of the person's identity keys, kept so a later event does not re-create them. */
+  hashes: string[];
+  at: number;
+}
+
+export interface EraseResult {
+  events: number;
+  identities: number;
+  tracking: number;
+  other: number;
+}
+
+export interface TrackingRow {
+  at: number;
+  kind: string;
+  campaign: string;
+  linkId: string | null;
+  recipient: string;
+  class: string;
+}
+
+export interface ProfileStore {
+  /** Profile ids for the identity keys that are known. */
+  lookup(keys: readonly string[]): Promise<Map<string, string>>;
+  get(ids: readonly string[]): Promise<Map<string, Profile>>;
+  /** Every identity key that points at a profile. */
+  keysOf(profileId: string): Promise<string[]>;
+  /** Which of these dedupe keys were already committed. */
+  seen(keys: readonly string[]): Promise<Set<string>>;
+  /** Which of these identity hashes belong to an erased person. */
+  erased(hashes: readonly string[]): Promise<Set<string>>;
+  commit(write: ProfileWrite): Promise<void>;
+  /** The person's accepted events, oldest first. */
+  events(profileId: string): Promise<StoredEvent[]>;
+  /** Opens and clicks logged under any of these recipients. */
+  tracking(recipients: readonly string[]): Promise<TrackingRow[]>;
+  erase(req: EraseRequest): Promise<EraseResult>;
+  /** Forgets dedupe keys older than `before` (bounded retention); returns how many. */
+  pruneSeen(before: number, max: number): Promise<number>;
+}

@@ -1,0 +1,221 @@
+import type { TrackEvent } from "../ports/index.js";
+import type { EmailEvent, Profile, ProfileStore, ProfileWrite, StoredEvent } from "../ports/profiles.js";
+import type { IngestEvent } from "../segment/event.js";
+import { applyEmail, applySegment, applyTracking } from "./apply.js";
+import { identityValue, isEmail, key, kindOf, normalizeEmail } from "./identity.js";
+import { mergeInto } from "./merge.js";
+import { emptyProfile, pushUnique } from "./model.js";
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  suppressed: number;
+}
+
+export type Job =
+  | { kind: "segment"; events: IngestEvent[]; result: IngestResult }
+  | { kind: "email"; event: EmailEvent; result: IngestResult }
+  | { kind: "tracking"; event: TrackEvent };
+
+export interface GroupDeps {
+  store: ProfileStore;
+  now: number;
+  newId: () => string;
+  /** HMACs of identity keys (for the erased-person check), cached by the caller. */
+  hashes: (keys: string[]) => Promise<Map<string, string>>;
+}
+
+/** The identity keys a job names, in priority order (the first known one's profile wins). */
+function keysOf(job: Job, known?: Map<string, string>): { keys: string[]; alias: boolean } {
+  if (job.kind === "tracking") {
+    const r = job.event.recipient!;
+    const email = normalizeEmail(r);
+    if (email) return { keys: [key("e", email)], alias: false };
+    // An ESP id in `u` is often the operator's user id: reuse that profile if it exists,
+    // otherwise the id stays an ESP id (it must not mint a "user").
+    const u = key("u", r);
+    return { keys: [known?.has(u) ? u : key("r", r)], alias: false };
+  }
+  if (job.kind === "email") {
+    const keys = [key("e", normalizeEmail(job.event.email)!)];
+    if (job.event.recipientId) keys.push(key("r", job.event.recipientId));
+    return { keys, alias: false };
+  }
+  return { keys: [], alias: false };
+}
+
+function segmentKeys(ev: IngestEvent, known?: Map<string, string>): { keys: string[]; alias: boolean } {
+  const keys: string[] = [];
+  if (ev.userId) keys.push(key("u", ev.userId));
+  if (ev.anonymousId) keys.push(key("a", ev.anonymousId));
+  if (ev.previousId) {
+    // analytics.js sends the anonymous id as previousId; a known user id works too.
+    const u = key("u", ev.previousId);
+    keys.push(known?.has(u) ? u : key("a", ev.previousId));
+    if (!known) keys.push(u);
+  }
+  const email = normalizeEmail(ev.traits.email);
+  if (email) keys.push(key("e", email));
+  return { keys, alias: ev.type === "alias" };
+}
+
+/**
+ * One group commit: resolves identities for every job, applies them in arrival order to
+ * profiles loaded once, and returns one atomic write. All reads happen first (dedupe,
+ * identities, erased hashes, profiles); the apply loop is synchronous, so no other group
+ * can interleave and no lock is needed.
+ */
+export async function runGroup(jobs: Job[], deps: GroupDeps): Promise<ProfileWrite> {
+  const { store, now } = deps;
+  const dedupe: string[] = [];
+  const allKeys = new Set<string>();
+  for (const job of jobs) {
+    if (job.kind === "segment") {
+      for (const ev of job.events) {
+        dedupe.push(`m:${ev.messageId}`);
+        for (const k of segmentKeys(ev).keys) allKeys.add(k);
+      }
+    } else {
+      if (job.kind === "email") dedupe.push(`x:${job.event.provider}:${job.event.id}`);
+      else allKeys.add(key("u", job.event.recipient!));
+      for (const k of keysOf(job).keys) allKeys.add(k);
+    }
+  }
+  const [seen, ids] = await Promise.all([store.seen(dedupe), store.lookup([...allKeys])]);
+  const unknown = [...allKeys].filter((k) => !ids.has(k));
+  const hashes = unknown.length ? await deps.hashes(unknown) : new Map<string, string>();
+  const erasedHashes = hashes.size ? await store.erased([...hashes.values()]) : new Set<string>();
+  const erased = new Set(unknown.filter((k) => erasedHashes.has(hashes.get(k)!)));
+  const profiles = await store.get([...new Set(ids.values())]);
+
+  const dirty = new Set<string>();
+  const dirtyKeys = new Set<string>();
+  const merged: ProfileWrite["merged"] = [];
+  const events: StoredEvent[] = [];
+  const seenNow: [string, number][] = [];
+
+  const attach = (p: Profile, k: string) => {
+    ids.set(k, p.id);
+    dirtyKeys.add(k);
+    const v = identityValue(k);
+    const list = { u: p.userIds, a: p.anonymousIds, e: p.emails, r: p.recipientIds }[kindOf(k)];
+    pushUnique(list, v);
+    if (kindOf(k) === "u") p.userId ??= v;
+  };
+
+  /** The profile these keys belong to, merging the ones an event proves are one person. */
+  const resolve = (keys: string[], alias: boolean, at: number): Profile | null => {
+    if (keys.some((k) => erased.has(k))) return null;
+    const found: Profile[] = [];
+    const free: string[] = [];
+    for (const k of keys) {
+      const pid = ids.get(k);
+      const p = pid ? profiles.get(pid) : undefined;
+      if (!p) free.push(k);
+      else if (!found.includes(p)) found.push(p);
+    }
+    // A known user's profile absorbs anonymous ones (its id is the one people look up).
+    // A user id new to us never joins another user's profile unless an alias says so.
+    const newUser = !alias && free.some((k) => kindOf(k) === "u");
+    const eligible = newUser ? found.filter((p) => p.userIds.length === 0) : found;
+    let target = eligible.find((p) => p.userIds.length > 0) ?? eligible[0];
+    if (!target) {
+      target = emptyProfile(deps.newId(), at);
+      profiles.set(target.id, target);
+    }
+    for (const k of free) attach(target, k);
+    for (const p of found) {
+      if (p === target) continue;
+      // Two known users are two people (a shared device, a shared inbox) unless an alias
+      // says otherwise: the key stays where it is.
+      if (!alias && target.userIds.length > 0 && p.userIds.length > 0) continue;
+      mergeInto(target, p);
+      profiles.delete(p.id);
+      dirty.delete(p.id);
+      merged.push({ from: p.id, to: target.id });
+      for (const [kk, v] of ids) if (v === p.id) ids.set(kk, target.id);
+      for (const e of events) if (e.profileId === p.id) e.profileId = target.id;
+    }
+    dirty.add(target.id);
+    return target;
+  };
+
+  const isDuplicate = (k: string) => {
+    if (seen.has(k)) return true;
+    seen.add(k);
+    seenNow.push([k, now]);
+    return false;
+  };
+
+  for (const job of jobs) {
+    if (job.kind === "segment") {
+      for (const ev of job.events) {
+        if (isDuplicate(`m:${ev.messageId}`)) {
+          job.result.duplicates++;
+          continue;
+        }
+        const { keys, alias } = segmentKeys(ev, ids);
+        const p = resolve(keys, alias, ev.timestamp);
+        if (!p) {
+          job.result.suppressed++;
+          continue;
+        }
+        applySegment(p, ev);
+        events.push({
+          profileId: p.id,
+          messageId: ev.messageId,
+          type: ev.type,
+          event: ev.event,
+          at: ev.timestamp,
+          receivedAt: ev.receivedAt,
+          body: ev.body,
+        });
+        job.result.accepted++;
+      }
+    } else if (job.kind === "email") {
+      const e = job.event;
+      if (isDuplicate(`x:${e.provider}:${e.id}`)) {
+        job.result.duplicates++;
+        continue;
+      }
+      const { keys } = keysOf(job, ids);
+      const p = resolve(keys, false, e.at);
+      if (!p) {
+        job.result.suppressed++;
+        continue;
+      }
+      applyEmail(p, e, normalizeEmail(e.email)!);
+      events.push({
+        profileId: p.id,
+        messageId: `${e.provider}:${e.id}`,
+        type: "email",
+        event: e.type,
+        at: e.at,
+        receivedAt: now,
+        body: JSON.stringify(e),
+      });
+      job.result.accepted++;
+    } else {
+      const e = job.event;
+      const p = resolve(keysOf(job, ids).keys, false, e.at);
+      if (p) applyTracking(p, { kind: e.kind, at: e.at, campaign: e.campaign, class: e.class });
+    }
+  }
+
+  const written: Profile[] = [];
+  for (const id of dirty) {
+    const p = profiles.get(id);
+    if (!p) continue;
+    p.updatedAt = Math.max(p.updatedAt, now);
+    written.push(p);
+  }
+  return {
+    merged,
+    identities: [...dirtyKeys].map((k) => [k, ids.get(k)!] as [string, string]),
+    profiles: written,
+    events,
+    seen: seenNow,
+  };
+}
+
+export { isEmail };

@@ -1,0 +1,273 @@
+import type { Clock, Logger, RandomBytes, TrackEvent } from "../ports/index.js";
+import { silentLogger } from "../ports/index.js";
+import type {
+  EmailEvent,
+  EraseResult,
+  Profile,
+  ProfileStore,
+  StoredEvent,
+  TrackingRow,
+} from "../ports/profiles.js";
+import type { IngestEvent } from "../segment/event.js";
+import { base64url } from "../util/encoding.js";
+import { Lru } from "../util/lru.js";
+import { createSigner, type Signer } from "../util/signer.js";
+import { type IngestResult, type Job, runGroup } from "./group.js";
+import { candidateKeys, identityValue, kindOf, normalizeEmail } from "./identity.js";
+
+export type { IngestResult } from "./group.js";
+
+export interface ProfileServiceOptions {
+  store: ProfileStore;
+  /** OPENTIME_SECRET: keys the HMAC kept for erased people. */
+  secret: string;
+  clock: Clock;
+  random: RandomBytes;
+  logger?: Logger;
+  /**
+   * Group-commit window for acknowledged writes (Segment events, ESP events): requests
+   * arriving within it share one transaction and one fsync, and each gets its 200 only
+   * after that commit. 2 ms costs a request little and saves most of the fsyncs.
+   */
+  windowMs?: number;
+  /** Opens and clicks are not acknowledged to anyone: they can wait longer to batch. */
+  trackingWindowMs?: number;
+  /** Events in one group before it is committed early. */
+  maxGroupEvents?: number;
+  /** How long a messageId / provider event id is remembered for deduplication. */
+  dedupeRetentionMs?: number;
+}
+
+interface Pending {
+  job: Job;
+  weight: number;
+  resolve?: () => void;
+  reject?: (err: unknown) => void;
+}
+
+const PRUNE_EVERY_MS = 60_000;
+
+/**
+ * One live profile per person. Every write goes through one serial queue of group
+ * commits, so identity resolution and merges never race; reads go to the store, which
+ * already holds everything acknowledged.
+ */
+export class ProfileService {
+  private readonly store: ProfileStore;
+  private readonly clock: Clock;
+  private readonly signer: Signer;
+  private readonly logger: Logger;
+  private readonly windowMs: number;
+  private readonly trackingWindowMs: number;
+  private readonly maxGroupEvents: number;
+  private readonly retention: number;
+  private readonly newId: () => string;
+  // HMACs are async and cost a few µs; new identity keys repeat (a new visitor sends many
+  // events), so recently computed ones are kept. 20k × ~100 bytes.
+  private readonly hashCache = new Lru<string, string>(20_000);
+  private pending: Pending[] = [];
+  private pendingWeight = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private deadline = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private lastPrune = 0;
+  private closed = false;
+
+  constructor(opts: ProfileServiceOptions) {
+    this.store = opts.store;
+    this.clock = opts.clock;
+    this.signer = createSigner(opts.secret);
+    this.logger = opts.logger ?? silentLogger;
+    this.windowMs = opts.windowMs ?? 2;
+    this.trackingWindowMs = opts.trackingWindowMs ?? 50;
+    this.maxGroupEvents = opts.maxGroupEvents ?? 5_000;
+    this.retention = opts.dedupeRetentionMs ?? 7 * 86_400_000;
+    this.newId = () => `p_${base64url(opts.random(12))}`;
+  }
+
+  /** Accepts validated events; resolves once they are durable and the profiles updated. */
+  ingest(events: IngestEvent[]): Promise<IngestResult> {
+    const result: IngestResult = { accepted: 0, duplicates: 0, suppressed: 0 };
+    if (!events.length) return Promise.resolve(result);
+    return this.submit({ kind: "segment", events, result }, events.length).then(() => result);
+  }
+
+  /** For ESP webhooks: deduplicated by provider + id; resolves once durable. */
+  async applyEmailEvent(e: EmailEvent): Promise<void> {
+    if (!normalizeEmail(e.email)) throw new TypeError("applyEmailEvent: email is not an address");
+    await this.submit({ kind: "email", event: e, result: { accepted: 0, duplicates: 0, suppressed: 0 } }, 1);
+  }
+
+  /**
+   * Opens and clicks from /o and /c. Never awaited: the pixel or redirect has been
+   * answered already; the event joins the next group (at most trackingWindowMs later).
+   */
+  noteTrackEvent(e: TrackEvent): void {
+    if (!e.recipient || this.closed) return;
+    this.pending.push({ job: { kind: "tracking", event: e }, weight: 1 });
+    this.pendingWeight++;
+    this.schedule(this.trackingWindowMs);
+  }
+
+  private submit(job: Job, weight: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ job, weight, resolve, reject });
+      this.pendingWeight += weight;
+      this.schedule(this.closed ? 0 : this.windowMs);
+    });
+  }
+
+  private schedule(ms: number): void {
+    if (this.pendingWeight >= this.maxGroupEvents) ms = 0;
+    const due = this.clockNow() + ms;
+    if (this.timer && this.deadline <= due) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.deadline = due;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, ms);
+    // Never keep a process alive just for the timer (Node); harmless elsewhere.
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  // Scheduling uses real time whatever clock is injected (a frozen test clock must not
+  // stall the queue); the injected clock is for what the profile records.
+  private clockNow(): number {
+    return performance.now();
+  }
+
+  /** Commits everything queued so far; resolves when it is durable. */
+  flush(): Promise<void> {
+    const run = async () => {
+      while (this.pending.length) {
+        const batch = this.pending;
+        this.pending = [];
+        this.pendingWeight = 0;
+        await this.commit(batch);
+      }
+    };
+    this.chain = this.chain.then(run, run);
+    return this.chain;
+  }
+
+  /** Runs `fn` between two group commits (erasure must not interleave with a merge). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const out = this.flush().then(fn);
+    this.chain = out.then(
+      () => undefined,
+      () => undefined,
+    );
+    return out;
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    try {
+      await this.write(batch.map((p) => p.job));
+      for (const p of batch) p.resolve?.();
+    } catch (err) {
+      if (batch.length === 1) {
+        this.logger.error({ err }, "profile write failed");
+        batch[0]!.reject?.(err);
+        return;
+      }
+      // Nothing of the failed group was written (one transaction), so each job can be
+      // retried alone: one poison event fails its own request, not its neighbours'.
+      for (const p of batch) {
+        if (p.job.kind !== "tracking")
+          Object.assign(p.job.result, { accepted: 0, duplicates: 0, suppressed: 0 });
+        await this.commit([p]);
+      }
+    }
+  }
+
+  private async write(jobs: Job[]): Promise<void> {
+    const now = this.clock.now();
+    const write = await runGroup(jobs, {
+      store: this.store,
+      now,
+      newId: this.newId,
+      hashes: (keys) => this.hashes(keys),
+    });
+    await this.store.commit(write);
+    if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = now;
+      await this.store.pruneSeen(now - this.retention, 10_000);
+    }
+  }
+
+  private async hashes(keys: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    await Promise.all(
+      keys.map(async (k) => {
+        let h = this.hashCache.get(k);
+        if (!h) {
+          h = await this.signer.sign("erased", k);
+          this.hashCache.set(k, h);
+        }
+        out.set(k, h);
+      }),
+    );
+    return out;
+  }
+
+  /** A profile by user id, email, anonymous id, ESP recipient id or profile id. */
+  async find(id: string): Promise<Profile | null> {
+    const keys = candidateKeys(id);
+    const ids = await this.store.lookup(keys);
+    const hit = keys.find((k) => ids.has(k));
+    const pid = hit ? ids.get(hit)! : id.startsWith("p_") ? id : null;
+    if (!pid) return null;
+    return (await this.store.get([pid])).get(pid) ?? null;
+  }
+
+  /** Everything held on a person: the profile, every identity, event and open/click. */
+  async exportOf(id: string): Promise<{
+    profile: Profile;
+    identities: string[];
+    events: StoredEvent[];
+    tracking: TrackingRow[];
+  } | null> {
+    await this.flush();
+    const profile = await this.find(id);
+    if (!profile) return null;
+    const identities = await this.store.keysOf(profile.id);
+    const [events, tracking] = await Promise.all([
+      this.store.events(profile.id),
+      this.store.tracking(recipientsOf(identities)),
+    ]);
+    return { profile, identities, events, tracking };
+  }
+
+  /**
+   * Erases a person everywhere the store holds them, keeping only HMACs of their
+   * identity keys so a stray later event (a retry, an old tag) does not bring them back.
+   */
+  erase(id: string): Promise<(EraseResult & { profileId: string }) | null> {
+    return this.exclusive(async () => {
+      const profile = await this.find(id);
+      if (!profile) return null;
+      const identities = await this.store.keysOf(profile.id);
+      const hashes = await this.hashes(identities);
+      const res = await this.store.erase({
+        profileId: profile.id,
+        recipients: recipientsOf(identities),
+        hashes: [...hashes.values()],
+        at: this.clock.now(),
+      });
+      return { profileId: profile.id, ...res };
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.flush();
+  }
+}
+
+/** What `u` in an open/click may have held for this person: their emails, ESP ids, user ids. */
+function recipientsOf(identities: string[]): string[] {
+  return identities.filter((k) => kindOf(k) !== "a").map(identityValue);
+}

@@ -1,0 +1,80 @@
+import type { Context } from "hono";
+import type { App, AppEnv } from "../app-env.js";
+import type { CachedImage } from "../blocks/byte-cache.js";
+import { fallbackImage, IMAGE_EXTS, type ImageExt } from "../blocks/fallback.js";
+import { RenderError } from "../blocks/image-service.js";
+import { MAX_SIGNED_OPTIONS, SIGNED_PURPOSE, SIGNED_SIG_LEN } from "../blocks/signed-url.js";
+import { clientIp, NO_CACHE_HEADERS } from "../http/middleware.js";
+import { normalizeRecipient } from "../tracking/recipient.js";
+import { fromBase64url } from "../util/encoding.js";
+
+function send(c: Context<AppEnv>, img: CachedImage, fallbackReason?: string): Response {
+  const headers: Record<string, string> = { ...NO_CACHE_HEADERS, "Content-Type": img.contentType };
+  if (fallbackReason) headers["X-Opentime-Fallback"] = fallbackReason;
+  if (c.req.method === "HEAD") return c.body(null, 200, headers);
+  return c.body(img.bytes as Uint8Array<ArrayBuffer>, 200, headers);
+}
+
+async function handleImage(c: Context<AppEnv>): Promise<Response> {
+  const s = c.get("services");
+  const file = c.req.param("file")!;
+  const dot = file.lastIndexOf(".");
+  const id = dot > 0 ? file.slice(0, dot) : file;
+  const ext = (dot > 0 ? file.slice(dot + 1).toLowerCase() : "gif") as ImageExt;
+  if (!IMAGE_EXTS.includes(ext)) return send(c, fallbackImage("gif"), "unknown_format");
+  const recipient = normalizeRecipient(c.req.query("u"));
+  const req = { recipient, query: (n: string) => c.req.query(n) };
+  // Whatever goes wrong, the answer is a valid image and the reason is in a header and the log.
+  try {
+    let rendered: Awaited<ReturnType<typeof s.images.renderStored>>;
+    let campaign: string;
+    if (id === "signed") {
+      const o = c.req.query("o") ?? "";
+      const sig = c.req.query("s") ?? "";
+      if (o.length > MAX_SIGNED_OPTIONS || sig.length !== SIGNED_SIG_LEN)
+        throw new RenderError("bad_signature");
+      if (!s.images.isVerified(o, sig)) {
+        if (!(await s.signer.verify(SIGNED_PURPOSE, o, sig))) throw new RenderError("bad_signature");
+        s.images.markVerified(o, sig);
+      }
+      const decode = () => {
+        try {
+          return JSON.parse(new TextDecoder().decode(fromBase64url(o) ?? new Uint8Array()));
+        } catch {
+          throw new RenderError("invalid_options");
+        }
+      };
+      rendered = await s.images.renderSigned(o, decode, ext, req);
+      campaign = s.images.campaignOf(rendered.block, "signed");
+    } else {
+      if (!s.images.isVerified(id)) {
+        if (!(await s.blockIds.verify(id))) throw new RenderError("unknown_block");
+        s.images.markVerified(id);
+      }
+      const block = await s.images.getBlock(id);
+      if (!block) throw new RenderError("unknown_block");
+      rendered = await s.images.renderStored(block, ext, req);
+      campaign = s.images.campaignOf(rendered.block, block.id);
+    }
+    // Every open of a live image is an open of its campaign, classified like the pixel's.
+    s.tracker.hit({
+      kind: "open",
+      campaign,
+      linkId: null,
+      recipient,
+      method: c.req.method,
+      userAgent: c.req.header("user-agent") ?? null,
+      ip: clientIp(c),
+    });
+    return send(c, rendered.image);
+  } catch (err) {
+    const reason = err instanceof RenderError ? err.reason : "render_failed";
+    if (!(err instanceof RenderError)) s.logger.error({ err, block: id }, "image render failed");
+    else s.logger.debug({ reason, block: id }, "image fallback");
+    return send(c, fallbackImage(ext), reason);
+  }
+}
+
+export function registerImage(app: App): void {
+  app.on(["GET", "HEAD"], "/i/:file", handleImage);
+}

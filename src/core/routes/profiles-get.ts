@@ -1,0 +1,16 @@
+import type { App } from "../app-env.js";
+import { noSuchProfile, profileParam, profilesOf } from "../profiles/route-helpers.js";
+import { profileView } from "../profiles/view.js";
+
+/** GET /v1/profiles/:id — by user id, email, anonymous id, ESP id or profile id. */
+export function registerProfilesGet(app: App): void {
+  app.get("/v1/profiles/:id", async (c) => {
+    const id = profileParam(c);
+    const profiles = profilesOf(c);
+    // Read-your-writes for opens/clicks too (acknowledged Segment events are already in).
+    await profiles.flush();
+    const p = await profiles.find(id);
+    if (!p) throw noSuchProfile();
+    return c.json(profileView(p, c.get("services").clock.now()));
+  });
+}

@@ -1,0 +1,116 @@
+import type { TrackEvent } from "../ports/index.js";
+import type { Profile, ProfileStore, StoredEvent, TrackingRow } from "../ports/profiles.js";
+
+/**
+ * In-memory ProfileStore for core unit tests; passes the same contract as SQLite.
+ * Profiles are kept as JSON text so a caller mutating what get() returned changes
+ * nothing until commit (the service relies on that when a group fails).
+ * `tracking` is the opens/clicks log to search and erase in (the memory Store's log).
+ */
+export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileStore & { failNext?: boolean } {
+  const profiles = new Map<string, string>();
+  const identities = new Map<string, string>();
+  const events: StoredEvent[] = [];
+  const seen = new Map<string, number>();
+  const erased = new Set<string>();
+  const store: ProfileStore & { failNext?: boolean } = {
+    async lookup(keys) {
+      const out = new Map<string, string>();
+      for (const k of keys) {
+        const id = identities.get(k);
+        if (id) out.set(k, id);
+      }
+      return out;
+    },
+    async get(ids) {
+      const out = new Map<string, Profile>();
+      for (const id of ids) {
+        const doc = profiles.get(id);
+        if (doc) out.set(id, JSON.parse(doc) as Profile);
+      }
+      return out;
+    },
+    async keysOf(profileId) {
+      return [...identities].filter(([, id]) => id === profileId).map(([k]) => k);
+    },
+    async seen(keys) {
+      return new Set(keys.filter((k) => seen.has(k)));
+    },
+    async erased(hashes) {
+      return new Set(hashes.filter((h) => erased.has(h)));
+    },
+    async commit(w) {
+      if (store.failNext) {
+        store.failNext = false;
+        throw new Error("injected failure");
+      }
+      for (const { from, to } of w.merged) {
+        for (const [k, id] of identities) if (id === from) identities.set(k, to);
+        for (const e of events) if (e.profileId === from) e.profileId = to;
+        profiles.delete(from);
+      }
+      for (const [k, id] of w.identities) identities.set(k, id);
+      for (const p of w.profiles) profiles.set(p.id, JSON.stringify(p));
+      for (const e of w.events) events.push({ ...e });
+      for (const [k, at] of w.seen) seen.set(k, at);
+    },
+    async events(profileId) {
+      return events.filter((e) => e.profileId === profileId).sort((a, b) => a.at - b.at);
+    },
+    async tracking(recipients) {
+      const set = new Set(recipients);
+      return tracking
+        .filter((e) => e.recipient !== null && set.has(e.recipient))
+        .map(
+          (e): TrackingRow => ({
+            at: e.at,
+            kind: e.kind,
+            campaign: e.campaign,
+            linkId: e.linkId,
+            recipient: e.recipient!,
+            class: e.class,
+          }),
+        );
+    },
+    async erase(req) {
+      let nEvents = 0;
+      for (let i = events.length - 1; i >= 0; i--) {
+        if (events[i]!.profileId === req.profileId) {
+          events.splice(i, 1);
+          nEvents++;
+        }
+      }
+      let nIds = 0;
+      for (const [k, id] of identities) {
+        if (id === req.profileId) {
+          identities.delete(k);
+          nIds++;
+        }
+      }
+      profiles.delete(req.profileId);
+      const set = new Set(req.recipients);
+      let nTracking = 0;
+      for (let i = tracking.length - 1; i >= 0; i--) {
+        const r = tracking[i]!.recipient;
+        if (r !== null && set.has(r)) {
+          tracking.splice(i, 1);
+          nTracking++;
+        }
+      }
+      for (const h of req.hashes) erased.add(h);
+      return { events: nEvents, identities: nIds, tracking: nTracking, other: 0 };
+    },
+    async pruneSeen(before, max) {
+      let n = 0;
+      for (const [k, at] of seen) {
+        if (n >= max) break;
+        if (at < before) {
+          seen.delete(k);
+          n++;
+        }
+      }
+      return n;
+    },
+  };
+  return store;
+}

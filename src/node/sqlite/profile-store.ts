@@ -1,0 +1,158 @@
+import type Database from "better-sqlite3";
+import type {
+  EraseResult,
+  Profile,
+  ProfileStore,
+  StoredEvent,
+  TrackingRow,
+} from "../../core/ports/profiles.js";
+
+/**
+ * Profiles in the same SQLite file as the rest (tables from migration 3). Profiles are
+ * one JSON document each: every read wants the whole person, and one row per write keeps
+ * a group commit to a few statements per person. Each commit is one transaction, so an
+ * acknowledged event, the profile it changed and its dedupe key land together or not at all.
+ */
+export function createSqliteProfileStore(db: Database.Database): ProfileStore {
+  const lookupKey = db.prepare("SELECT profile_id FROM profile_identities WHERE key = ?").pluck();
+  const getProfile = db.prepare("SELECT doc FROM profiles WHERE id = ?").pluck();
+  const keysOf = db.prepare("SELECT key FROM profile_identities WHERE profile_id = ? ORDER BY key").pluck();
+  const seenKey = db.prepare("SELECT 1 FROM ingest_dedupe WHERE key = ?").pluck();
+  const erasedHash = db.prepare("SELECT 1 FROM erased_identities WHERE hash = ?").pluck();
+  const moveIdentities = db.prepare("UPDATE profile_identities SET profile_id = ? WHERE profile_id = ?");
+  const moveEvents = db.prepare("UPDATE profile_events SET profile_id = ? WHERE profile_id = ?");
+  const deleteProfile = db.prepare("DELETE FROM profiles WHERE id = ?");
+  const upsertIdentity = db.prepare(
+    "INSERT INTO profile_identities (key, profile_id) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET profile_id = excluded.profile_id",
+  );
+  const upsertProfile = db.prepare(
+    "INSERT INTO profiles (id, doc, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at",
+  );
+  const insertEvent = db.prepare(
+    `INSERT INTO profile_events (profile_id, message_id, type, event, at, received_at, body)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertSeen = db.prepare("INSERT INTO ingest_dedupe (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING");
+  const eventsOf = db.prepare(
+    "SELECT profile_id, message_id, type, event, at, received_at, body FROM profile_events WHERE profile_id = ? ORDER BY at, seq",
+  );
+  const pruneSeen = db.prepare(
+    "DELETE FROM ingest_dedupe WHERE key IN (SELECT key FROM ingest_dedupe WHERE at < ? ORDER BY at LIMIT ?)",
+  );
+  const insertErased = db.prepare(
+    "INSERT INTO erased_identities (hash, at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+  );
+
+  const commit = db.transaction((w: Parameters<ProfileStore["commit"]>[0]) => {
+    // Merges first: rows already stored under a merged-away profile move to the survivor;
+    // rows of this commit already carry the survivor's id.
+    for (const m of w.merged) {
+      moveIdentities.run(m.to, m.from);
+      moveEvents.run(m.to, m.from);
+      deleteProfile.run(m.from);
+    }
+    for (const [key, id] of w.identities) upsertIdentity.run(key, id);
+    for (const p of w.profiles) upsertProfile.run(p.id, JSON.stringify(p), p.updatedAt);
+    for (const e of w.events)
+      insertEvent.run(e.profileId, e.messageId, e.type, e.event, e.at, e.receivedAt, e.body);
+    for (const [key, at] of w.seen) insertSeen.run(key, at);
+  });
+
+  // Person-bearing columns elsewhere in the file. Tables other features add later (render
+  // decisions) are erased too when present, so erasure does not depend on feature order.
+  const recipientTables = ["events", "campaign_uniques", "block_first_seen", "decisions"];
+  const hasRecipientColumn = (table: string) =>
+    (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[]).includes(
+      "recipient",
+    );
+
+  const erase = db.transaction((req: Parameters<ProfileStore["erase"]>[0]): EraseResult => {
+    const events = db.prepare("DELETE FROM profile_events WHERE profile_id = ?").run(req.profileId).changes;
+    const identities = db
+      .prepare("DELETE FROM profile_identities WHERE profile_id = ?")
+      .run(req.profileId).changes;
+    deleteProfile.run(req.profileId);
+    let tracking = 0;
+    let other = 0;
+    for (const table of recipientTables) {
+      if (!hasRecipientColumn(table)) continue;
+      const del = db.prepare(`DELETE FROM ${table} WHERE recipient = ?`);
+      for (const r of req.recipients) {
+        const n = del.run(r).changes;
+        if (table === "events") tracking += n;
+        else other += n;
+      }
+    }
+    for (const h of req.hashes) insertErased.run(h, req.at);
+    return { events, identities, tracking, other };
+  });
+
+  const trackingOf = db.prepare(
+    "SELECT at, kind, campaign, link_id AS linkId, recipient, class FROM events WHERE recipient = ? ORDER BY seq",
+  );
+
+  return {
+    async lookup(keys) {
+      const out = new Map<string, string>();
+      for (const k of keys) {
+        const id = lookupKey.get(k) as string | undefined;
+        if (id) out.set(k, id);
+      }
+      return out;
+    },
+    async get(ids) {
+      const out = new Map<string, Profile>();
+      for (const id of ids) {
+        const doc = getProfile.get(id) as string | undefined;
+        if (doc) out.set(id, JSON.parse(doc) as Profile);
+      }
+      return out;
+    },
+    async keysOf(profileId) {
+      return keysOf.all(profileId) as string[];
+    },
+    async seen(keys) {
+      return new Set(keys.filter((k) => seenKey.get(k) !== undefined));
+    },
+    async erased(hashes) {
+      return new Set(hashes.filter((h) => erasedHash.get(h) !== undefined));
+    },
+    async commit(w) {
+      commit(w);
+    },
+    async events(profileId) {
+      return (
+        eventsOf.all(profileId) as {
+          profile_id: string;
+          message_id: string;
+          type: string;
+          event: string | null;
+          at: number;
+          received_at: number;
+          body: string;
+        }[]
+      ).map(
+        (r): StoredEvent => ({
+          profileId: r.profile_id,
+          messageId: r.message_id,
+          type: r.type,
+          event: r.event,
+          at: r.at,
+          receivedAt: r.received_at,
+          body: r.body,
+        }),
+      );
+    },
+    async tracking(recipients) {
+      const out: TrackingRow[] = [];
+      for (const r of recipients) out.push(...(trackingOf.all(r) as TrackingRow[]));
+      return out.sort((a, b) => a.at - b.at);
+    },
+    async erase(req) {
+      return erase(req);
+    },
+    async pruneSeen(before, max) {
+      return pruneSeen.run(before, max).changes;
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import type { ProfileStore, ProfileWrite, StoredEvent } from "../../src/core/ports/profiles.js";
+import { emptyProfile } from "../../src/core/profiles/model.js";
+
+/** One contract every ProfileStore adapter passes: the in-memory fake and SQLite. */
+export function profileStoreContract(
+  name: string,
+  open: () => Promise<{ store: ProfileStore; reopen?: () => Promise<ProfileStore> }>,
+) {
+  const write = (over: Partial<ProfileWrite>): ProfileWrite => ({
+    merged: [],
+    identities: [],
+    profiles: [],
+    events: [],
+    seen: [],
+    ...over,
+  });
+  const ev = (profileId: string, messageId: string, at = 1): StoredEvent => ({
+    profileId,
+    messageId,
+    type: "track",
+    event: "Product Viewed",
+    at,
+    receivedAt: at,
+    body: `{"m":"${messageId}"}`,
+  });
+
+  describe(`ProfileStore contract: ${name}`, () => {
+    it("commits profiles, identities, events and dedupe keys together and reads them back", async () => {
+      const { store } = await open();
+      const p = emptyProfile("p1", 5);
+      p.traits = { plan: "pro" };
+      await store.commit(
+        write({
+          identities: [
+            ["u:1", "p1"],
+            ["a:x", "p1"],
+          ],
+          profiles: [p],
+          events: [ev("p1", "m1", 2), ev("p1", "m2", 1)],
+          seen: [["m:m1", 5]],
+        }),
+      );
+      expect(await store.lookup(["u:1", "a:x", "u:2"])).toEqual(
+        new Map([
+          ["u:1", "p1"],
+          ["a:x", "p1"],
+        ]),
+      );
+      expect((await store.get(["p1", "nope"])).get("p1")).toEqual(p);
+      expect((await store.get(["nope"])).size).toBe(0);
+      expect((await store.keysOf("p1")).sort()).toEqual(["a:x", "u:1"]);
+      expect([...(await store.seen(["m:m1", "m:zz"]))]).toEqual(["m:m1"]);
+      expect((await store.events("p1")).map((e) => e.messageId)).toEqual(["m2", "m1"]); // oldest first
+    });
+
+    it("a merge moves identities and stored events to the survivor and deletes the other", async () => {
+      const { store } = await open();
+      await store.commit(
+        write({
+          identities: [
+            ["u:1", "A"],
+            ["a:1", "B"],
+            ["a:2", "B"],
+          ],
+          profiles: [emptyProfile("A", 1), emptyProfile("B", 1)],
+          events: [ev("A", "1"), ev("B", "2")],
+        }),
+      );
+      await store.commit(
+        write({ merged: [{ from: "B", to: "A" }], profiles: [emptyProfile("A", 2)], events: [ev("A", "3")] }),
+      );
+      expect(await store.lookup(["a:1", "a:2"])).toEqual(
+        new Map([
+          ["a:1", "A"],
+          ["a:2", "A"],
+        ]),
+      );
+      expect((await store.get(["B"])).size).toBe(0);
+      expect((await store.events("A")).length).toBe(3);
+      expect(await store.events("B")).toEqual([]);
+    });
+
+    it("erase removes the person and keeps only the hashes", async () => {
+      const { store } = await open();
+      await store.commit(
+        write({
+          identities: [
+            ["u:9", "Z"],
+            ["e:z@x.com", "Z"],
+          ],
+          profiles: [emptyProfile("Z", 1)],
+          events: [ev("Z", "9")],
+        }),
+      );
+      const res = await store.erase({
+        profileId: "Z",
+        recipients: ["z@x.com", "9"],
+        hashes: ["h1", "h2"],
+        at: 10,
+      });
+      expect(res).toMatchObject({ events: 1, identities: 2 });
+      expect((await store.lookup(["u:9", "e:z@x.com"])).size).toBe(0);
+      expect((await store.get(["Z"])).size).toBe(0);
+      expect(await store.events("Z")).toEqual([]);
+      expect([...(await store.erased(["h1", "h3"]))]).toEqual(["h1"]);
+    });
+
+    it("prunes dedupe keys older than the retention, bounded per call", async () => {
+      const { store } = await open();
+      await store.commit(
+        write({
+          seen: [
+            ["m:a", 1],
+            ["m:b", 2],
+            ["m:c", 100],
+          ],
+        }),
+      );
+      expect(await store.pruneSeen(50, 1)).toBe(1);
+      expect(await store.pruneSeen(50, 10)).toBe(1);
+      expect([...(await store.seen(["m:a", "m:b", "m:c"]))]).toEqual(["m:c"]);
+    });
+
+    it("keeps commits across a reopen (when the adapter persists)", async () => {
+      const { store, reopen } = await open();
+      if (!reopen) return;
+      await store.commit(
+        write({ identities: [["u:p", "P"]], profiles: [emptyProfile("P", 1)], seen: [["m:p", 1]] }),
+      );
+      const again = await reopen();
+      expect((await again.lookup(["u:p"])).get("u:p")).toBe("P");
+      expect((await again.seen(["m:p"])).size).toBe(1);
+    });
+  });
+}
