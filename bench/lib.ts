@@ -74,6 +74,8 @@ export interface LoadOptions {
   /** Varies the path per request (e.g. a different recipient each time). */
   path: (i: number) => string;
   headers?: Record<string, string>;
+  /** Seconds of discarded warm-up before measuring (default 2; 0 for none). */
+  warmup?: number;
 }
 
 /** autocannon against 127.0.0.1, bounded in time; a short warm-up run is discarded. */
@@ -92,7 +94,8 @@ export async function load(name: string, url: string, opts: LoadOptions): Promis
       requests: [{ method: opts.method ?? "GET", setupRequest: (req) => ({ ...req, path: opts.path(i++) }) }],
     });
   };
-  await run(2);
+  const warmup = opts.warmup ?? 2;
+  if (warmup > 0) await run(warmup);
   const r = await run(opts.seconds);
   return {
     name,

@@ -1,10 +1,7 @@
 import { createHmac, createSign, sign as edSign, generateKeyPairSync } from "node:crypto";
-import { rmSync } from "node:fs";
-import { parseConfig } from "../../src/core/config.js";
 import type { AppDeps } from "../../src/core/services.js";
 import type { EmailEvent } from "../../src/core/webhooks/index.js";
-import { startServer } from "../../src/node/server.js";
-import { TEST_API_KEY, TEST_SECRET, type TestServer, tempDir } from "./server.js";
+import { startTestServer, type TestServer, tempDir } from "./server.js";
 
 /** A real server on loopback whose verified ESP events land in `events` (a recording sink). */
 export interface WebhookServer extends TestServer {
@@ -18,18 +15,8 @@ export async function startWebhookServer(
   env: Record<string, string> = {},
   extra: Partial<AppDeps> = {},
 ): Promise<WebhookServer> {
-  const dataDir = tempDir();
-  const config = parseConfig({
-    PORT: "0",
-    HOST: "127.0.0.1",
-    OPENTIME_DATA_DIR: dataDir,
-    OPENTIME_API_KEY: TEST_API_KEY,
-    OPENTIME_SECRET: TEST_SECRET,
-    LOG_LEVEL: "silent",
-    ...env,
-  });
   const state = { events: [] as EmailEvent[], failSink: false };
-  const server = await startServer(config, undefined, {
+  const server = await startTestServer(env, tempDir(), {
     emailEvents: async (events) => {
       if (state.failSink) throw new Error("sink down");
       state.events.push(...events);
@@ -38,7 +25,6 @@ export async function startWebhookServer(
   });
   const self: WebhookServer = {
     ...server,
-    dataDir,
     get events() {
       return state.events;
     },
@@ -51,21 +37,12 @@ export async function startWebhookServer(
     set failSink(v) {
       state.failSink = v;
     },
-    api(path, init = {}) {
-      const headers = new Headers(init.headers);
-      if (!headers.has("authorization")) headers.set("authorization", `Bearer ${TEST_API_KEY}`);
-      return fetch(`${server.url}${path}`, { ...init, headers });
-    },
     post(provider, body, headers = {}) {
       return fetch(`${server.url}/v1/webhooks/${provider}`, {
         method: "POST",
         headers: { "content-type": "application/json", ...headers },
         body,
       });
-    },
-    async cleanup() {
-      await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return self;
