@@ -63,6 +63,7 @@ describe.skipIf(!CHROMIUM)("the tracker in Chromium", () => {
         process.kill(-chrome.pid, "SIGKILL"); // the process group we started (detached)
       } catch {}
     }
+    shop?.closeAllConnections(); // a killed browser's keep-alive sockets must not hold close()
     await new Promise((r) => shop?.close(r));
     rmSync(profileDir, { recursive: true, force: true });
   });
