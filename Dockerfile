@@ -4,7 +4,10 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# Scripts off, then only the native module that needs one: the image's npm 10 ignores the
+# package.json allowScripts list, and gifencoder (a benchmark-only dev dependency) pulls in
+# node-canvas, whose install script would need system cairo.
+RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
