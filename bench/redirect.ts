@@ -27,12 +27,18 @@ export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?
   for (let r = 0; r < rounds; r++) {
     const opts = { connections, seconds: perRound, warmup: r === 0 ? 2 : 1 };
     runs.b302!.push(await load("bare hono 302", base.url, { ...opts, path: () => "/c/x" }));
-    runs.c!.push(await load("opentime /c/:id", ot.url, { ...opts, path: (i) => `/c/${id}?u=${recipients(i)}` }));
+    runs.c!.push(
+      await load("opentime /c/:id", ot.url, { ...opts, path: (i) => `/c/${id}?u=${recipients(i)}` }),
+    );
     runs.bgif!.push(await load("bare hono gif", base.url, { ...opts, path: () => "/o/x.gif" }));
-    runs.o!.push(await load("opentime /o/:id.gif", ot.url, { ...opts, path: (i) => `/o/bench.gif?u=${recipients(i)}` }));
+    runs.o!.push(
+      await load("opentime /o/:id.gif", ot.url, { ...opts, path: (i) => `/o/bench.gif?u=${recipients(i)}` }),
+    );
   }
   const stats = (await (
-    await fetch(`${ot.url}/v1/campaigns/bench/stats`, { headers: { authorization: `Bearer ${BENCH_API_KEY}` } })
+    await fetch(`${ot.url}/v1/campaigns/bench/stats`, {
+      headers: { authorization: `Bearer ${BENCH_API_KEY}` },
+    })
   ).json()) as { opens: { total: number }; clicks: { total: number } };
   await Promise.all([base.stop(), ot.stop()]);
 

@@ -1,4 +1,4 @@
-// npm run bench -- <name>   (redirect | ingest | countdown | all)
+// npm run bench -- <name>   (redirect | ingest | countdown | cards | all)
 
 import { benchIngest } from "./ingest.js";
 import { benchRedirect } from "./redirect.js";
@@ -9,6 +9,10 @@ const benches: Record<string, () => Promise<unknown>> = {
   countdown: async () => {
     const { benchCountdown } = await import("./countdown.js");
     return benchCountdown();
+  },
+  cards: async () => {
+    const { benchCards } = await import("./cards.js");
+    return benchCards();
   },
 };
 

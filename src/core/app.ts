@@ -17,6 +17,8 @@ import { registerImage } from "./routes/image.js";
 import { registerLinksCreate } from "./routes/links-create.js";
 import { registerMetrics } from "./routes/metrics.js";
 import { registerOpenPixel } from "./routes/open-pixel.js";
+import { registerProductsGet } from "./routes/products-get.js";
+import { registerProductsUpsert } from "./routes/products-upsert.js";
 import { registerProfilesDelete } from "./routes/profiles-delete.js";
 import { registerProfilesExport } from "./routes/profiles-export.js";
 import { registerProfilesGet } from "./routes/profiles-get.js";
@@ -93,6 +95,9 @@ export function createApp(deps: AppDeps) {
   registerBlocksUpdate(app);
   registerBlocksDelete(app);
   registerSign(app);
+  // The product catalog behind price cards.
+  registerProductsUpsert(app);
+  registerProductsGet(app);
   // ESP webhooks in (own verification per provider) and the browser tracker script.
   registerWebhooks(app);
   registerTrackerJs(app);

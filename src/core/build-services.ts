@@ -1,4 +1,5 @@
 import { ImageService } from "./blocks/image-service.js";
+import { PriceBlocks } from "./cards/price-block.js";
 import { Links } from "./links/links.js";
 import type { Clock, Logger, RandomBytes, TrackEvent } from "./ports/index.js";
 import { silentLogger } from "./ports/index.js";
@@ -19,6 +20,8 @@ export interface Services extends AppDeps {
   /** Block ids carry an HMAC like link ids: forged ones never reach the store. */
   blockIds: { create(): Promise<string>; verify(id: string): Promise<boolean> };
   images: ImageService;
+  /** Price cards; shares the images' render cache (one byte bound, one set of metrics). */
+  prices: PriceBlocks;
   /** Enabled ESP webhook providers by name. */
   webhookProviders: Map<string, WebhookProvider>;
 }
@@ -30,8 +33,9 @@ export function buildServices(deps: AppDeps): Services {
   const logger = deps.logger ?? silentLogger;
   const signer = createSigner(deps.config.OPENTIME_SECRET);
   const links = new Links(deps.store.links, signer, clock, random);
-  // Opens and clicks also feed the profiles (batched there; the response never waits).
-  const profiles = deps.profiles;
+  // Opens and clicks also feed the profiles (batched there; the response never waits),
+  // unless the event log's writer does it off this thread (see profilesFedByEventLog).
+  const profiles = deps.profilesFedByEventLog ? undefined : deps.profiles;
   const onTracked = profiles ? (e: TrackEvent) => profiles.noteTrackEvent(e) : undefined;
   const tracker = new Tracker(deps.recorder, new RecentActivity(), clock, deps.metrics, onTracked);
   const blockIds = {
@@ -39,6 +43,7 @@ export function buildServices(deps: AppDeps): Services {
     verify: (id: string) => isSignedId(signer, "block", id),
   };
   const images = new ImageService(deps.countdown, deps.store.blocks, clock);
+  const prices = new PriceBlocks(deps.cards, deps.catalog, clock, images.cache);
   deps.metrics.gauge(
     "opentime_render_cache_renders",
     "Images rendered (cache misses that rendered)",
@@ -55,5 +60,17 @@ export function buildServices(deps: AppDeps): Services {
     () => images.cache.totalBytes,
   );
   const webhookProviders = createWebhookProviders(deps.webhooks);
-  return { ...deps, clock, random, logger, signer, links, tracker, blockIds, images, webhookProviders };
+  return {
+    ...deps,
+    clock,
+    random,
+    logger,
+    signer,
+    links,
+    tracker,
+    blockIds,
+    images,
+    prices,
+    webhookProviders,
+  };
 }

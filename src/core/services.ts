@@ -1,7 +1,9 @@
 import type { Context } from "hono";
 import type { CountdownKit } from "./blocks/countdown-block.js";
+import type { CardRenderer } from "./cards/types.js";
 import type { Config } from "./config.js";
 import type { Metrics } from "./metrics.js";
+import type { CatalogStore } from "./ports/catalog.js";
 import type { Clock, Logger, RandomBytes, Store } from "./ports/index.js";
 import type { ProfileService } from "./profiles/service.js";
 import type { Recorder } from "./tracking/recorder.js";
@@ -22,12 +24,23 @@ export interface AppDeps {
   trustProxy?: boolean;
   /** Countdown rendering (glyph rasterizer, expired images, still encoder); absent: no countdowns. */
   countdown?: CountdownKit;
+  /** Card rendering (satori → resvg → sharp in Node); absent: no price cards. */
+  cards?: CardRenderer;
+  /** The product catalog behind price cards (absent: /v1/products answers 503). */
+  catalog?: CatalogStore;
   /** ESP webhook providers to enable, with their secrets (absent: POST /v1/webhooks/* → 404). */
   webhooks?: WebhookSettings;
   /** Where verified ESP events go; defaults to the profile service's applyEmailEvent. */
   emailEvents?: EmailEventSink;
   /** Live profiles and Segment ingestion (absent: /v1/track… and /v1/profiles answer 503). */
   profiles?: ProfileService;
+  /**
+   * Opens/clicks reach the profiles some other way (the Node server: its event-writer
+   * thread applies each committed batch), so the Tracker must not also hand them to
+   * `profiles` (they would count twice). Absent/false: the Tracker feeds `profiles`
+   * in-process (in-memory stores, core tests).
+   */
+  profilesFedByEventLog?: boolean;
   /** Segment write keys (OPENTIME_WRITE_KEY); empty: ingestion answers 401. */
   writeKeys?: string[];
 }

@@ -12,7 +12,9 @@ import { ProfileService } from "../core/profiles/service.js";
 import { systemClock, webRandom } from "../core/services.js";
 import { createRecorder } from "../core/tracking/recorder.js";
 import { webhookSettingsFromConfig } from "../core/webhooks/settings.js";
+import { createSatoriRenderer } from "./cards/satori-renderer.js";
 import { createCountdownKit } from "./countdown-kit.js";
+import { createSqliteCatalogStore } from "./sqlite/catalog-store.js";
 import { createSqliteProfileStore } from "./sqlite/profile-store.js";
 import { createSqliteStore } from "./sqlite/store.js";
 
@@ -35,7 +37,11 @@ export async function startServer(
   extraDeps: Partial<AppDeps> = {},
 ): Promise<RunningServer> {
   mkdirSync(config.OPENTIME_DATA_DIR, { recursive: true });
-  const store = createSqliteStore(join(config.OPENTIME_DATA_DIR, DB_FILE), { offThreadWrites: true });
+  // The event-writer thread also applies opens/clicks to the profiles (off this thread).
+  const store = createSqliteStore(join(config.OPENTIME_DATA_DIR, DB_FILE), {
+    offThreadWrites: true,
+    offThreadProfiles: { secret: config.OPENTIME_SECRET, logger },
+  });
   const metrics = new Metrics();
   const recorder = createRecorder({
     events: store.events,
@@ -54,7 +60,9 @@ export async function startServer(
     () => recorder.pending,
   );
 
-  // Profiles share the SQLite file; acknowledged Segment/ESP events are group-committed.
+  // Profiles share the SQLite file; acknowledged Segment/ESP events are group-committed
+  // here, opens/clicks on the event-writer thread (profilesFedByEventLog below). Both
+  // connections write profiles under BEGIN IMMEDIATE (profile-store.ts).
   const profiles = new ProfileService({
     store: createSqliteProfileStore(store.db),
     secret: config.OPENTIME_SECRET,
@@ -84,6 +92,7 @@ export async function startServer(
     clientIp: (c: Parameters<typeof getConnInfo>[0]) => getConnInfo(c).remote.address ?? null,
     webhooks: webhookSettingsFromConfig(config),
     profiles,
+    profilesFedByEventLog: true,
     writeKeys: (config.OPENTIME_WRITE_KEY ?? "")
       .split(",")
       .map((k) => k.trim())
@@ -91,6 +100,9 @@ export async function startServer(
     countdown: await createCountdownKit({
       fontDirs: config.OPENTIME_FONTS_DIR ? [config.OPENTIME_FONTS_DIR] : undefined,
     }),
+    // Price cards: fonts read once here; the catalog shares the SQLite file.
+    cards: await createSatoriRenderer(),
+    catalog: createSqliteCatalogStore(store.db),
   };
   const app = createApp({ ...deps, ...extraDeps });
 

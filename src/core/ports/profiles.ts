@@ -158,6 +158,18 @@ export interface TrackingRow {
   class: string;
 }
 
+/**
+ * The reads and the write of one group commit, synchronous, inside one store transaction
+ * that holds the write lock from its first read (see ProfileStore.transact).
+ */
+export interface ProfileTx {
+  lookup(keys: readonly string[]): Map<string, string>;
+  get(ids: readonly string[]): Map<string, Profile>;
+  seen(keys: readonly string[]): Set<string>;
+  erased(hashes: readonly string[]): Set<string>;
+  commit(write: ProfileWrite): void;
+}
+
 export interface ProfileStore {
   /** Profile ids for the identity keys that are known. */
   lookup(keys: readonly string[]): Promise<Map<string, string>>;
@@ -176,4 +188,14 @@ export interface ProfileStore {
   erase(req: EraseRequest): Promise<EraseResult>;
   /** Forgets dedupe keys older than `before` (bounded retention); returns how many. */
   pruneSeen(before: number, max: number): Promise<number>;
+  /**
+   * Optional. Runs `fn` synchronously in ONE transaction that takes the write lock before
+   * its first read (SQLite: BEGIN IMMEDIATE). Stores written by more than one connection
+   * (SQLite: the server's main thread and the event-writer thread) must provide it: the
+   * service then reads and writes each group under it, so another writer's commit cannot
+   * land between a group's reads and its write (a lost update, or a person re-created
+   * after erasure). Synchronous so that nothing else on the thread runs while the lock is
+   * held. Stores without it have a single writer (the service's serial queue).
+   */
+  transact?<T>(fn: (tx: ProfileTx) => T): T;
 }

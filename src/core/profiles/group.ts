@@ -1,5 +1,12 @@
 import type { TrackEvent } from "../ports/index.js";
-import type { EmailEvent, Profile, ProfileStore, ProfileWrite, StoredEvent } from "../ports/profiles.js";
+import type {
+  EmailEvent,
+  Profile,
+  ProfileStore,
+  ProfileTx,
+  ProfileWrite,
+  StoredEvent,
+} from "../ports/profiles.js";
 import type { IngestEvent } from "../segment/event.js";
 import { applyEmail, applySegment, applyTracking } from "./apply.js";
 import { identityValue, isEmail, key, kindOf, normalizeEmail } from "./identity.js";
@@ -59,14 +66,8 @@ function segmentKeys(ev: IngestEvent, known?: Map<string, string>): { keys: stri
   return { keys, alias: ev.type === "alias" };
 }
 
-/**
- * One group commit: resolves identities for every job, applies them in arrival order to
- * profiles loaded once, and returns one atomic write. All reads happen first (dedupe,
- * identities, erased hashes, profiles); the apply loop is synchronous, so no other group
- * can interleave and no lock is needed.
- */
-export async function runGroup(jobs: Job[], deps: GroupDeps): Promise<ProfileWrite> {
-  const { store, now } = deps;
+/** What a group must read before it can apply: dedupe keys and every identity key named. */
+export function groupKeys(jobs: Job[]): { dedupe: string[]; keys: string[] } {
   const dedupe: string[] = [];
   const allKeys = new Set<string>();
   for (const job of jobs) {
@@ -81,12 +82,68 @@ export async function runGroup(jobs: Job[], deps: GroupDeps): Promise<ProfileWri
       for (const k of keysOf(job).keys) allKeys.add(k);
     }
   }
-  const [seen, ids] = await Promise.all([store.seen(dedupe), store.lookup([...allKeys])]);
-  const unknown = [...allKeys].filter((k) => !ids.has(k));
+  return { dedupe, keys: [...allKeys] };
+}
+
+/** Everything a group reads from the store, read once before anything is applied. */
+export interface GroupReads {
+  seen: Set<string>;
+  ids: Map<string, string>;
+  /** Identity keys of erased people (unknown keys whose HMAC is on the erased list). */
+  erased: Set<string>;
+  profiles: Map<string, Profile>;
+}
+
+/**
+ * One group commit: resolves identities for every job, applies them in arrival order to
+ * profiles loaded once, and returns one atomic write. All reads happen first (dedupe,
+ * identities, erased hashes, profiles); the apply loop is synchronous, so no other group
+ * of this service can interleave. For stores with another writer (SQLite with the event
+ * writer thread) use runGroupIn, which reads and writes under one write lock.
+ */
+export async function runGroup(jobs: Job[], deps: GroupDeps): Promise<ProfileWrite> {
+  const { store } = deps;
+  const { dedupe, keys } = groupKeys(jobs);
+  const [seen, ids] = await Promise.all([store.seen(dedupe), store.lookup(keys)]);
+  const unknown = keys.filter((k) => !ids.has(k));
   const hashes = unknown.length ? await deps.hashes(unknown) : new Map<string, string>();
   const erasedHashes = hashes.size ? await store.erased([...hashes.values()]) : new Set<string>();
   const erased = new Set(unknown.filter((k) => erasedHashes.has(hashes.get(k)!)));
   const profiles = await store.get([...new Set(ids.values())]);
+  return applyGroup(jobs, { seen, ids, erased, profiles }, deps);
+}
+
+/**
+ * The same group, read synchronously inside one store transaction (`tx`; the caller
+ * commits the returned write in it), so a read-modify-write never interleaves with
+ * another connection's commit. HMACs are
+ * async, so they cannot be computed under the lock: `hashes` holds those computed before
+ * it. If a key is unknown now but had no hash (it was known when hashed: erased or moved
+ * since), nothing is applied and the missing keys are returned, to hash and retry.
+ */
+export function runGroupIn(
+  jobs: Job[],
+  tx: ProfileTx,
+  deps: Omit<GroupDeps, "store" | "hashes"> & { hashes: Map<string, string> },
+): { write: ProfileWrite } | { missing: string[] } {
+  const { dedupe, keys } = groupKeys(jobs);
+  const ids = tx.lookup(keys);
+  const unknown = keys.filter((k) => !ids.has(k));
+  const missing = unknown.filter((k) => !deps.hashes.has(k));
+  if (missing.length) return { missing };
+  const seen = tx.seen(dedupe);
+  const erasedHashes = unknown.length
+    ? tx.erased(unknown.map((k) => deps.hashes.get(k)!))
+    : new Set<string>();
+  const erased = new Set(unknown.filter((k) => erasedHashes.has(deps.hashes.get(k)!)));
+  const profiles = tx.get([...new Set(ids.values())]);
+  return { write: applyGroup(jobs, { seen, ids, erased, profiles }, deps) };
+}
+
+/** The synchronous part of a group: identity resolution, merges and every apply. */
+function applyGroup(jobs: Job[], reads: GroupReads, deps: Pick<GroupDeps, "now" | "newId">): ProfileWrite {
+  const { now } = deps;
+  const { seen, ids, erased, profiles } = reads;
 
   const dirty = new Set<string>();
   const dirtyKeys = new Set<string>();

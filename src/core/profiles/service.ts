@@ -12,7 +12,7 @@ import type { IngestEvent } from "../segment/event.js";
 import { base64url } from "../util/encoding.js";
 import { Lru } from "../util/lru.js";
 import { createSigner, type Signer } from "../util/signer.js";
-import { type IngestResult, type Job, runGroup } from "./group.js";
+import { groupKeys, type IngestResult, type Job, runGroup, runGroupIn } from "./group.js";
 import { candidateKeys, identityValue, kindOf, normalizeEmail } from "./identity.js";
 
 export type { IngestResult } from "./group.js";
@@ -109,6 +109,20 @@ export class ProfileService {
     this.schedule(this.trackingWindowMs);
   }
 
+  /**
+   * Applies a batch of opens/clicks now and resolves once their profile updates are
+   * committed. For the event-writer thread, which has just committed the same batch to
+   * the event log; a failure is logged there, never thrown (the log already has them).
+   */
+  applyTrackEvents(events: readonly TrackEvent[]): Promise<void> {
+    for (const e of events) {
+      if (!e.recipient) continue;
+      this.pending.push({ job: { kind: "tracking", event: e }, weight: 1 });
+      this.pendingWeight++;
+    }
+    return this.flush();
+  }
+
   private submit(job: Job, weight: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ job, weight, resolve, reject });
@@ -183,16 +197,46 @@ export class ProfileService {
 
   private async write(jobs: Job[]): Promise<void> {
     const now = this.clock.now();
-    const write = await runGroup(jobs, {
-      store: this.store,
-      now,
-      newId: this.newId,
-      hashes: (keys) => this.hashes(keys),
-    });
-    await this.store.commit(write);
+    if (this.store.transact) await this.writeLocked(jobs, now, this.store.transact.bind(this.store));
+    else {
+      const write = await runGroup(jobs, {
+        store: this.store,
+        now,
+        newId: this.newId,
+        hashes: (keys) => this.hashes(keys),
+      });
+      await this.store.commit(write);
+    }
     if (now - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = now;
       await this.store.pruneSeen(now - this.retention, 10_000);
+    }
+  }
+
+  /**
+   * A group on a store with another writer: reads, apply and write under one write lock.
+   * The HMACs for the erased check are async, so they are computed first for the keys
+   * unknown now (a cache hit for repeat keys); the locked part runs without awaiting.
+   */
+  private async writeLocked(
+    jobs: Job[],
+    now: number,
+    transact: NonNullable<ProfileStore["transact"]>,
+  ): Promise<void> {
+    const { keys } = groupKeys(jobs);
+    const known = await this.store.lookup(keys);
+    const hashes = await this.hashes(keys.filter((k) => !known.has(k)));
+    // A retry happens only if a key known a moment ago is unknown under the lock (its
+    // person erased meanwhile); each retry hashes those keys, so it ends.
+    for (;;) {
+      const missing = transact((tx) => {
+        const res = runGroupIn(jobs, tx, { now, newId: this.newId, hashes });
+        if ("missing" in res) return res.missing;
+        tx.commit(res.write);
+        return null;
+      });
+      if (!missing) return;
+      for (const [k, h] of await this.hashes(missing)) hashes.set(k, h);
     }
   }
 

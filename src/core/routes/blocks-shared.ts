@@ -9,14 +9,20 @@ export function blockView(block: BlockRecord, publicUrl: string) {
     type: block.type,
     options: block.options,
     version: block.version,
-    url: `${publicUrl}/i/${block.id}.gif`,
+    // Countdowns animate (GIF); cards are stills, sharper and smaller as PNG.
+    url: `${publicUrl}/i/${block.id}.${block.type === "countdown" ? "gif" : "png"}`,
     createdAt: new Date(block.createdAt).toISOString(),
     updatedAt: new Date(block.updatedAt).toISOString(),
   };
 }
 
-/** Validates a block's options for its type; only countdowns render today. */
+/** Validates a block's options for its type; countdowns and price cards render today. */
 export function validateBlockOptions(s: Services, type: string, options: unknown): Record<string, unknown> {
+  if (type === "price") {
+    const res = s.prices.parse(options);
+    if (!res.ok) throw new ApiError("validation_failed", `options.${res.issues[0]}`, res.issues);
+    return options as Record<string, unknown>;
+  }
   if (type !== "countdown") {
     throw new ApiError("bad_request", `block type "${type}" is not available yet on this server`);
   }

@@ -26,7 +26,7 @@ async function handleImage(c: Context<AppEnv>): Promise<Response> {
   const req = { recipient, query: (n: string) => c.req.query(n) };
   // Whatever goes wrong, the answer is a valid image and the reason is in a header and the log.
   try {
-    let rendered: Awaited<ReturnType<typeof s.images.renderStored>>;
+    let image: CachedImage;
     let campaign: string;
     if (id === "signed") {
       const o = c.req.query("o") ?? "";
@@ -44,7 +44,8 @@ async function handleImage(c: Context<AppEnv>): Promise<Response> {
           throw new RenderError("invalid_options");
         }
       };
-      rendered = await s.images.renderSigned(o, decode, ext, req);
+      const rendered = await s.images.renderSigned(o, decode, ext, req);
+      image = rendered.image;
       campaign = s.images.campaignOf(rendered.block, "signed");
     } else {
       if (!s.images.isVerified(id)) {
@@ -53,8 +54,13 @@ async function handleImage(c: Context<AppEnv>): Promise<Response> {
       }
       const block = await s.images.getBlock(id);
       if (!block) throw new RenderError("unknown_block");
-      rendered = await s.images.renderStored(block, ext, req);
-      campaign = s.images.campaignOf(rendered.block, block.id);
+      if (block.type === "price") {
+        ({ image, campaign } = await s.prices.render(block, ext));
+      } else {
+        const rendered = await s.images.renderStored(block, ext, req);
+        image = rendered.image;
+        campaign = s.images.campaignOf(rendered.block, block.id);
+      }
     }
     // Every open of a live image is an open of its campaign, classified like the pixel's.
     s.tracker.hit({
@@ -66,7 +72,7 @@ async function handleImage(c: Context<AppEnv>): Promise<Response> {
       userAgent: c.req.header("user-agent") ?? null,
       ip: clientIp(c),
     });
-    return send(c, rendered.image);
+    return send(c, image);
   } catch (err) {
     const reason = err instanceof RenderError ? err.reason : "render_failed";
     if (!(err instanceof RenderError)) s.logger.error({ err, block: id }, "image render failed");

@@ -7,7 +7,9 @@ export function registerProfilesGet(app: App): void {
   app.get("/v1/profiles/:id", async (c) => {
     const id = profileParam(c);
     const profiles = profilesOf(c);
-    // Read-your-writes for opens/clicks too (acknowledged Segment events are already in).
+    // Read-your-writes for opens/clicks too (acknowledged Segment events are already in):
+    // a recorder flush returns once the log, and the profiles fed from it, have the batch.
+    await c.get("services").recorder.flush();
     await profiles.flush();
     const p = await profiles.find(id);
     if (!p) throw noSuchProfile();

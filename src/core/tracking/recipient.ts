@@ -9,7 +9,6 @@ const UNSUBSTITUTED = /^(\*\|.*\|\*|\{\{.*\}\}|\{%.*%\}|%%.*%%|\[\[.*\]\]|<%.*%>
 
 export function normalizeRecipient(raw: string | undefined | null): string | null {
   if (raw == null) return null;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
   let u = raw.replace(/[\u0000-\u001f\u007f]/g, "").trim();
   if (!u || UNSUBSTITUTED.test(u)) return null;
   if (u.length > MAX_RECIPIENT_LENGTH) u = u.slice(0, MAX_RECIPIENT_LENGTH);

@@ -1,12 +1,14 @@
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { TrackEvent } from "../../core/ports/index.js";
+import type { Logger, TrackEvent } from "../../core/ports/index.js";
 
 /**
  * The main-thread side of the event writer: batches go to a worker thread that owns its
  * own SQLite connection (WAL lets it write while the main connection reads), and each
  * append resolves once that batch is committed. Replies come back in order, one per batch.
+ * With `profiles`, the worker also applies each batch to the live profiles before it
+ * replies: an append (so a recorder flush) then covers the profile updates too.
  */
 export interface EventWriterThread {
   append(batch: readonly TrackEvent[]): Promise<void>;
@@ -14,10 +16,16 @@ export interface EventWriterThread {
 }
 
 type Reply = { id: number; ok: true } | { id: number; ok: false; message: string };
+/** The worker has no logger of its own: it sends its lines here. */
+type LogLine = { log: "warn" | "error"; obj: object; msg: string };
 
-export function startEventWriterThread(file: string): EventWriterThread {
+export function startEventWriterThread(
+  file: string,
+  profiles?: { secret: string; logger?: Logger },
+): EventWriterThread {
   const self = fileURLToPath(import.meta.url);
   const ext = extname(self); // .ts under tsx/vitest, .js once built
+  const workerData = { file, profileSecret: profiles?.secret ?? null };
   const script = new URL(`./event-writer.worker${ext}`, import.meta.url);
   // Running from TypeScript sources (tsx, vitest), the worker registers tsx itself first:
   // loader flags in execArgv do not reach worker threads on Node 20.
@@ -25,15 +33,19 @@ export function startEventWriterThread(file: string): EventWriterThread {
     ext === ".ts"
       ? new Worker(
           `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(script.href)}); });`,
-          { eval: true, workerData: { file } },
+          { eval: true, workerData },
         )
-      : new Worker(script, { workerData: { file } });
+      : new Worker(script, { workerData });
   worker.unref();
   const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let failed: Error | null = null;
 
-  worker.on("message", (msg: Reply) => {
+  worker.on("message", (msg: Reply | LogLine) => {
+    if ("log" in msg) {
+      profiles?.logger?.[msg.log](msg.obj, msg.msg);
+      return;
+    }
     const p = pending.get(msg.id);
     if (!p) return;
     pending.delete(msg.id);

@@ -105,4 +105,32 @@ export const MIGRATIONS: readonly string[] = [
     at INTEGER NOT NULL
   ) STRICT, WITHOUT ROWID;
   `,
+  // 4: the product catalog behind price cards (one row per product, bumped version on a
+  // change) and its price/stock history (appended on change, bounded per product in code).
+  `
+  CREATE TABLE products (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    price REAL NOT NULL,
+    currency TEXT NOT NULL,
+    compare_at_price REAL,
+    stock INTEGER,
+    image_url TEXT,
+    url TEXT,
+    version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    price_since INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE product_history (
+    seq INTEGER PRIMARY KEY,
+    product_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    price REAL NOT NULL,
+    currency TEXT NOT NULL,
+    stock INTEGER
+  ) STRICT;
+  CREATE INDEX product_history_product ON product_history(product_id, seq);
+  `,
 ];

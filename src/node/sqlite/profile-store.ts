@@ -3,6 +3,8 @@ import type {
   EraseResult,
   Profile,
   ProfileStore,
+  ProfileTx,
+  ProfileWrite,
   StoredEvent,
   TrackingRow,
 } from "../../core/ports/profiles.js";
@@ -43,7 +45,7 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     "INSERT INTO erased_identities (hash, at) VALUES (?, ?) ON CONFLICT DO NOTHING",
   );
 
-  const commit = db.transaction((w: Parameters<ProfileStore["commit"]>[0]) => {
+  const commitRows = (w: ProfileWrite) => {
     // Merges first: rows already stored under a merged-away profile move to the survivor;
     // rows of this commit already carry the survivor's id.
     for (const m of w.merged) {
@@ -56,7 +58,37 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     for (const e of w.events)
       insertEvent.run(e.profileId, e.messageId, e.type, e.event, e.at, e.receivedAt, e.body);
     for (const [key, at] of w.seen) insertSeen.run(key, at);
-  });
+  };
+  // Every profile write transaction is BEGIN IMMEDIATE (`.immediate`): two connections
+  // write profiles (the main thread: Segment, ESP webhooks, erasure; the event-writer
+  // thread: opens/clicks). IMMEDIATE takes the write lock up front, so the other side
+  // waits (busy_timeout) instead of a deferred read-then-write failing with SQLITE_BUSY
+  // on a stale snapshot, and no commit can land between a transaction's reads and writes.
+  const commit = db.transaction(commitRows);
+  const transact = db.transaction(<T>(fn: (tx: ProfileTx) => T): T => fn(tx));
+  const tx: ProfileTx = {
+    lookup: (keys) => lookupSync(keys),
+    get: (ids) => getSync(ids),
+    seen: (keys) => new Set(keys.filter((k) => seenKey.get(k) !== undefined)),
+    erased: (hashes) => new Set(hashes.filter((h) => erasedHash.get(h) !== undefined)),
+    commit: commitRows,
+  };
+  const lookupSync = (keys: readonly string[]) => {
+    const out = new Map<string, string>();
+    for (const k of keys) {
+      const id = lookupKey.get(k) as string | undefined;
+      if (id) out.set(k, id);
+    }
+    return out;
+  };
+  const getSync = (ids: readonly string[]) => {
+    const out = new Map<string, Profile>();
+    for (const id of ids) {
+      const doc = getProfile.get(id) as string | undefined;
+      if (doc) out.set(id, JSON.parse(doc) as Profile);
+    }
+    return out;
+  };
 
   // Person-bearing columns elsewhere in the file. Tables other features add later (render
   // decisions) are erased too when present, so erasure does not depend on feature order.
@@ -87,38 +119,33 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     return { events, identities, tracking, other };
   });
 
+  const prune = db.transaction((before: number, max: number) => pruneSeen.run(before, max).changes);
+
   const trackingOf = db.prepare(
     "SELECT at, kind, campaign, link_id AS linkId, recipient, class FROM events WHERE recipient = ? ORDER BY seq",
   );
 
   return {
     async lookup(keys) {
-      const out = new Map<string, string>();
-      for (const k of keys) {
-        const id = lookupKey.get(k) as string | undefined;
-        if (id) out.set(k, id);
-      }
-      return out;
+      return lookupSync(keys);
     },
     async get(ids) {
-      const out = new Map<string, Profile>();
-      for (const id of ids) {
-        const doc = getProfile.get(id) as string | undefined;
-        if (doc) out.set(id, JSON.parse(doc) as Profile);
-      }
-      return out;
+      return getSync(ids);
     },
     async keysOf(profileId) {
       return keysOf.all(profileId) as string[];
     },
     async seen(keys) {
-      return new Set(keys.filter((k) => seenKey.get(k) !== undefined));
+      return tx.seen(keys);
     },
     async erased(hashes) {
-      return new Set(hashes.filter((h) => erasedHash.get(h) !== undefined));
+      return tx.erased(hashes);
     },
     async commit(w) {
-      commit(w);
+      commit.immediate(w);
+    },
+    transact(fn) {
+      return transact.immediate(fn) as ReturnType<typeof fn>;
     },
     async events(profileId) {
       return (
@@ -149,10 +176,10 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
       return out.sort((a, b) => a.at - b.at);
     },
     async erase(req) {
-      return erase(req);
+      return erase.immediate(req);
     },
     async pruneSeen(before, max) {
-      return pruneSeen.run(before, max).changes;
+      return prune.immediate(before, max);
     },
   };
 }

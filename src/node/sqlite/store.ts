@@ -4,6 +4,7 @@ import type {
   CampaignStats,
   KindStats,
   LinkRecord,
+  Logger,
   Store,
   TrackEvent,
 } from "../../core/ports/index.js";
@@ -45,7 +46,7 @@ export function createEventWriter(db: Database.Database): (batch: readonly Track
   const addUnique = db.prepare(
     "INSERT INTO campaign_uniques (campaign, kind, recipient, class) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
   );
-  return db.transaction((batch: readonly TrackEvent[]) => {
+  const write = db.transaction((batch: readonly TrackEvent[]) => {
     // Aggregate counter bumps in memory: one UPSERT per (campaign, kind, class) per batch.
     const bumps = new Map<string, [string, string, string, number]>();
     for (const e of batch) {
@@ -69,6 +70,10 @@ export function createEventWriter(db: Database.Database): (batch: readonly Track
     }
     for (const b of bumps.values()) bumpCounter.run(...b);
   });
+  // IMMEDIATE like every write here: another connection writes the same file (the main
+  // thread's profile groups vs the event-writer thread), and the write lock is taken up
+  // front rather than upgraded from a read.
+  return (batch) => write.immediate(batch);
 }
 
 const emptyKind = (): KindStats => ({ total: 0, unique: 0, byClass: {}, uniqueByClass: {} });
@@ -81,6 +86,12 @@ export interface SqliteStoreOptions {
    * every redirect in flight. The server turns this on; tests of the adapter may not.
    */
   offThreadWrites?: boolean;
+  /**
+   * With offThreadWrites: the event-writer thread also applies each batch of opens/clicks
+   * to the live profiles (after committing it to the log), with this OPENTIME_SECRET for
+   * the erased-person check, so the main thread does no profile work for /o and /c.
+   */
+  offThreadProfiles?: { secret: string; logger?: Logger };
 }
 
 export function createSqliteStore(
@@ -111,7 +122,7 @@ export function createSqliteStore(
   });
 
   const appendInline = createEventWriter(db);
-  const writer = options.offThreadWrites ? startEventWriterThread(file) : null;
+  const writer = options.offThreadWrites ? startEventWriterThread(file, options.offThreadProfiles) : null;
 
   const insertBlock = db.prepare(
     "INSERT INTO blocks (id, type, options, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",

@@ -1,0 +1,96 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Resvg } from "@resvg/resvg-js";
+import satori from "satori";
+import { priceCard } from "../src/core/cards/price-templates.js";
+import { createSatoriRenderer } from "../src/node/cards/satori-renderer.js";
+import { SAMPLES, THEME } from "../test/cards/samples.js";
+import { BENCH_API_KEY, load, ROOT, report, spawnOpentime, spawnTs } from "./lib.js";
+
+/**
+ * Price cards, in one run: (1) an uncached 600x300 render through our renderer vs the
+ * straightforward satori + resvg code with default options (fonts read once too, but
+ * resvg scans system fonts on every render); (2) cached serving of GET /i/:id.png under
+ * autocannon at 50 connections vs a bare Hono 302 server.
+ * Targets: uncached ≤ 0.6x the straightforward time; ≥ 0.3x the bare rps, p99 < 20 ms.
+ */
+export async function benchCards(seconds = Number(process.env.BENCH_SECONDS ?? 10), renders = 40) {
+  const tree = (i: number) =>
+    priceCard(
+      "classic",
+      { ...SAMPLES.drop!, name: `Trail running shoe ${i}`, now: `€${70 + i}.00` },
+      600,
+      300,
+      THEME,
+    );
+  const fonts = [
+    {
+      name: "Roboto",
+      data: readFileSync(join(ROOT, "fonts/Roboto-Bold.ttf")),
+      weight: 700 as const,
+      style: "normal" as const,
+    },
+  ];
+  const naive = async (i: number) => {
+    const svg = await satori(tree(i) as unknown as Parameters<typeof satori>[0], {
+      width: 600,
+      height: 300,
+      fonts,
+    });
+    return new Resvg(svg).render().asPng();
+  };
+  const ours = await createSatoriRenderer();
+  const oursRender = (i: number) =>
+    ours.render(tree(i), { width: 600, height: 300, scale: 1, format: "png" });
+  const time = async (f: (i: number) => Promise<Uint8Array>) => {
+    for (let i = 0; i < 5; i++) await f(1000 + i); // warm-up: JIT, wasm, glyph shaping
+    const t0 = performance.now();
+    let bytes = 0;
+    for (let i = 0; i < renders; i++) bytes += (await f(i)).byteLength;
+    return { ms: +((performance.now() - t0) / renders).toFixed(2), bytes: Math.round(bytes / renders) };
+  };
+  const naiveT = await time(naive);
+  const oursT = await time(oursRender);
+
+  const connections = 50;
+  const base = await spawnTs("bench/baseline-server.ts");
+  const baseline = await load("bare hono 302", base.url, { connections, seconds, path: () => "/c/x" });
+  await base.stop();
+
+  const ot = await spawnOpentime();
+  const auth = { authorization: `Bearer ${BENCH_API_KEY}`, "content-type": "application/json" };
+  await fetch(`${ot.url}/v1/products`, {
+    method: "PUT",
+    headers: auth,
+    body: JSON.stringify({
+      products: [{ id: "shoe", name: "Trail running shoe", price: 79, currency: "EUR", stock: 3 }],
+    }),
+  });
+  const created = await fetch(`${ot.url}/v1/blocks`, {
+    method: "POST",
+    headers: auth,
+    body: JSON.stringify({ type: "price", options: { productId: "shoe", campaign: "bench" } }),
+  });
+  const { id } = (await created.json()) as { id: string };
+  const http = await load("opentime /i/:id.png (price 600x300, cached)", ot.url, {
+    connections,
+    seconds,
+    path: (i) => `/i/${id}.png?u=r${i % 50_000}`,
+  });
+  await ot.stop();
+
+  const summary = {
+    uncached: {
+      naiveMs: naiveT.ms,
+      oursMs: oursT.ms,
+      ratio: +(oursT.ms / naiveT.ms).toFixed(3),
+      pngBytes: oursT.bytes,
+    },
+    connections,
+    httpRatio: +(http.rps / baseline.rps).toFixed(3),
+    httpP99ms: http.p99,
+    targets: { uncachedRatio: 0.6, httpRatio: 0.3, p99ms: 20 },
+  };
+  report("cards", [baseline, http], summary);
+  return summary;
+}

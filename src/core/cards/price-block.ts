@@ -1,0 +1,148 @@
+import { z } from "zod";
+import type { CachedImage, RenderCache } from "../blocks/byte-cache.js";
+import { CONTENT_TYPES, type ImageExt } from "../blocks/fallback.js";
+import { RenderError } from "../blocks/image-service.js";
+import { productId } from "../catalog/schema.js";
+import type { CatalogStore, PricePoint, ProductRecord } from "../ports/catalog.js";
+import type { BlockRecord, Clock } from "../ports/index.js";
+import { CAMPAIGN_RE } from "../tracking/recipient.js";
+import { Lru } from "../util/lru.js";
+import { isKnownLocale, priceCardModel, priceModelValidUntil } from "./price-model.js";
+import { PRICE_TEMPLATES, priceCard } from "./price-templates.js";
+import type { CardElement, CardRenderer } from "./types.js";
+
+const hex = z.string().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "use #rgb or #rrggbb");
+
+/** Options of a `price` block: which product, and how its card looks. */
+export const priceOptionsSchema = z
+  .object({
+    productId,
+    template: z.enum(PRICE_TEMPLATES).default("classic"),
+    locale: z.string().max(35).refine(isKnownLocale, "unknown locale").default("en-US"),
+    // Bounded: a render is ~25 ms of CPU at 600x300 and grows with the pixel count.
+    width: z.number().int().min(200).max(1200).default(600),
+    height: z.number().int().min(80).max(800).default(300),
+    scale: z.union([z.literal(1), z.literal(2)]).default(1),
+    lowStock: z.number().int().min(0).max(1000).default(5),
+    dropDays: z.number().int().min(1).max(365).default(30),
+    font: z.string().max(40).optional(),
+    background: hex.default("#ffffff"),
+    textColor: hex.default("#111827"),
+    accentColor: hex.default("#d92d20"),
+    campaign: z.string().regex(CAMPAIGN_RE, "use 1-128 of A-Z a-z 0-9 . _ : ~ -").optional(),
+  })
+  .strict();
+export type PriceOptions = z.infer<typeof priceOptionsSchema>;
+
+// Products (with history) read in the last second: a hot card is opened thousands of times
+// a second; this process drops an entry when it writes the product, others see it within 1 s.
+const PRODUCT_TTL_MS = 1000;
+
+/**
+ * Price cards at open: the block's product as it is now, drawn through the CardRenderer
+ * port. The render cache key is everything that decides the pixels — template, size, scale,
+ * format, theme, the product's id and version, and the derived card model (which also holds
+ * time-dependent state such as whether a drop is still shown).
+ */
+export class PriceBlocks {
+  private readonly parsed = new Lru<string, PriceOptions>(10_000);
+  private readonly products = new Lru<string, { p: ProductRecord; h: PricePoint[]; at: number }>(10_000);
+  // The cache key per (block version, product version): building it formats money with Intl
+  // and serialises the model (~50 µs), too much to repeat on every open of a hot card.
+  private readonly keys = new Lru<string, { key: string; tree: () => CardElement; until: number }>(10_000);
+
+  constructor(
+    private readonly renderer: CardRenderer | undefined,
+    private readonly catalog: CatalogStore | undefined,
+    private readonly clock: Clock,
+    private readonly cache: RenderCache,
+  ) {}
+
+  parse(options: unknown): { ok: true; options: PriceOptions } | { ok: false; issues: string[] } {
+    if (!this.renderer || !this.catalog)
+      return { ok: false, issues: ["price cards are not available on this server"] };
+    const res = priceOptionsSchema.safeParse(options);
+    if (!res.success)
+      return { ok: false, issues: res.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) };
+    const font = res.data.font;
+    if (font !== undefined && !this.renderer.families.includes(font))
+      return { ok: false, issues: [`font: use one of ${this.renderer.families.join(", ")}`] };
+    return { ok: true, options: res.data };
+  }
+
+  /** Call after writing products, so this process shows the change at the next open. */
+  forgetProduct(id: string): void {
+    this.products.delete(id);
+  }
+
+  async render(block: BlockRecord, ext: ImageExt): Promise<{ image: CachedImage; campaign: string }> {
+    const renderer = this.renderer;
+    if (!renderer || !this.catalog) throw new RenderError("renderer_unavailable");
+    const o = this.options(block);
+    const entry = await this.product(o.productId);
+    if (!entry) throw new RenderError("unknown_product");
+    const now = this.clock.now();
+    const memoKey = `${block.id}:${block.version}:${entry.p.id}:${entry.p.version}`;
+    let memo = this.keys.get(memoKey);
+    if (!memo || now >= memo.until) {
+      const model = priceCardModel(entry.p, entry.h, now, o);
+      const theme = {
+        background: o.background,
+        text: o.textColor,
+        accent: o.accentColor,
+        font: o.font ?? renderer.families[0]!,
+      };
+      // The image can be a large data: URL; the product version stands for it in the key.
+      const key = [
+        "price1",
+        o.template,
+        `${o.width}x${o.height}@${o.scale}`,
+        JSON.stringify(theme),
+        entry.p.id,
+        entry.p.version,
+        JSON.stringify({ ...model, image: model.image !== null }),
+      ].join("\u0000");
+      memo = {
+        key,
+        tree: () => priceCard(o.template, model, o.width, o.height, theme),
+        until: priceModelValidUntil(entry.p, now, o.dropDays),
+      };
+      this.keys.set(memoKey, memo);
+    }
+    const tree = memo.tree;
+    const image = await this.cache.get(`${memo.key}\u0000${ext}`, async () => ({
+      bytes: await renderer.render(tree(), {
+        width: o.width,
+        height: o.height,
+        scale: o.scale,
+        format: ext,
+      }),
+      contentType: CONTENT_TYPES[ext],
+    }));
+    return { image, campaign: o.campaign ?? block.id };
+  }
+
+  private options(block: BlockRecord): PriceOptions {
+    const k = `${block.id}:${block.version}`;
+    const hit = this.parsed.get(k);
+    if (hit) return hit;
+    const res = this.parse(block.options);
+    if (!res.ok) throw new RenderError("invalid_options");
+    this.parsed.set(k, res.options);
+    return res.options;
+  }
+
+  private async product(id: string) {
+    const now = this.clock.now();
+    const hit = this.products.get(id);
+    if (hit && now - hit.at < PRODUCT_TTL_MS && now >= hit.at) return hit;
+    const p = await this.catalog!.get(id);
+    if (!p) {
+      this.products.delete(id);
+      return null;
+    }
+    const entry = { p, h: await this.catalog!.history(id), at: now };
+    this.products.set(id, entry);
+    return entry;
+  }
+}

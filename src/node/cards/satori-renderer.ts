@@ -1,0 +1,76 @@
+/**
+ * CardRenderer on satori → resvg → sharp.
+ *
+ * - Fonts are read ONCE, here, from fonts/ (bold faces ship today; a Regular file dropped
+ *   beside them is picked up as weight 400). satori embeds the glyphs it uses as paths in
+ *   the SVG, so resvg needs no font at all: `loadSystemFonts: false` skips the system font
+ *   scan that resvg's defaults run on every render (~90 ms of a ~100 ms card here).
+ * - PNG comes from resvg; JPEG/WebP/GIF re-encode its pixels with sharp (JPEG flattened on
+ *   the card's white, since email clients show JPEG transparency as black).
+ */
+import { readFileSync } from "node:fs";
+import { Resvg } from "@resvg/resvg-js";
+import satori from "satori";
+import sharp from "sharp";
+import type { CardElement, CardRenderer, CardRenderOptions } from "../../core/cards/types.js";
+import { DEFAULT_FONTS_DIR, listFonts } from "../countdown/fonts.js";
+
+/** File-name prefix → CSS family name templates use. Order = fallback order for missing glyphs. */
+const FAMILIES: readonly [prefix: string, family: string][] = [
+  ["Roboto", "Roboto"],
+  ["OpenSans", "Open Sans"],
+  ["Lato", "Lato"],
+  ["DejaVuSans", "DejaVu Sans"],
+  ["NotoSansJP", "Noto Sans JP"],
+];
+const WEIGHTS: Record<string, 400 | 700> = { Regular: 400, Bold: 700 };
+
+type SatoriFont = { name: string; data: Buffer; weight: 400 | 700; style: "normal" };
+
+export function loadCardFonts(dir = DEFAULT_FONTS_DIR): SatoriFont[] {
+  const fonts: SatoriFont[] = [];
+  const files = listFonts([dir]);
+  for (const [prefix, family] of FAMILIES) {
+    for (const [suffix, weight] of Object.entries(WEIGHTS)) {
+      const f = files.find((x) => x.id === `${prefix}-${suffix}`);
+      if (f) fonts.push({ name: family, data: readFileSync(f.path), weight, style: "normal" });
+    }
+  }
+  if (!fonts.length) throw new Error(`no card fonts found in ${dir}`);
+  return fonts;
+}
+
+export async function createSatoriRenderer(opts: { fontsDir?: string } = {}): Promise<CardRenderer> {
+  const fonts = loadCardFonts(opts.fontsDir ?? DEFAULT_FONTS_DIR);
+  const families = [...new Set(fonts.map((f) => f.name))];
+
+  async function render(tree: CardElement, o: CardRenderOptions): Promise<Uint8Array> {
+    // satori's types want React nodes; our trees have exactly the shape it reads.
+    const svg = await satori(tree as unknown as Parameters<typeof satori>[0], {
+      width: o.width,
+      height: o.height,
+      fonts,
+    });
+    const pixels = new Resvg(svg, {
+      font: { loadSystemFonts: false },
+      fitTo: { mode: "zoom", value: o.scale },
+      logLevel: "off",
+    }).render();
+    if (o.format === "png") return pixels.asPng();
+    const img = sharp(pixels.pixels, {
+      raw: { width: pixels.width, height: pixels.height, channels: 4 },
+    });
+    if (o.format === "jpg")
+      return img.flatten({ background: "#ffffff" }).jpeg({ quality: 88, mozjpeg: true }).toBuffer();
+    if (o.format === "webp") return img.webp({ quality: 90 }).toBuffer();
+    // Static GIF for clients that only take GIF: sharp's palette quantiser, no dithering noise on flat cards.
+    return img.gif({ effort: 7, dither: 0 }).toBuffer();
+  }
+
+  // Warm satori's layout engine (wasm) at start, so the first recipient does not pay ~100 ms.
+  await render(
+    { type: "div", props: { style: { display: "flex", fontFamily: families[0]! }, children: "0" } },
+    { width: 8, height: 8, scale: 1, format: "png" },
+  );
+  return { render, families };
+}

@@ -1,0 +1,110 @@
+import type Database from "better-sqlite3";
+import {
+  type CatalogStore,
+  MAX_HISTORY_PER_PRODUCT,
+  normalizeProduct,
+  type PricePoint,
+  type ProductRecord,
+  priceOrStockChanged,
+  productChanged,
+} from "../../core/ports/catalog.js";
+
+type ProductRow = {
+  id: string;
+  name: string;
+  price: number;
+  currency: string;
+  compare_at_price: number | null;
+  stock: number | null;
+  image_url: string | null;
+  url: string | null;
+  version: number;
+  created_at: number;
+  updated_at: number;
+  price_since: number;
+};
+
+const toProduct = (r: ProductRow): ProductRecord => ({
+  id: r.id,
+  name: r.name,
+  price: r.price,
+  currency: r.currency,
+  compareAtPrice: r.compare_at_price,
+  stock: r.stock,
+  imageUrl: r.image_url,
+  url: r.url,
+  version: r.version,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  priceSince: r.price_since,
+});
+
+/** The catalog in the same SQLite file as the rest (migration 4). Writes are one transaction per call. */
+export function createSqliteCatalogStore(db: Database.Database): CatalogStore {
+  const byId = db.prepare("SELECT * FROM products WHERE id = ?");
+  const upsert = db.prepare(
+    `INSERT INTO products (id, name, price, currency, compare_at_price, stock, image_url, url,
+                           version, created_at, updated_at, price_since)
+       VALUES (@id, @name, @price, @currency, @compareAtPrice, @stock, @imageUrl, @url,
+               @version, @createdAt, @updatedAt, @priceSince)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, price = excluded.price,
+         currency = excluded.currency, compare_at_price = excluded.compare_at_price,
+         stock = excluded.stock, image_url = excluded.image_url, url = excluded.url,
+         version = excluded.version, updated_at = excluded.updated_at, price_since = excluded.price_since`,
+  );
+  const addPoint = db.prepare(
+    "INSERT INTO product_history (product_id, at, price, currency, stock) VALUES (?, ?, ?, ?, ?)",
+  );
+  // Keeps the newest MAX_HISTORY_PER_PRODUCT points; runs only when a point was added.
+  const trim = db.prepare(
+    `DELETE FROM product_history WHERE product_id = ? AND seq <= (
+       SELECT seq FROM product_history WHERE product_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
+  );
+  const historyOf = db.prepare(
+    "SELECT at, price, currency, stock FROM product_history WHERE product_id = ? ORDER BY seq DESC LIMIT ?",
+  );
+
+  const upsertAll = db.transaction((inputs: Parameters<CatalogStore["upsertMany"]>[0], at: number) => {
+    const result = { created: 0, updated: 0, unchanged: 0 };
+    for (const input of inputs) {
+      const next = normalizeProduct(input);
+      const row = byId.get(next.id) as ProductRow | undefined;
+      const old = row ? toProduct(row) : null;
+      if (old && !productChanged(old, next)) {
+        result.unchanged++;
+        continue;
+      }
+      const repriced = !old || old.price !== next.price || old.currency !== next.currency;
+      upsert.run({
+        ...next,
+        version: old ? old.version + 1 : 1,
+        createdAt: old?.createdAt ?? at,
+        updatedAt: at,
+        priceSince: repriced ? at : old!.priceSince,
+      });
+      if (old) result.updated++;
+      else result.created++;
+      if (!old || priceOrStockChanged(old, next)) {
+        addPoint.run(next.id, at, next.price, next.currency, next.stock);
+        trim.run(next.id, next.id, MAX_HISTORY_PER_PRODUCT);
+      }
+    }
+    return result;
+  });
+
+  return {
+    async upsertMany(products, at) {
+      // IMMEDIATE: the event writer thread writes through its own connection; a deferred
+      // transaction that reads, then writes, fails at once with SQLITE_BUSY (the busy
+      // timeout cannot help a read lock upgrade in WAL). Taking the write lock first waits.
+      return upsertAll.immediate(products, at);
+    },
+    async get(id) {
+      const r = byId.get(id) as ProductRow | undefined;
+      return r ? toProduct(r) : null;
+    },
+    async history(id, limit = MAX_HISTORY_PER_PRODUCT) {
+      return historyOf.all(id, Math.min(limit, MAX_HISTORY_PER_PRODUCT)) as PricePoint[];
+    },
+  };
+}
