@@ -31,7 +31,7 @@ export function buildServices(deps: AppDeps): Services {
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? webRandom;
   const logger = deps.logger ?? silentLogger;
-  const signer = createSigner(deps.config.OPENTIME_SECRET);
+  const signer = deps.signer ?? createSigner(deps.config.OPENTIME_SECRET);
   const links = new Links(deps.store.links, signer, clock, random);
   // Opens and clicks also feed the profiles (batched there; the response never waits),
   // unless the event log's writer does it off this thread (see profilesFedByEventLog).

@@ -7,6 +7,7 @@ import type { CatalogStore } from "./ports/catalog.js";
 import type { Clock, Logger, RandomBytes, Store } from "./ports/index.js";
 import type { ProfileService } from "./profiles/service.js";
 import type { Recorder } from "./tracking/recorder.js";
+import type { Signer } from "./util/signer.js";
 import type { EmailEventSink, WebhookSettings } from "./webhooks/index.js";
 
 /** What createApp needs: ports and settings, all injected (time, randomness and ids too). */
@@ -20,6 +21,8 @@ export interface AppDeps {
   logger?: Logger;
   /** The client address as the runtime sees it (adapter-specific); null when unknown. */
   clientIp?: (c: Context) => string | null;
+  /** HMAC for link/block ids and signed URLs; defaults to Web Crypto (Node passes a faster one). */
+  signer?: Signer;
   /** Trust the first X-Forwarded-For hop (only behind a proxy you run). */
   trustProxy?: boolean;
   /** Countdown rendering (glyph rasterizer, expired images, still encoder); absent: no countdowns. */

@@ -25,8 +25,11 @@ async function main(): Promise<void> {
         : "using OPENTIME_API_KEY / OPENTIME_SECRET kept in this file",
     );
   }
-  const server = await startServer(loaded.config, logger);
+  // Signals are handled from before the server starts: a SIGTERM that arrives while it is
+  // still starting (just after "listening" is logged) waits for start-up, then shuts down
+  // gracefully instead of killing the process with events in its buffers.
   let stopping = false;
+  const started = startServer(loaded.config, logger);
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -36,16 +39,19 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 15_000);
     force.unref();
-    server.close().then(
-      () => process.exit(0),
-      (err) => {
-        logger.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    started
+      .then((server) => server.close())
+      .then(
+        () => process.exit(0),
+        (err) => {
+          logger.error({ err }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  await started;
 }
 
 main().catch((err) => {

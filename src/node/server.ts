@@ -14,6 +14,7 @@ import { createRecorder } from "../core/tracking/recorder.js";
 import { webhookSettingsFromConfig } from "../core/webhooks/settings.js";
 import { createSatoriRenderer } from "./cards/satori-renderer.js";
 import { createCountdownKit } from "./countdown-kit.js";
+import { createNodeSigner } from "./node-signer.js";
 import { createSqliteCatalogStore } from "./sqlite/catalog-store.js";
 import { createSqliteProfileStore } from "./sqlite/profile-store.js";
 import { createSqliteStore } from "./sqlite/store.js";
@@ -63,9 +64,11 @@ export async function startServer(
   // Profiles share the SQLite file; acknowledged Segment/ESP events are group-committed
   // here, opens/clicks on the event-writer thread (profilesFedByEventLog below). Both
   // connections write profiles under BEGIN IMMEDIATE (profile-store.ts).
+  const signer = createNodeSigner(config.OPENTIME_SECRET);
   const profiles = new ProfileService({
     store: createSqliteProfileStore(store.db),
     secret: config.OPENTIME_SECRET,
+    signer,
     clock: systemClock,
     random: webRandom,
     logger,
@@ -87,6 +90,7 @@ export async function startServer(
     store,
     recorder,
     metrics,
+    signer,
     logger,
     trustProxy: config.OPENTIME_TRUST_PROXY,
     clientIp: (c: Parameters<typeof getConnInfo>[0]) => getConnInfo(c).remote.address ?? null,

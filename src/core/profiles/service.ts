@@ -21,6 +21,8 @@ export interface ProfileServiceOptions {
   store: ProfileStore;
   /** OPENTIME_SECRET: keys the HMAC kept for erased people. */
   secret: string;
+  /** The HMAC implementation; defaults to Web Crypto (Node passes its faster synchronous one). */
+  signer?: Signer;
   clock: Clock;
   random: RandomBytes;
   logger?: Logger;
@@ -76,7 +78,7 @@ export class ProfileService {
   constructor(opts: ProfileServiceOptions) {
     this.store = opts.store;
     this.clock = opts.clock;
-    this.signer = createSigner(opts.secret);
+    this.signer = opts.signer ?? createSigner(opts.secret);
     this.logger = opts.logger ?? silentLogger;
     this.windowMs = opts.windowMs ?? 2;
     this.trackingWindowMs = opts.trackingWindowMs ?? 50;

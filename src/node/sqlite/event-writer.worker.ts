@@ -2,6 +2,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { Logger, TrackEvent } from "../../core/ports/index.js";
 import { ProfileService } from "../../core/profiles/service.js";
 import { systemClock, webRandom } from "../../core/services.js";
+import { createNodeSigner } from "../node-signer.js";
 import { createSqliteProfileStore } from "./profile-store.js";
 import { createEventWriter, openDatabase } from "./store.js";
 
@@ -26,6 +27,7 @@ const profiles = profileSecret
   ? new ProfileService({
       store: createSqliteProfileStore(db),
       secret: profileSecret,
+      signer: createNodeSigner(profileSecret),
       clock: systemClock,
       random: webRandom,
       logger,
