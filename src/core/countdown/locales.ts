@@ -71,10 +71,25 @@ function rulesFor(locale: CountdownLocale): Intl.PluralRules {
   return r;
 }
 
+// Intl.PluralRules.select goes through ICU (~1 µs) and runs for every label of every frame;
+// the numbers a countdown shows are small, so each locale's answers for 0..999 are memoised.
+const MEMO_MAX = 1000;
+const categories = new Map<CountdownLocale, (string | undefined)[]>();
+
+function category(locale: CountdownLocale, n: number): string {
+  if (!Number.isInteger(n) || n < 0 || n >= MEMO_MAX) return rulesFor(locale).select(n);
+  let memo = categories.get(locale);
+  if (!memo) {
+    memo = new Array(MEMO_MAX);
+    categories.set(locale, memo);
+  }
+  return (memo[n] ??= rulesFor(locale).select(n));
+}
+
 /** The label for `n` of `unit`, e.g. ("de", "days", 1) → "Tag", ("fr", "days", 0) → "jour". */
 export function unitLabel(locale: CountdownLocale, unit: CountdownUnit, n: number): string {
   const forms = TABLES[locale][unit];
-  const cat = rulesFor(locale).select(n);
+  const cat = category(locale, n);
   return (cat === "one" ? forms.one : undefined) ?? forms.other;
 }
 

@@ -29,14 +29,18 @@ export function fillRect(img: IndexedImage, r: Rect, index: number): void {
 /** Paints ink levels through a ramp; level 0 leaves the ground untouched. */
 export function blit(img: IndexedImage, t: Tile, x: number, y: number, ramp: Uint8Array): void {
   const { width: W, height: H, px } = img;
-  for (let ty = 0; ty < t.h; ty++) {
-    const yy = y + ty;
-    if (yy < 0 || yy >= H) continue;
-    for (let tx = 0; tx < t.w; tx++) {
-      const xx = x + tx;
-      if (xx < 0 || xx >= W) continue;
-      const l = t.levels[ty * t.w + tx] as number;
-      if (l !== 0) px[yy * W + xx] = ramp[l] as number;
+  const levels = t.levels;
+  // Clip once, then run a bounds-check-free inner loop (this is the hottest loop of a render).
+  const tx0 = Math.max(0, -x);
+  const ty0 = Math.max(0, -y);
+  const tx1 = Math.min(t.w, W - x);
+  const ty1 = Math.min(t.h, H - y);
+  for (let ty = ty0; ty < ty1; ty++) {
+    const src = ty * t.w;
+    const dst = (y + ty) * W + x;
+    for (let tx = tx0; tx < tx1; tx++) {
+      const l = levels[src + tx]!;
+      if (l !== 0) px[dst + tx] = ramp[l]!;
     }
   }
 }
