@@ -16,7 +16,9 @@ export interface Spawned {
 
 /** Starts a TypeScript entry in its own process and waits for `"port":N` on stdout. */
 export function spawnTs(entry: string, env: Record<string, string> = {}): Promise<Spawned> {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the servers under load.
+  const extra = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...extra, "--import", "tsx", entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "inherit"],
