@@ -10,6 +10,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY docs ./docs
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: only what the built server needs, as a non-root user.
@@ -25,6 +26,7 @@ COPY package.json ./
 COPY bin ./bin
 COPY fonts ./fonts
 COPY assets ./assets
+COPY docs ./docs
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

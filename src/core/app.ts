@@ -17,6 +17,7 @@ import { registerImage } from "./routes/image.js";
 import { registerLinksCreate } from "./routes/links-create.js";
 import { registerMetrics } from "./routes/metrics.js";
 import { registerOpenPixel } from "./routes/open-pixel.js";
+import { registerOpenApi } from "./routes/openapi.js";
 import { registerProductsGet } from "./routes/products-get.js";
 import { registerProductsUpsert } from "./routes/products-upsert.js";
 import { registerProfilesDelete } from "./routes/profiles-delete.js";
@@ -114,6 +115,7 @@ export function createApp(deps: AppDeps) {
   registerProfilesDelete(app);
   // Operations.
   registerHealth(app);
+  registerOpenApi(app);
   registerMetrics(app);
 
   app.notFound((c) => errorResponse(c, new ApiError("not_found", "no such route")));

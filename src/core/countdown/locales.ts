@@ -83,7 +83,12 @@ function category(locale: CountdownLocale, n: number): string {
     memo = new Array(MEMO_MAX);
     categories.set(locale, memo);
   }
-  return (memo[n] ??= rulesFor(locale).select(n));
+  let cat = memo[n];
+  if (cat === undefined) {
+    cat = rulesFor(locale).select(n);
+    memo[n] = cat;
+  }
+  return cat;
 }
 
 /** The label for `n` of `unit`, e.g. ("de", "days", 1) → "Tag", ("fr", "days", 0) → "jour". */
