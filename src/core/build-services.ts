@@ -1,4 +1,5 @@
 import { ImageService } from "./blocks/image-service.js";
+import { BlockKinds } from "./blocks/kinds.js";
 import { PriceBlocks } from "./cards/price-block.js";
 import { Links } from "./links/links.js";
 import type { Clock, Logger, RandomBytes, TrackEvent } from "./ports/index.js";
@@ -22,6 +23,8 @@ export interface Services extends AppDeps {
   images: ImageService;
   /** Price cards; shares the images' render cache (one byte bound, one set of metrics). */
   prices: PriceBlocks;
+  /** Every block type this server can render, by type: what /i/ and /v1/blocks dispatch on. */
+  blockKinds: BlockKinds;
   /** Enabled ESP webhook providers by name. */
   webhookProviders: Map<string, WebhookProvider>;
 }
@@ -44,6 +47,7 @@ export function buildServices(deps: AppDeps): Services {
   };
   const images = new ImageService(deps.countdown, deps.store.blocks, clock);
   const prices = new PriceBlocks(deps.cards, deps.catalog, clock, images.cache);
+  const blockKinds = new BlockKinds().register(images.countdownKind()).register(prices.kind());
   deps.metrics.gauge(
     "opentime_render_cache_renders",
     "Images rendered (cache misses that rendered)",
@@ -71,6 +75,7 @@ export function buildServices(deps: AppDeps): Services {
     blockIds,
     images,
     prices,
+    blockKinds,
     webhookProviders,
   };
 }

@@ -12,6 +12,7 @@ import {
   withDeadline,
 } from "./countdown-block.js";
 import type { ImageExt } from "./fallback.js";
+import type { BlockKind } from "./kinds.js";
 
 const BLOCK_TTL_MS = 1000;
 
@@ -69,6 +70,22 @@ export class ImageService {
     if (!this.kit)
       return { ok: false as const, issues: ["countdown rendering is not available on this server"] };
     return parseCountdownBlock(options, this.kit.fontIds);
+  }
+
+  /** Countdowns as a block kind (GIF by default: they animate). */
+  countdownKind(): BlockKind {
+    return {
+      type: "countdown",
+      defaultExt: "gif",
+      parse: (options) => {
+        const res = this.parseCountdown(options);
+        return res.ok ? { ok: true, options: res.block } : res;
+      },
+      render: async (block, ext, open) => {
+        const rendered = await this.renderStored(block, ext, open);
+        return { image: rendered.image, campaign: this.campaignOf(rendered.block, block.id) };
+      },
+    };
   }
 
   /** The campaign an open of this block counts for (its own id when none was set). */

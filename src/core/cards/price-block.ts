@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { CachedImage, RenderCache } from "../blocks/byte-cache.js";
 import { CONTENT_TYPES, type ImageExt } from "../blocks/fallback.js";
 import { RenderError } from "../blocks/image-service.js";
+import type { BlockKind } from "../blocks/kinds.js";
 import { productId } from "../catalog/schema.js";
 import type { CatalogStore, PricePoint, ProductRecord } from "../ports/catalog.js";
 import type { BlockRecord, Clock } from "../ports/index.js";
@@ -68,6 +69,16 @@ export class PriceBlocks {
     if (font !== undefined && !this.renderer.families.includes(font))
       return { ok: false, issues: [`font: use one of ${this.renderer.families.join(", ")}`] };
     return { ok: true, options: res.data };
+  }
+
+  /** Price cards as a block kind (PNG by default: a still, sharper and smaller than GIF). */
+  kind(): BlockKind {
+    return {
+      type: "price",
+      defaultExt: "png",
+      parse: (options) => this.parse(options),
+      render: (block, ext) => this.render(block, ext),
+    };
   }
 
   /** Call after writing products, so this process shows the change at the next open. */

@@ -21,6 +21,6 @@ export function registerBlocksCreate(app: App): void {
       updatedAt: now,
     };
     await s.store.blocks.create(block);
-    return c.json(blockView(block, s.config.publicUrl), 201);
+    return c.json(blockView(s, block), 201);
   });
 }

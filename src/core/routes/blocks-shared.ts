@@ -3,30 +3,24 @@ import { ApiError } from "../http/errors.js";
 import type { BlockRecord } from "../ports/index.js";
 
 /** The JSON a client sees for a block, with the URL to paste into the email. */
-export function blockView(block: BlockRecord, publicUrl: string) {
+export function blockView(s: Services, block: BlockRecord) {
+  const ext = s.blockKinds.get(block.type)?.defaultExt ?? "png";
   return {
     id: block.id,
     type: block.type,
     options: block.options,
     version: block.version,
-    // Countdowns animate (GIF); cards are stills, sharper and smaller as PNG.
-    url: `${publicUrl}/i/${block.id}.${block.type === "countdown" ? "gif" : "png"}`,
+    url: `${s.config.publicUrl}/i/${block.id}.${ext}`,
     createdAt: new Date(block.createdAt).toISOString(),
     updatedAt: new Date(block.updatedAt).toISOString(),
   };
 }
 
-/** Validates a block's options for its type; countdowns and price cards render today. */
+/** Validates a block's options for its type (400 with the first issue; all in details). */
 export function validateBlockOptions(s: Services, type: string, options: unknown): Record<string, unknown> {
-  if (type === "price") {
-    const res = s.prices.parse(options);
-    if (!res.ok) throw new ApiError("validation_failed", `options.${res.issues[0]}`, res.issues);
-    return options as Record<string, unknown>;
-  }
-  if (type !== "countdown") {
-    throw new ApiError("bad_request", `block type "${type}" is not available yet on this server`);
-  }
-  const res = s.images.parseCountdown(options);
+  const kind = s.blockKinds.get(type);
+  if (!kind) throw new ApiError("bad_request", `block type "${type}" is not available yet on this server`);
+  const res = kind.parse(options);
   if (!res.ok) throw new ApiError("validation_failed", `options.${res.issues[0]}`, res.issues);
   return options as Record<string, unknown>;
 }

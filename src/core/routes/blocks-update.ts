@@ -22,6 +22,6 @@ export function registerBlocksUpdate(app: App): void {
     const updated = await s.store.blocks.update(block.id, options, s.clock.now());
     s.images.forgetBlock(block.id);
     if (!updated) throw new ApiError("not_found", "no such block");
-    return c.json(blockView(updated, s.config.publicUrl));
+    return c.json(blockView(s, updated));
   });
 }

@@ -23,7 +23,8 @@ async function handleImage(c: Context<AppEnv>): Promise<Response> {
   const ext = (dot > 0 ? file.slice(dot + 1).toLowerCase() : "gif") as ImageExt;
   if (!IMAGE_EXTS.includes(ext)) return send(c, fallbackImage("gif"), "unknown_format");
   const recipient = normalizeRecipient(c.req.query("u"));
-  const req = { recipient, query: (n: string) => c.req.query(n) };
+  const userAgent = c.req.header("user-agent") ?? null;
+  const req = { recipient, query: (n: string) => c.req.query(n), userAgent, now: s.clock.now() };
   // Whatever goes wrong, the answer is a valid image and the reason is in a header and the log.
   try {
     let image: CachedImage;
@@ -54,13 +55,9 @@ async function handleImage(c: Context<AppEnv>): Promise<Response> {
       }
       const block = await s.images.getBlock(id);
       if (!block) throw new RenderError("unknown_block");
-      if (block.type === "price") {
-        ({ image, campaign } = await s.prices.render(block, ext));
-      } else {
-        const rendered = await s.images.renderStored(block, ext, req);
-        image = rendered.image;
-        campaign = s.images.campaignOf(rendered.block, block.id);
-      }
+      const kind = s.blockKinds.get(block.type);
+      if (!kind) throw new RenderError("renderer_unavailable");
+      ({ image, campaign } = await kind.render(block, ext, req));
     }
     // Every open of a live image is an open of its campaign, classified like the pixel's.
     s.tracker.hit({
@@ -69,7 +66,7 @@ async function handleImage(c: Context<AppEnv>): Promise<Response> {
       linkId: null,
       recipient,
       method: c.req.method,
-      userAgent: c.req.header("user-agent") ?? null,
+      userAgent,
       ip: clientIp(c),
     });
     return send(c, image);

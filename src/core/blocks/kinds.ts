@@ -1,0 +1,53 @@
+import type { BlockRecord, BlockType } from "../ports/index.js";
+import type { CachedImage } from "./byte-cache.js";
+import type { ImageExt } from "./fallback.js";
+
+/** What one open of an image knows about who opened it and when. */
+export interface OpenContext {
+  /** The cleaned `u` (null when absent or unusable). */
+  recipient: string | null;
+  /** Any other query parameter of the image URL (evergreen `start`, weather `lat`…). */
+  query: (name: string) => string | undefined;
+  userAgent: string | null;
+  /** The time the image is rendered for (ms); the preview route may set another. */
+  now: number;
+}
+
+export interface RenderedBlock {
+  image: CachedImage;
+  /** The campaign this open counts for (the block's own id when none was set). */
+  campaign: string;
+}
+
+export type ParseResult = { ok: true; options: unknown } | { ok: false; issues: string[] };
+
+/**
+ * One type of live image (countdown, price, weather, banner…). The image route and the
+ * blocks API only know this interface: a new type is a new kind registered in
+ * build-services.ts, not an edit of every route.
+ */
+export interface BlockKind {
+  readonly type: BlockType;
+  /** The format the block's URL uses unless the email asks for another. */
+  readonly defaultExt: ImageExt;
+  /** Validates options for this type; issues read "path: message". */
+  parse(options: unknown): ParseResult;
+  render(block: BlockRecord, ext: ImageExt, open: OpenContext): Promise<RenderedBlock>;
+}
+
+export class BlockKinds {
+  private readonly kinds = new Map<string, BlockKind>();
+
+  register(kind: BlockKind): this {
+    this.kinds.set(kind.type, kind);
+    return this;
+  }
+
+  get(type: string): BlockKind | undefined {
+    return this.kinds.get(type);
+  }
+
+  get types(): string[] {
+    return [...this.kinds.keys()];
+  }
+}
