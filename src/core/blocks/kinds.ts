@@ -1,4 +1,5 @@
 import type { BlockRecord, BlockType } from "../ports/index.js";
+import type { Profile } from "../ports/profiles.js";
 import type { CachedImage } from "./byte-cache.js";
 import type { ImageExt } from "./fallback.js";
 
@@ -11,6 +12,11 @@ export interface OpenContext {
   userAgent: string | null;
   /** The time the image is rendered for (ms); the preview route may set another. */
   now: number;
+  /**
+   * The recipient's live profile, looked up by `u` on first call (memoised per open);
+   * null without a recipient, without profiles, or when nobody is known by that id.
+   */
+  profile: () => Promise<Profile | null>;
 }
 
 export interface RenderedBlock {

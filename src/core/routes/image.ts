@@ -3,6 +3,8 @@ import type { App, AppEnv } from "../app-env.js";
 import type { CachedImage } from "../blocks/byte-cache.js";
 import { fallbackImage, IMAGE_EXTS, type ImageExt } from "../blocks/fallback.js";
 import { RenderError } from "../blocks/image-service.js";
+import type { OpenContext } from "../blocks/kinds.js";
+import type { Profile } from "../ports/profiles.js";
 import { MAX_SIGNED_OPTIONS, SIGNED_PURPOSE, SIGNED_SIG_LEN } from "../blocks/signed-url.js";
 import { clientIp, NO_CACHE_HEADERS } from "../http/middleware.js";
 import { normalizeRecipient } from "../tracking/recipient.js";
@@ -24,7 +26,18 @@ async function handleImage(c: Context<AppEnv>): Promise<Response> {
   if (!IMAGE_EXTS.includes(ext)) return send(c, fallbackImage("gif"), "unknown_format");
   const recipient = normalizeRecipient(c.req.query("u"));
   const userAgent = c.req.header("user-agent") ?? null;
-  const req = { recipient, query: (n: string) => c.req.query(n), userAgent, now: s.clock.now() };
+  let profile: Promise<Profile | null> | undefined;
+  const req: OpenContext = {
+    recipient,
+    query: (n: string) => c.req.query(n),
+    userAgent,
+    now: s.clock.now(),
+    // Looked up only by a block that uses it (banners, rules on profile fields).
+    profile: () => {
+      profile ??= recipient && s.profiles ? s.profiles.find(recipient).catch(() => null) : Promise.resolve(null);
+      return profile;
+    },
+  };
   // Whatever goes wrong, the answer is a valid image and the reason is in a header and the log.
   try {
     let image: CachedImage;

@@ -133,4 +133,30 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX product_history_product ON product_history(product_id, seq);
   `,
+  // 5: catalog feeds imported on a schedule (JSON or CSV over the guarded fetcher).
+  `
+  CREATE TABLE feeds (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    format TEXT NOT NULL,
+    every_minutes INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_run_at INTEGER,
+    last_status TEXT
+  ) STRICT;
+  `,
+  // 6: the decision log: which variant of which block a recipient was shown, and when,
+  // with what each slot linked to (adaptive links resolve to it; stats count per variant).
+  `
+  CREATE TABLE decisions (
+    seq INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    block_id TEXT NOT NULL,
+    recipient TEXT,
+    variant TEXT NOT NULL,
+    slots TEXT
+  ) STRICT;
+  CREATE INDEX decisions_block_recipient ON decisions(block_id, recipient, seq);
+  CREATE INDEX decisions_recipient ON decisions(recipient) WHERE recipient IS NOT NULL;
+  `,
 ];
