@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ProfileStore, ProfileWrite, StoredEvent } from "../../src/core/ports/profiles.js";
+import type { ActivityRow, ProfileStore, ProfileWrite, StoredEvent } from "../../src/core/ports/profiles.js";
+import { aggregateActivity } from "../../src/core/profiles/activity.js";
 import { emptyProfile } from "../../src/core/profiles/model.js";
 
 /** One contract every ProfileStore adapter passes: the in-memory fake and SQLite. */
@@ -24,6 +25,22 @@ export function profileStoreContract(
     receivedAt: at,
     body: `{"m":"${messageId}"}`,
   });
+
+  const activity = (key: string, at: number, kind: "open" | "click" = "open"): ActivityRow =>
+    aggregateActivity([
+      {
+        at,
+        kind,
+        campaign: "c",
+        linkId: null,
+        recipient: key.slice(2),
+        class: "human",
+        reasons: [],
+        ip: null,
+        userAgent: null,
+        method: "GET",
+      },
+    ]).get(key)!;
 
   describe(`ProfileStore contract: ${name}`, () => {
     it("commits profiles, identities, events and dedupe keys together and reads them back", async () => {
@@ -93,9 +110,11 @@ export function profileStoreContract(
           events: [ev("Z", "9")],
         }),
       );
+      await store.addActivity([activity("e:z@x.com", 1)], new Map([["e:z@x.com", "hz"]]));
       const res = await store.erase({
         profileId: "Z",
         recipients: ["z@x.com", "9"],
+        activityKeys: ["e:z@x.com", "r:9"],
         hashes: ["h1", "h2"],
         at: 10,
       });
@@ -104,6 +123,33 @@ export function profileStoreContract(
       expect((await store.get(["Z"])).size).toBe(0);
       expect(await store.events("Z")).toEqual([]);
       expect([...(await store.erased(["h1", "h3"]))]).toEqual(["h1"]);
+      expect(await store.activity(["e:z@x.com"])).toEqual([]);
+    });
+
+    it("adds email activity per key: new keys need a hash not on the erased list", async () => {
+      const { store } = await open();
+      await store.commit(write({ identities: [["u:gone", "G"]], profiles: [emptyProfile("G", 1)] }));
+      await store.erase({ profileId: "G", recipients: [], activityKeys: [], hashes: ["h-gone"], at: 2 });
+      const dropped = await store.addActivity(
+        [activity("e:a@x.com", 1000), activity("r:gone", 1000), activity("r:nohash", 1000)],
+        new Map([
+          ["e:a@x.com", "h-a"],
+          ["r:gone", "h-gone"],
+        ]),
+      );
+      expect([...dropped].sort()).toEqual(["r:gone", "r:nohash"]);
+      // A known key adds without a hash; the sums and the latest times win.
+      expect(await store.addActivity([activity("e:a@x.com", 5000, "click")], new Map())).toEqual(new Set());
+      const [row] = await store.activity(["e:a@x.com", "r:gone"]);
+      expect(row).toMatchObject({
+        key: "e:a@x.com",
+        opens: 1,
+        clicks: 1,
+        lastOpenAt: 1000,
+        lastClickAt: 5000,
+      });
+      expect(row!.hours.reduce((a, b) => a + b, 0)).toBe(2);
+      expect(row!.engagement.t).toBe(5000);
     });
 
     it("prunes dedupe keys older than the retention, bounded per call", async () => {

@@ -9,10 +9,11 @@ import { openDatabase } from "../../src/node/sqlite/store.js";
 import { tempDir } from "../helpers/server.js";
 
 /**
- * The server writes profiles from two connections: the main thread (Segment, webhooks,
- * erasure) and the event-writer thread (opens/clicks). Here two services on two
- * connections to one file stand for them, and the other side's write is forced into the
- * window between a group's first (unlocked) read and its locked transaction.
+ * The server writes one file from two connections: the main thread (Segment, webhooks,
+ * erasure: profile documents) and the event-writer thread (opens/clicks: email
+ * activity). Here two services on two connections to one file stand for them, and the
+ * other side's write is forced into the window between a group's first (unlocked) read
+ * and its locked transaction.
  */
 const SECRET = "two-writers-secret-0123456789abcdef";
 let n = 0;
@@ -72,6 +73,21 @@ function twoWriters() {
   return { a, b, hook };
 }
 
+const identifyAnon = (anonymousId: string, email: string): IngestEvent => {
+  const ev = parseEvent(
+    {
+      type: "identify",
+      anonymousId,
+      traits: { email },
+      messageId: `tw-${++n}`,
+      timestamp: new Date().toISOString(),
+    },
+    { receivedAt: Date.now(), newId: () => `tw-gen-${++n}` },
+  );
+  if ("code" in ev) throw new Error(ev.message);
+  return ev as IngestEvent;
+};
+
 describe("profiles written from two connections", () => {
   it("a commit by the other connection between a group's reads and its write is not lost", async () => {
     const { a, b, hook } = twoWriters();
@@ -83,25 +99,41 @@ describe("profiles written from two connections", () => {
         { ...identify("tw-1", "tw1@example.com"), traits: { email: "tw1@example.com", plan: "pro" } },
       ]);
     };
-    await b.applyTrackEvents([open("tw1@example.com")]);
+    await b.ingest([identifyAnon("tw-anon-1", "tw1@example.com")]);
     const p = (await a.find("tw-1"))!;
     expect(p.traits.plan).toBe("pro");
-    expect(p.email.opens).toBe(1);
-    expect(p.counts.identify).toBe(2);
+    expect(p.anonymousIds).toEqual(["tw-anon-1"]);
+    expect(p.counts.identify).toBe(3);
   });
 
-  it("an open applied just after the other connection erased the person does not re-create them", async () => {
+  it("an event applied just after the other connection erased the person does not re-create them", async () => {
     const { a, b, hook } = twoWriters();
     await a.ingest([identify("tw-2", "tw2@example.com")]);
     // B sees the address as known (so hashes nothing), then A erases the person: under
-    // the lock the key is unknown and unhashed, so B hashes it, retries and drops the open.
+    // the lock the key is unknown and unhashed, so B hashes it, retries and drops it.
     hook.beforeLock = async () => {
       expect(await a.erase("tw-2")).toMatchObject({ identities: 2 });
     };
-    await b.applyTrackEvents([open("tw2@example.com")]);
+    const res = await b.ingest([identifyAnon("tw-anon-2", "tw2@example.com")]);
+    expect(res.suppressed).toBe(1);
     expect(await a.find("tw2@example.com")).toBeNull();
     expect(await b.find("tw2@example.com")).toBeNull();
-    await b.applyTrackEvents([open("tw2@example.com")]);
-    expect(await a.find("tw2@example.com")).toBeNull();
+  });
+
+  it("opens from the other connection join the profile; after an erasure they are dropped", async () => {
+    const { a, b } = twoWriters();
+    await a.ingest([identify("tw-3", "tw3@example.com")]);
+    await b.applyTrackEvents([open("tw3@example.com"), open("tw-3")]);
+    await a.ingest([
+      { ...identify("tw-3", "tw3@example.com"), traits: { email: "tw3@example.com", plan: "x" } },
+    ]);
+    const p = (await a.find("tw-3"))!;
+    // The address and the user id in `u` both count for the person; the traits survive.
+    expect(p.email.opens).toBe(2);
+    expect(p.traits.plan).toBe("x");
+    await a.erase("tw-3");
+    await b.applyTrackEvents([open("tw3@example.com"), open("tw-3")]);
+    expect(await a.find("tw3@example.com")).toBeNull();
+    expect(await a.find("tw-3")).toBeNull();
   });
 });

@@ -77,7 +77,8 @@ describe("erasure", () => {
     expect((await s.api("/v1/profiles/gone@example.com/export")).status).toBe(404);
     // Only the hashes are kept; other people are untouched.
     const db = new Database(join(s.dataDir, DB_FILE), { readonly: true });
-    expect(db.prepare("SELECT COUNT(*) FROM erased_identities").pluck().get() as number).toBe(3);
+    // Its three identity keys, and its user id as an ESP id in `u` (r:erase-me-user).
+    expect(db.prepare("SELECT COUNT(*) FROM erased_identities").pluck().get() as number).toBe(4);
     expect(
       db
         .prepare("SELECT COUNT(*) FROM events WHERE recipient = 'someone-else@example.com'")

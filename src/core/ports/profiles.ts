@@ -110,6 +110,27 @@ export interface Profile {
   >;
 }
 
+/**
+ * Opens and clicks from opentime's own URLs for one recipient key (`e:<email>` or
+ * `r:<ESP id>`), summed; see src/core/profiles/activity.ts for why it is kept apart.
+ */
+export interface ActivityRow {
+  key: string;
+  opens: number;
+  clicks: number;
+  machineOpens: number;
+  machineClicks: number;
+  machineByClass: Record<string, number>;
+  lastOpenAt: number | null;
+  lastClickAt: number | null;
+  /** Human opens and clicks by UTC hour of day. */
+  hours: number[];
+  /** Decayed engagement from these opens and clicks (weights as in the profile's). */
+  engagement: Decayed;
+  firstAt: number;
+  lastAt: number;
+}
+
 /** One accepted inbound event, kept verbatim (normalised) for export and erasure. */
 export interface StoredEvent {
   profileId: string;
@@ -134,9 +155,12 @@ export interface ProfileWrite {
 }
 
 export interface EraseRequest {
-  profileId: string;
+  /** The stored profile to delete; null for a person known only from email activity. */
+  profileId: string | null;
   /** Values that may appear as `recipient` in the opens/clicks log. */
   recipients: string[];
+  /** Their email activity rows' keys. */
+  activityKeys: string[];
   /** HMACs of the person's identity keys, kept so a later event does not re-create them. */
   hashes: string[];
   at: number;
@@ -183,8 +207,16 @@ export interface ProfileStore {
   commit(write: ProfileWrite): Promise<void>;
   /** The person's accepted events, oldest first. */
   events(profileId: string): Promise<StoredEvent[]>;
-  /** Opens and clicks logged under any of these recipients. */
-  tracking(recipients: readonly string[]): Promise<TrackingRow[]>;
+  /** Opens and clicks logged under any of these recipients, oldest first; with `limit`, the latest that many. */
+  tracking(recipients: readonly string[], limit?: number): Promise<TrackingRow[]>;
+  /** Email activity rows for these recipient keys (those that have one). */
+  activity(keys: readonly string[]): Promise<ActivityRow[]>;
+  /**
+   * Adds per-key deltas in one transaction. A key with no row yet gets one only when its
+   * HMAC is in `hashes` and not on the erased list; otherwise its delta is dropped (an
+   * erased person, or one erased since the caller looked). Returns the dropped keys.
+   */
+  addActivity(deltas: readonly ActivityRow[], hashes: ReadonlyMap<string, string>): Promise<Set<string>>;
   erase(req: EraseRequest): Promise<EraseResult>;
   /** Forgets dedupe keys older than `before` (bounded retention); returns how many. */
   pruneSeen(before: number, max: number): Promise<number>;

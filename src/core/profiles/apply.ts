@@ -1,6 +1,5 @@
 import type { EmailEvent, Profile } from "../ports/profiles.js";
 import type { IngestEvent } from "../segment/event.js";
-import type { TrafficClass } from "../tracking/classify.js";
 import { applyCommerce, BROWSE_INTENT } from "./ecommerce.js";
 import {
   addDecayed,
@@ -108,17 +107,6 @@ function machineSignal(p: Profile, kind: "open" | "click", cls: string): void {
   if (kind === "open") p.email.machineOpens++;
   else p.email.machineClicks++;
   p.email.machineByClass[cls] = (p.email.machineByClass[cls] ?? 0) + 1;
-}
-
-/** An open or click recorded by opentime's own /o and /c URLs. */
-export function applyTracking(
-  p: Profile,
-  e: { kind: "open" | "click"; at: number; campaign: string; class: TrafficClass },
-): void {
-  count(p, e.kind === "open" ? "emailOpens" : "emailClicks");
-  if (e.class === "human") humanSignal(p, e.kind, e.at);
-  else machineSignal(p, e.kind, e.class);
-  pushHistory(p, { at: e.at, type: "email", event: e.kind, campaign: e.campaign, class: e.class });
 }
 
 /** An ESP webhook event (delivered, open, click, bounce, complaint, unsubscribe, …). */

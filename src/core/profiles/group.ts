@@ -1,4 +1,3 @@
-import type { TrackEvent } from "../ports/index.js";
 import type {
   EmailEvent,
   Profile,
@@ -8,7 +7,7 @@ import type {
   StoredEvent,
 } from "../ports/profiles.js";
 import type { IngestEvent } from "../segment/event.js";
-import { applyEmail, applySegment, applyTracking } from "./apply.js";
+import { applyEmail, applySegment } from "./apply.js";
 import { identityValue, isEmail, key, kindOf, normalizeEmail } from "./identity.js";
 import { mergeInto } from "./merge.js";
 import { emptyProfile, pushUnique } from "./model.js";
@@ -21,8 +20,7 @@ export interface IngestResult {
 
 export type Job =
   | { kind: "segment"; events: IngestEvent[]; result: IngestResult }
-  | { kind: "email"; event: EmailEvent; result: IngestResult }
-  | { kind: "tracking"; event: TrackEvent };
+  | { kind: "email"; event: EmailEvent; result: IngestResult };
 
 export interface GroupDeps {
   store: ProfileStore;
@@ -33,16 +31,7 @@ export interface GroupDeps {
 }
 
 /** The identity keys a job names, in priority order (the first known one's profile wins). */
-function keysOf(job: Job, known?: Map<string, string>): { keys: string[]; alias: boolean } {
-  if (job.kind === "tracking") {
-    const r = job.event.recipient!;
-    const email = normalizeEmail(r);
-    if (email) return { keys: [key("e", email)], alias: false };
-    // An ESP id in `u` is often the operator's user id: reuse that profile if it exists,
-    // otherwise the id stays an ESP id (it must not mint a "user").
-    const u = key("u", r);
-    return { keys: [known?.has(u) ? u : key("r", r)], alias: false };
-  }
+function keysOf(job: Job): { keys: string[]; alias: boolean } {
   if (job.kind === "email") {
     const keys = [key("e", normalizeEmail(job.event.email)!)];
     if (job.event.recipientId) keys.push(key("r", job.event.recipientId));
@@ -77,8 +66,7 @@ export function groupKeys(jobs: Job[]): { dedupe: string[]; keys: string[] } {
         for (const k of segmentKeys(ev).keys) allKeys.add(k);
       }
     } else {
-      if (job.kind === "email") dedupe.push(`x:${job.event.provider}:${job.event.id}`);
-      else allKeys.add(key("u", job.event.recipient!));
+      dedupe.push(`x:${job.event.provider}:${job.event.id}`);
       for (const k of keysOf(job).keys) allKeys.add(k);
     }
   }
@@ -229,13 +217,13 @@ function applyGroup(jobs: Job[], reads: GroupReads, deps: Pick<GroupDeps, "now" 
         });
         job.result.accepted++;
       }
-    } else if (job.kind === "email") {
+    } else {
       const e = job.event;
       if (isDuplicate(`x:${e.provider}:${e.id}`)) {
         job.result.duplicates++;
         continue;
       }
-      const { keys } = keysOf(job, ids);
+      const { keys } = keysOf(job);
       const p = resolve(keys, false, e.at);
       if (!p) {
         job.result.suppressed++;
@@ -252,10 +240,6 @@ function applyGroup(jobs: Job[], reads: GroupReads, deps: Pick<GroupDeps, "now" 
         body: JSON.stringify(e),
       });
       job.result.accepted++;
-    } else {
-      const e = job.event;
-      const p = resolve(keysOf(job, ids).keys, false, e.at);
-      if (p) applyTracking(p, { kind: e.kind, at: e.at, campaign: e.campaign, class: e.class });
     }
   }
 

@@ -12,8 +12,10 @@ import type { IngestEvent } from "../segment/event.js";
 import { base64url } from "../util/encoding.js";
 import { Lru } from "../util/lru.js";
 import { createSigner, type Signer } from "../util/signer.js";
+import { activityKeysOf, aggregateActivity, foldActivity, recipientsOfKeys } from "./activity.js";
 import { groupKeys, type IngestResult, type Job, runGroup, runGroupIn } from "./group.js";
-import { candidateKeys, identityValue, kindOf, normalizeEmail } from "./identity.js";
+import { candidateKeys, identityValue, kindOf, normalizeEmail, recipientKey } from "./identity.js";
+import { emptyProfile, MAX_HISTORY } from "./model.js";
 
 export type { IngestResult } from "./group.js";
 
@@ -69,6 +71,8 @@ export class ProfileService {
   private readonly hashCache = new Lru<string, string>(20_000);
   private pending: Pending[] = [];
   private pendingWeight = 0;
+  /** Opens/clicks waiting to be added to email activity (never acknowledged to anyone). */
+  private tracked: TrackEvent[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
   private deadline = 0;
   private chain: Promise<void> = Promise.resolve();
@@ -106,22 +110,16 @@ export class ProfileService {
    */
   noteTrackEvent(e: TrackEvent): void {
     if (!e.recipient || this.closed) return;
-    this.pending.push({ job: { kind: "tracking", event: e }, weight: 1 });
-    this.pendingWeight++;
+    this.tracked.push(e);
     this.schedule(this.trackingWindowMs);
   }
 
   /**
-   * Applies a batch of opens/clicks now and resolves once their profile updates are
-   * committed. For the event-writer thread, which has just committed the same batch to
-   * the event log; a failure is logged there, never thrown (the log already has them).
+   * Adds a batch of opens/clicks to email activity now; resolves once committed. A
+   * failure is logged, never thrown (the event log already has them).
    */
   applyTrackEvents(events: readonly TrackEvent[]): Promise<void> {
-    for (const e of events) {
-      if (!e.recipient) continue;
-      this.pending.push({ job: { kind: "tracking", event: e }, weight: 1 });
-      this.pendingWeight++;
-    }
+    for (const e of events) if (e.recipient) this.tracked.push(e);
     return this.flush();
   }
 
@@ -156,11 +154,14 @@ export class ProfileService {
   /** Commits everything queued so far; resolves when it is durable. */
   flush(): Promise<void> {
     const run = async () => {
-      while (this.pending.length) {
+      while (this.pending.length || this.tracked.length) {
         const batch = this.pending;
         this.pending = [];
         this.pendingWeight = 0;
-        await this.commit(batch);
+        if (batch.length) await this.commit(batch);
+        const tracked = this.tracked;
+        this.tracked = [];
+        if (tracked.length) await this.commitActivity(tracked);
       }
     };
     this.chain = this.chain.then(run, run);
@@ -190,10 +191,19 @@ export class ProfileService {
       // Nothing of the failed group was written (one transaction), so each job can be
       // retried alone: one poison event fails its own request, not its neighbours'.
       for (const p of batch) {
-        if (p.job.kind !== "tracking")
-          Object.assign(p.job.result, { accepted: 0, duplicates: 0, suppressed: 0 });
+        Object.assign(p.job.result, { accepted: 0, duplicates: 0, suppressed: 0 });
         await this.commit([p]);
       }
+    }
+  }
+
+  private async commitActivity(events: TrackEvent[]): Promise<void> {
+    try {
+      const deltas = aggregateActivity(events);
+      const hashes = await this.hashes([...deltas.keys()]);
+      await this.store.addActivity([...deltas.values()], hashes);
+    } catch (err) {
+      this.logger.error({ err, events: events.length }, "email activity write failed");
     }
   }
 
@@ -257,14 +267,41 @@ export class ProfileService {
     return out;
   }
 
-  /** A profile by user id, email, anonymous id, ESP recipient id or profile id. */
-  async find(id: string): Promise<Profile | null> {
+  /**
+   * A profile by user id, email, anonymous id, ESP recipient id or profile id, with its
+   * email activity folded in. `history: false` skips the log read behind the history's
+   * opens/clicks (image rules and banners need scores and traits, not history).
+   */
+  async find(id: string, opts: { history?: boolean } = {}): Promise<Profile | null> {
+    const found = await this.locate(id);
+    if (!found) return null;
+    const keys = activityKeysOf(found.profile);
+    const [rows, tracking] = await Promise.all([
+      this.store.activity(keys),
+      opts.history === false ? [] : this.store.tracking(recipientsOfKeys(keys), MAX_HISTORY),
+    ]);
+    return foldActivity(found.profile, rows, tracking);
+  }
+
+  /**
+   * The stored profile for `id`; else, for someone known only from opens/clicks, a profile
+   * assembled around their activity key (its id is that key, e.g. `r:sub-123`, until a
+   * Segment event or ESP webhook stores a real one).
+   */
+  private async locate(id: string): Promise<{ profile: Profile; identities: string[] | null } | null> {
     const keys = candidateKeys(id);
     const ids = await this.store.lookup(keys);
     const hit = keys.find((k) => ids.has(k));
     const pid = hit ? ids.get(hit)! : id.startsWith("p_") ? id : null;
-    if (!pid) return null;
-    return (await this.store.get([pid])).get(pid) ?? null;
+    const stored = pid ? (await this.store.get([pid])).get(pid) : undefined;
+    if (stored) return { profile: stored, identities: null };
+    const k = recipientKey(id);
+    const [row] = await this.store.activity([k]);
+    if (!row) return null;
+    const p = emptyProfile(k, row.firstAt);
+    p.updatedAt = row.lastAt;
+    (kindOf(k) === "e" ? p.emails : p.recipientIds).push(identityValue(k));
+    return { profile: p, identities: [k] };
   }
 
   /** Everything held on a person: the profile, every identity, event and open/click. */
@@ -275,29 +312,34 @@ export class ProfileService {
     tracking: TrackingRow[];
   } | null> {
     await this.flush();
-    const profile = await this.find(id);
-    if (!profile) return null;
-    const identities = await this.store.keysOf(profile.id);
+    const found = await this.locate(id);
+    if (!found) return null;
+    const profile = (await this.find(id))!;
+    const identities = found.identities ?? (await this.store.keysOf(profile.id));
     const [events, tracking] = await Promise.all([
-      this.store.events(profile.id),
-      this.store.tracking(recipientsOf(identities)),
+      found.identities ? [] : this.store.events(profile.id),
+      this.store.tracking(recipientsOf(identities, profile)),
     ]);
     return { profile, identities, events, tracking };
   }
 
   /**
    * Erases a person everywhere the store holds them, keeping only HMACs of their
-   * identity keys so a stray later event (a retry, an old tag) does not bring them back.
+   * identity keys (and activity keys) so a stray later event or open does not bring
+   * them back.
    */
   erase(id: string): Promise<(EraseResult & { profileId: string }) | null> {
     return this.exclusive(async () => {
-      const profile = await this.find(id);
-      if (!profile) return null;
-      const identities = await this.store.keysOf(profile.id);
-      const hashes = await this.hashes(identities);
+      const found = await this.locate(id);
+      if (!found) return null;
+      const { profile } = found;
+      const identities = found.identities ?? (await this.store.keysOf(profile.id));
+      const activityKeys = activityKeysOf(profile);
+      const hashes = await this.hashes([...new Set([...identities, ...activityKeys])]);
       const res = await this.store.erase({
-        profileId: profile.id,
-        recipients: recipientsOf(identities),
+        profileId: found.identities ? null : profile.id,
+        recipients: recipientsOf(identities, profile),
+        activityKeys,
         hashes: [...hashes.values()],
         at: this.clock.now(),
       });
@@ -314,6 +356,8 @@ export class ProfileService {
 }
 
 /** What `u` in an open/click may have held for this person: their emails, ESP ids, user ids. */
-function recipientsOf(identities: string[]): string[] {
-  return identities.filter((k) => kindOf(k) !== "a").map(identityValue);
+function recipientsOf(identities: string[], p: Profile): string[] {
+  const out = new Set(identities.filter((k) => kindOf(k) !== "a").map(identityValue));
+  for (const r of recipientsOfKeys(activityKeysOf(p))) out.add(r);
+  return [...out];
 }

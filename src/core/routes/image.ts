@@ -4,9 +4,9 @@ import type { CachedImage } from "../blocks/byte-cache.js";
 import { fallbackImage, IMAGE_EXTS, type ImageExt } from "../blocks/fallback.js";
 import { RenderError } from "../blocks/image-service.js";
 import type { OpenContext } from "../blocks/kinds.js";
-import type { Profile } from "../ports/profiles.js";
 import { MAX_SIGNED_OPTIONS, SIGNED_PURPOSE, SIGNED_SIG_LEN } from "../blocks/signed-url.js";
 import { clientIp, NO_CACHE_HEADERS } from "../http/middleware.js";
+import type { Profile } from "../ports/profiles.js";
 import { normalizeRecipient } from "../tracking/recipient.js";
 import { fromBase64url } from "../util/encoding.js";
 
@@ -34,7 +34,8 @@ async function handleImage(c: Context<AppEnv>): Promise<Response> {
     now: s.clock.now(),
     // Looked up only by a block that uses it (banners, rules on profile fields).
     profile: () => {
-      profile ??= recipient && s.profiles ? s.profiles.find(recipient).catch(() => null) : Promise.resolve(null);
+      profile ??=
+        recipient && s.profiles ? s.profiles.find(recipient, { history: false }).catch(() => null) : Promise.resolve(null);
       return profile;
     },
   };

@@ -1,5 +1,6 @@
 import type { TrackEvent } from "../ports/index.js";
-import type { Profile, ProfileStore, StoredEvent, TrackingRow } from "../ports/profiles.js";
+import type { ActivityRow, Profile, ProfileStore, StoredEvent, TrackingRow } from "../ports/profiles.js";
+import { addActivity } from "../profiles/activity.js";
 
 /**
  * In-memory ProfileStore for core unit tests; passes the same contract as SQLite.
@@ -13,6 +14,7 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
   const events: StoredEvent[] = [];
   const seen = new Map<string, number>();
   const erased = new Set<string>();
+  const activity = new Map<string, string>();
   const store: ProfileStore & { failNext?: boolean } = {
     async lookup(keys) {
       const out = new Map<string, string>();
@@ -57,9 +59,31 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
     async events(profileId) {
       return events.filter((e) => e.profileId === profileId).sort((a, b) => a.at - b.at);
     },
-    async tracking(recipients) {
+    async activity(keys) {
+      return keys.flatMap((k) => {
+        const doc = activity.get(k);
+        return doc ? [JSON.parse(doc) as ActivityRow] : [];
+      });
+    },
+    async addActivity(deltas, hashes) {
+      const dropped = new Set<string>();
+      for (const d of deltas) {
+        const doc = activity.get(d.key);
+        if (doc) {
+          const row = JSON.parse(doc) as ActivityRow;
+          addActivity(row, d);
+          activity.set(d.key, JSON.stringify(row));
+          continue;
+        }
+        const h = hashes.get(d.key);
+        if (h === undefined || erased.has(h)) dropped.add(d.key);
+        else activity.set(d.key, JSON.stringify(d));
+      }
+      return dropped;
+    },
+    async tracking(recipients, limit) {
       const set = new Set(recipients);
-      return tracking
+      const rows = tracking
         .filter((e) => e.recipient !== null && set.has(e.recipient))
         .map(
           (e): TrackingRow => ({
@@ -71,6 +95,7 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
             class: e.class,
           }),
         );
+      return limit === undefined ? rows : rows.slice(-limit);
     },
     async erase(req) {
       let nEvents = 0;
@@ -87,7 +112,8 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
           nIds++;
         }
       }
-      profiles.delete(req.profileId);
+      if (req.profileId) profiles.delete(req.profileId);
+      for (const k of req.activityKeys) activity.delete(k);
       const set = new Set(req.recipients);
       let nTracking = 0;
       for (let i = tracking.length - 1; i >= 0; i--) {

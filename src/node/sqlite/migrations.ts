@@ -159,4 +159,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX decisions_block_recipient ON decisions(block_id, recipient, seq);
   CREATE INDEX decisions_recipient ON decisions(recipient) WHERE recipient IS NOT NULL;
   `,
+  // 7: email activity (opens/clicks from opentime's URLs) per recipient key, apart from
+  // the profile documents: one small row per person instead of a JSON rewrite per hit
+  // (src/core/profiles/activity.ts says why).
+  `
+  CREATE TABLE email_activity (
+    key TEXT PRIMARY KEY,
+    doc TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];

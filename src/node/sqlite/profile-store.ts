@@ -8,6 +8,7 @@ import type {
   StoredEvent,
   TrackingRow,
 } from "../../core/ports/profiles.js";
+import { createActivityTable } from "./activity-table.js";
 
 /**
  * Profiles in the same SQLite file as the rest (tables from migration 3). Profiles are
@@ -98,12 +99,23 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
       "recipient",
     );
 
+  const activity = createActivityTable(db);
+  const addActivity = db.transaction(
+    (deltas: Parameters<ProfileStore["addActivity"]>[0], hashes: ReadonlyMap<string, string>) =>
+      activity.add(deltas, (k) => hashes.get(k), Date.now()),
+  );
+
   const erase = db.transaction((req: Parameters<ProfileStore["erase"]>[0]): EraseResult => {
-    const events = db.prepare("DELETE FROM profile_events WHERE profile_id = ?").run(req.profileId).changes;
-    const identities = db
-      .prepare("DELETE FROM profile_identities WHERE profile_id = ?")
-      .run(req.profileId).changes;
-    deleteProfile.run(req.profileId);
+    let events = 0;
+    let identities = 0;
+    if (req.profileId) {
+      events = db.prepare("DELETE FROM profile_events WHERE profile_id = ?").run(req.profileId).changes;
+      identities = db
+        .prepare("DELETE FROM profile_identities WHERE profile_id = ?")
+        .run(req.profileId).changes;
+      deleteProfile.run(req.profileId);
+    }
+    const activityRows = activity.delete(req.activityKeys);
     let tracking = 0;
     let other = 0;
     for (const table of recipientTables) {
@@ -116,13 +128,13 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
       }
     }
     for (const h of req.hashes) insertErased.run(h, req.at);
-    return { events, identities, tracking, other };
+    return { events, identities, tracking, other: other + activityRows };
   });
 
   const prune = db.transaction((before: number, max: number) => pruneSeen.run(before, max).changes);
 
   const trackingOf = db.prepare(
-    "SELECT at, kind, campaign, link_id AS linkId, recipient, class FROM events WHERE recipient = ? ORDER BY seq",
+    "SELECT seq, at, kind, campaign, link_id AS linkId, recipient, class FROM events WHERE recipient = ? ORDER BY seq DESC LIMIT ?",
   );
 
   return {
@@ -170,10 +182,19 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
         }),
       );
     },
-    async tracking(recipients) {
-      const out: TrackingRow[] = [];
-      for (const r of recipients) out.push(...(trackingOf.all(r) as TrackingRow[]));
-      return out.sort((a, b) => a.at - b.at);
+    async tracking(recipients, limit) {
+      const rows: (TrackingRow & { seq: number })[] = [];
+      for (const r of recipients)
+        rows.push(...(trackingOf.all(r, limit ?? -1) as (TrackingRow & { seq: number })[]));
+      rows.sort((a, b) => a.seq - b.seq);
+      const kept = limit === undefined ? rows : rows.slice(-limit);
+      return kept.map(({ seq: _, ...row }) => row);
+    },
+    async activity(keys) {
+      return activity.read(keys);
+    },
+    async addActivity(deltas, hashes) {
+      return addActivity.immediate(deltas, hashes);
     },
     async erase(req) {
       return erase.immediate(req);

@@ -8,6 +8,9 @@ import type {
   Store,
   TrackEvent,
 } from "../../core/ports/index.js";
+import { aggregateActivity } from "../../core/profiles/activity.js";
+import { recipientKey } from "../../core/profiles/identity.js";
+import { createActivityTable } from "./activity-table.js";
 import { startEventWriterThread } from "./event-writer-thread.js";
 import { MIGRATIONS } from "./migrations.js";
 
@@ -33,8 +36,18 @@ export function migrate(db: Database.Database): void {
   }
 }
 
-/** The one way events reach the log: a transaction inserting rows and bumping counters. */
-export function createEventWriter(db: Database.Database): (batch: readonly TrackEvent[]) => void {
+/**
+ * The one way events reach the log: a transaction inserting rows and bumping counters.
+ * With `activity`, the same transaction adds each recipient's opens/clicks to their email
+ * activity (one commit, one fsync for both); `hashOf` is the erased-person HMAC of an
+ * activity key. A hit of an erased person still counts for its campaign, but is logged
+ * without its recipient: nothing ties it to them again.
+ */
+export function createEventWriter(
+  db: Database.Database,
+  activity?: { hashOf: (key: string) => string },
+): (batch: readonly TrackEvent[]) => void {
+  const table = activity ? createActivityTable(db) : null;
   const insertEvent = db.prepare(
     `INSERT INTO events (at, kind, campaign, link_id, recipient, class, reasons, ip, user_agent, method)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -47,6 +60,14 @@ export function createEventWriter(db: Database.Database): (batch: readonly Track
     "INSERT INTO campaign_uniques (campaign, kind, recipient, class) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
   );
   const write = db.transaction((batch: readonly TrackEvent[]) => {
+    if (table && activity) {
+      const deltas = aggregateActivity(batch);
+      const dropped = table.add(deltas.values(), activity.hashOf, Date.now());
+      if (dropped.size)
+        batch = batch.map((e) =>
+          e.recipient && dropped.has(recipientKey(e.recipient)) ? { ...e, recipient: null } : e,
+        );
+    }
     // Aggregate counter bumps in memory: one UPSERT per (campaign, kind, class) per batch.
     const bumps = new Map<string, [string, string, string, number]>();
     for (const e of batch) {
@@ -87,9 +108,10 @@ export interface SqliteStoreOptions {
    */
   offThreadWrites?: boolean;
   /**
-   * With offThreadWrites: the event-writer thread also applies each batch of opens/clicks
-   * to the live profiles (after committing it to the log), with this OPENTIME_SECRET for
-   * the erased-person check, so the main thread does no profile work for /o and /c.
+   * With offThreadWrites: the event-writer thread also adds each batch of opens/clicks to
+   * the recipients' email activity, in the same transaction as the log, with this
+   * OPENTIME_SECRET for the erased-person check: the main thread does no profile work
+   * for /o, /c and /i.
    */
   offThreadProfiles?: { secret: string; logger?: Logger };
 }

@@ -1,0 +1,150 @@
+import type { TrackEvent } from "../ports/index.js";
+import type { ActivityRow, Profile, TrackingRow } from "../ports/profiles.js";
+import { identityValue, kindOf, recipientKey } from "./identity.js";
+import { ENGAGEMENT_WEIGHT, HALF_LIFE, mergeDecayed, pushHistory } from "./model.js";
+
+export type { ActivityRow };
+
+/**
+ * Email activity from opentime's own /o, /c and /i URLs, one small row per recipient key
+ * (`e:<email>` or `r:<ESP id>`), kept apart from the profile document.
+ *
+ * Why apart: a million-recipient send opens at thousands a second, nearly every hit from a
+ * different person. Rewriting that person's whole JSON profile per hit cost ~40 µs of
+ * SQLite and JSON work, competing with the redirects for the same two cores; adding to a
+ * ~300-byte row costs a few µs. Keyed by what `u` carries, the row needs no identity
+ * lookup when written and no move when profiles merge: a profile reads the rows of every
+ * email, ESP id and user id it has (see activityKeysOf) and folds them in on read.
+ */
+
+export function emptyActivity(key: string, at: number): ActivityRow {
+  return {
+    key,
+    opens: 0,
+    clicks: 0,
+    machineOpens: 0,
+    machineClicks: 0,
+    machineByClass: {},
+    lastOpenAt: null,
+    lastClickAt: null,
+    hours: new Array(24).fill(0),
+    engagement: { v: 0, t: at },
+    firstAt: at,
+    lastAt: at,
+  };
+}
+
+const maxOf = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+
+/** One open or click. Machine ones (MPP, proxies, scanners) are counted apart and move nothing else. */
+function addHit(row: ActivityRow, e: Pick<TrackEvent, "kind" | "class" | "at">): void {
+  row.firstAt = Math.min(row.firstAt, e.at);
+  row.lastAt = Math.max(row.lastAt, e.at);
+  if (e.class !== "human") {
+    if (e.kind === "open") row.machineOpens++;
+    else row.machineClicks++;
+    row.machineByClass[e.class] = (row.machineByClass[e.class] ?? 0) + 1;
+    return;
+  }
+  if (e.kind === "open") {
+    row.opens++;
+    row.lastOpenAt = maxOf(row.lastOpenAt, e.at);
+  } else {
+    row.clicks++;
+    row.lastClickAt = maxOf(row.lastClickAt, e.at);
+  }
+  row.hours[new Date(e.at).getUTCHours()]!++;
+  const w = ENGAGEMENT_WEIGHT[e.kind];
+  row.engagement = mergeDecayed(row.engagement, { v: w, t: e.at }, HALF_LIFE.engagement);
+}
+
+/** A batch of opens/clicks as one delta per recipient key (hits without a recipient skipped). */
+export function aggregateActivity(events: readonly TrackEvent[]): Map<string, ActivityRow> {
+  const out = new Map<string, ActivityRow>();
+  for (const e of events) {
+    if (!e.recipient) continue;
+    const k = recipientKey(e.recipient);
+    let row = out.get(k);
+    if (!row) {
+      row = emptyActivity(k, e.at);
+      out.set(k, row);
+    }
+    addHit(row, e);
+  }
+  return out;
+}
+
+/** Adds a delta to a stored row (in place). Plain addition: order of batches does not matter. */
+export function addActivity(into: ActivityRow, d: ActivityRow): void {
+  into.opens += d.opens;
+  into.clicks += d.clicks;
+  into.machineOpens += d.machineOpens;
+  into.machineClicks += d.machineClicks;
+  for (const [c, n] of Object.entries(d.machineByClass))
+    into.machineByClass[c] = (into.machineByClass[c] ?? 0) + n;
+  into.lastOpenAt = maxOf(into.lastOpenAt, d.lastOpenAt);
+  into.lastClickAt = maxOf(into.lastClickAt, d.lastClickAt);
+  for (let h = 0; h < 24; h++) into.hours[h]! += d.hours[h] ?? 0;
+  into.engagement = mergeDecayed(into.engagement, d.engagement, HALF_LIFE.engagement);
+  into.firstAt = Math.min(into.firstAt, d.firstAt);
+  into.lastAt = Math.max(into.lastAt, d.lastAt);
+}
+
+/**
+ * The activity keys a profile owns: its emails, its ESP ids, and its user ids as ESP ids
+ * (Customer.io, Braze and others put the operator's own user id in `u`).
+ */
+export function activityKeysOf(p: Pick<Profile, "emails" | "recipientIds" | "userIds">): string[] {
+  const keys = new Set<string>();
+  for (const e of p.emails) keys.add(recipientKey(e));
+  for (const r of p.recipientIds) keys.add(recipientKey(r));
+  for (const u of p.userIds) keys.add(recipientKey(u));
+  return [...keys];
+}
+
+/** The values of activity keys as they appear in the event log's `recipient` column. */
+export function recipientsOfKeys(keys: readonly string[]): string[] {
+  return keys.filter((k) => kindOf(k) === "e" || kindOf(k) === "r").map(identityValue);
+}
+
+/**
+ * The profile as read: its document plus its activity rows (and, for the API's views, the
+ * latest opens/clicks from the log as history entries). Returns a copy; the stored
+ * document never contains activity, so nothing is counted twice when it is written back.
+ */
+export function foldActivity(
+  p: Profile,
+  rows: readonly ActivityRow[],
+  tracking: readonly TrackingRow[] = [],
+): Profile {
+  if (!rows.length && !tracking.length) return p;
+  const out: Profile = structuredClone(p);
+  const m = out.email;
+  let engagement = out.engagement;
+  for (const r of rows) {
+    m.opens += r.opens;
+    m.clicks += r.clicks;
+    m.machineOpens += r.machineOpens;
+    m.machineClicks += r.machineClicks;
+    for (const [c, n] of Object.entries(r.machineByClass))
+      m.machineByClass[c] = (m.machineByClass[c] ?? 0) + n;
+    m.lastOpenAt = maxOf(m.lastOpenAt, r.lastOpenAt);
+    m.lastClickAt = maxOf(m.lastClickAt, r.lastClickAt);
+    for (let h = 0; h < 24; h++) m.hours[h]! += r.hours[h] ?? 0;
+    if (r.engagement.v > 0) engagement = mergeDecayed(engagement, r.engagement, HALF_LIFE.engagement);
+    out.counts.emailOpens = (out.counts.emailOpens ?? 0) + r.opens + r.machineOpens;
+    out.counts.emailClicks = (out.counts.emailClicks ?? 0) + r.clicks + r.machineClicks;
+    out.lastSeenAt = Math.max(out.lastSeenAt, r.lastAt);
+  }
+  out.engagement = engagement;
+  for (const t of tracking) {
+    pushHistory(out, {
+      at: t.at,
+      type: "email",
+      event: t.kind,
+      campaign: t.campaign,
+      class: t.class as NonNullable<Profile["history"][number]["class"]>,
+    });
+  }
+  return out;
+}
