@@ -5,9 +5,12 @@ import type { AppEnv } from "./app-env.js";
 import { buildServices } from "./build-services.js";
 import { ApiError, errorResponse } from "./http/errors.js";
 import { measure, requireApiKey } from "./http/middleware.js";
+import { registerAdaptiveLink } from "./routes/adaptive-link.js";
 import { registerBlocksCreate } from "./routes/blocks-create.js";
 import { registerBlocksDelete } from "./routes/blocks-delete.js";
+import { registerBlocksPreview } from "./routes/blocks-preview.js";
 import { registerBlocksRead } from "./routes/blocks-read.js";
+import { registerBlocksStats } from "./routes/blocks-stats.js";
 import { registerBlocksUpdate } from "./routes/blocks-update.js";
 import { registerCampaignStats } from "./routes/campaign-stats.js";
 import { registerClick } from "./routes/click.js";
@@ -18,7 +21,10 @@ import { registerLinksCreate } from "./routes/links-create.js";
 import { registerMetrics } from "./routes/metrics.js";
 import { registerOpenPixel } from "./routes/open-pixel.js";
 import { registerOpenApi } from "./routes/openapi.js";
+import { registerProductsFeedsDelete } from "./routes/products-feeds-delete.js";
+import { registerProductsFeedsList } from "./routes/products-feeds-list.js";
 import { registerProductsGet } from "./routes/products-get.js";
+import { registerProductsImport } from "./routes/products-import.js";
 import { registerProductsUpsert } from "./routes/products-upsert.js";
 import { registerProfilesDelete } from "./routes/profiles-delete.js";
 import { registerProfilesExport } from "./routes/profiles-export.js";
@@ -85,6 +91,8 @@ export function createApp(deps: AppDeps) {
 
   // Recipient-facing (never a broken image, never an open redirect).
   registerClick(app);
+  // /c/:blockId/:slot has two segments, so it never shadows /c/:linkId.
+  registerAdaptiveLink(app);
   registerOpenPixel(app);
   registerImage(app);
   // Operator API.
@@ -95,9 +103,15 @@ export function createApp(deps: AppDeps) {
   registerBlocksRead(app);
   registerBlocksUpdate(app);
   registerBlocksDelete(app);
+  registerBlocksStats(app);
+  registerBlocksPreview(app);
   registerSign(app);
   // The product catalog behind price cards.
   registerProductsUpsert(app);
+  registerProductsImport(app);
+  // Before /v1/products/:id, which would take "feeds" for a product id.
+  registerProductsFeedsList(app);
+  registerProductsFeedsDelete(app);
   registerProductsGet(app);
   // ESP webhooks in (own verification per provider) and the browser tracker script.
   registerWebhooks(app);

@@ -1,14 +1,23 @@
 import { ImageService } from "./blocks/image-service.js";
 import { BlockKinds } from "./blocks/kinds.js";
+import { BannerBlocks } from "./cards/banner-block.js";
 import { PriceBlocks } from "./cards/price-block.js";
+import { ProductImages } from "./cards/product-images.js";
+import { WeatherBlocks } from "./cards/weather-block.js";
+import { FeedScheduler } from "./catalog/feed-scheduler.js";
+import { FeedImporter } from "./catalog/import.js";
+import { createDecisionRecorder, type DecisionRecorder, noDecisionLog } from "./decisions/recorder.js";
 import { Links } from "./links/links.js";
 import type { Clock, Logger, RandomBytes, TrackEvent } from "./ports/index.js";
 import { silentLogger } from "./ports/index.js";
+import { BlockRules } from "./rules/engine.js";
+import { weatherForRules } from "./rules/weather-for.js";
 import { type AppDeps, systemClock, webRandom } from "./services.js";
 import { RecentActivity } from "./tracking/recent-activity.js";
 import { Tracker } from "./tracking/track.js";
 import { isSignedId, newSignedId } from "./util/ids.js";
 import { createSigner, type Signer } from "./util/signer.js";
+import { WeatherService } from "./weather/service.js";
 import { createWebhookProviders, type WebhookProvider } from "./webhooks/index.js";
 
 export interface Services extends AppDeps {
@@ -23,10 +32,18 @@ export interface Services extends AppDeps {
   images: ImageService;
   /** Price cards; shares the images' render cache (one byte bound, one set of metrics). */
   prices: PriceBlocks;
+  /** Catalog feeds fetched now (POST /v1/products/import) or on schedule. */
+  feedImporter: FeedImporter;
+  /** Current weather for weather cards (cached per place); absent without a provider. */
+  weatherService?: WeatherService;
   /** Every block type this server can render, by type: what /i/ and /v1/blocks dispatch on. */
   blockKinds: BlockKinds;
   /** Enabled ESP webhook providers by name. */
   webhookProviders: Map<string, WebhookProvider>;
+  /** Variants of any block: which one an open sees (rules compiled once per block version). */
+  rules: BlockRules;
+  /** What each open was shown (group commit in front of the DecisionLog port). */
+  decisions: DecisionRecorder;
 }
 
 /** Built once per app: the services every handler reaches through c.get("services"). */
@@ -46,8 +63,19 @@ export function buildServices(deps: AppDeps): Services {
     verify: (id: string) => isSignedId(signer, "block", id),
   };
   const images = new ImageService(deps.countdown, deps.store.blocks, clock);
-  const prices = new PriceBlocks(deps.cards, deps.catalog, clock, images.cache);
-  const blockKinds = new BlockKinds().register(images.countdownKind()).register(prices.kind());
+  const productImages = new ProductImages(deps.fetcher, clock, logger);
+  const prices = new PriceBlocks(deps.cards, deps.catalog, clock, images.cache, productImages);
+  const feedImporter = new FeedImporter(deps.fetcher, deps.catalog, clock, (ids) => {
+    for (const id of ids) prices.forgetProduct(id);
+  });
+  if (deps.feeds && deps.intervals && feedImporter.available)
+    new FeedScheduler(deps.feeds, feedImporter, clock, logger).start(deps.intervals, deps.feedTickMs);
+  const weatherService = deps.weather && new WeatherService(deps.weather, clock, logger, deps.metrics);
+  const blockKinds = new BlockKinds()
+    .register(images.countdownKind())
+    .register(prices.kind())
+    .register(new WeatherBlocks(deps.cards, weatherService, images.cache, deps.cardAssets).kind())
+    .register(new BannerBlocks(deps.cards, images.cache, deps.cardAssets).kind());
   deps.metrics.gauge(
     "opentime_render_cache_renders",
     "Images rendered (cache misses that rendered)",
@@ -64,6 +92,8 @@ export function buildServices(deps: AppDeps): Services {
     () => images.cache.totalBytes,
   );
   const webhookProviders = createWebhookProviders(deps.webhooks);
+  const rules = new BlockRules(random, weatherService && weatherForRules(weatherService));
+  const decisions = deps.decisions ?? createDecisionRecorder({ log: noDecisionLog, logger });
   return {
     ...deps,
     clock,
@@ -75,7 +105,11 @@ export function buildServices(deps: AppDeps): Services {
     blockIds,
     images,
     prices,
+    feedImporter,
+    weatherService,
     blockKinds,
     webhookProviders,
+    rules,
+    decisions,
   };
 }

@@ -79,6 +79,45 @@ export const configSchema = z.object({
   OPENTIME_BREVO_TOKEN: webhookSecret("OPENTIME_BREVO_TOKEN").optional(),
   OPENTIME_BREVO_USER: z.string().min(1).max(256).optional(),
   OPENTIME_BREVO_PASSWORD: webhookSecret("OPENTIME_BREVO_PASSWORD").optional(),
+  /**
+   * Weather for weather blocks: Open-Meteo's API (free for non-commercial use only; point
+   * this at your own Open-Meteo instance or a paid endpoint otherwise).
+   */
+  OPENTIME_WEATHER_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//i.test(u), "must be an http(s) URL")
+    .default("https://api.open-meteo.com"),
+  /** How long a place's weather is reused before it is asked for again. */
+  OPENTIME_WEATHER_TTL_S: z.coerce.number().int().min(60).max(86_400).default(900),
+  /**
+   * Hosts remote content (catalog feeds, product images) may be fetched from, comma-separated:
+   * "shop.example", "*.cdn.example" (subdomains) or "*" (any). Empty: nothing is fetched.
+   * Private and reserved addresses are refused whatever this says.
+   */
+  OPENTIME_FETCH_ALLOW: z
+    .string()
+    .max(8192)
+    .transform((v) =>
+      v
+        .split(",")
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .refine(
+      (hosts) => hosts.every((h) => /^(\*|(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*\.?|\[?[0-9a-f:.]+\]?)$/.test(h)),
+      'must be host names, "*.domain" patterns or "*", comma-separated',
+    )
+    .default(""),
+  /** Largest body fetched (a catalog feed is at most 20 MB whatever this says). */
+  OPENTIME_FETCH_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(20 * 1024 * 1024)
+    .default(20 * 1024 * 1024),
+  /** Longest a fetch may take, redirects and body included. */
+  OPENTIME_FETCH_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
   /** Extra fonts for countdowns: any .ttf/.otf here is usable by its file name. */
   OPENTIME_FONTS_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

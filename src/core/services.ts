@@ -1,13 +1,19 @@
 import type { Context } from "hono";
 import type { CountdownKit } from "./blocks/countdown-block.js";
+import type { CardAssets } from "./cards/assets.js";
 import type { CardRenderer } from "./cards/types.js";
 import type { Config } from "./config.js";
+import type { DecisionRecorder } from "./decisions/recorder.js";
 import type { Metrics } from "./metrics.js";
 import type { CatalogStore } from "./ports/catalog.js";
+import type { FeedStore } from "./ports/feeds.js";
+import type { Fetcher } from "./ports/fetch.js";
 import type { Clock, Logger, RandomBytes, Store } from "./ports/index.js";
+import type { Intervals } from "./ports/intervals.js";
 import type { ProfileService } from "./profiles/service.js";
 import type { Recorder } from "./tracking/recorder.js";
 import type { Signer } from "./util/signer.js";
+import type { WeatherSettings } from "./weather/service.js";
 import type { EmailEventSink, WebhookSettings } from "./webhooks/index.js";
 
 /** What createApp needs: ports and settings, all injected (time, randomness and ids too). */
@@ -21,6 +27,11 @@ export interface AppDeps {
   logger?: Logger;
   /** The client address as the runtime sees it (adapter-specific); null when unknown. */
   clientIp?: (c: Context) => string | null;
+  /**
+   * Reads one request header (lowercase name) straight off the runtime's request, for the
+   * recipient-facing hot path (see hotHeader); absent: c.req.header().
+   */
+  requestHeader?: (c: Context, name: string) => string | undefined;
   /** HMAC for link/block ids and signed URLs; defaults to Web Crypto (Node passes a faster one). */
   signer?: Signer;
   /** Trust the first X-Forwarded-For hop (only behind a proxy you run). */
@@ -29,8 +40,23 @@ export interface AppDeps {
   countdown?: CountdownKit;
   /** Card rendering (satori → resvg → sharp in Node); absent: no price cards. */
   cards?: CardRenderer;
+  /** Images from assets/ that cards (weather, banner) may draw by file name; absent: data: URLs only. */
+  cardAssets?: CardAssets;
+  /** The weather provider and its caching for weather cards (absent: they show their neutral content). */
+  weather?: WeatherSettings;
   /** The product catalog behind price cards (absent: /v1/products answers 503). */
   catalog?: CatalogStore;
+  /**
+   * Every outbound fetch of remote content (catalog feeds, product images) goes through it:
+   * allowlisted hosts, no private addresses, bounded (absent: nothing remote is fetched).
+   */
+  fetcher?: Fetcher;
+  /** Catalog feeds imported on a schedule (absent: POST /v1/products/import with `every` answers 503). */
+  feeds?: FeedStore;
+  /** Repeating background work (scheduled feed imports); absent: nothing runs on its own. */
+  intervals?: Intervals;
+  /** How often due feeds are looked for (default 30 s; tests shorten it). */
+  feedTickMs?: number;
   /** ESP webhook providers to enable, with their secrets (absent: POST /v1/webhooks/* → 404). */
   webhooks?: WebhookSettings;
   /** Where verified ESP events go; defaults to the profile service's applyEmailEvent. */
@@ -46,6 +72,12 @@ export interface AppDeps {
   profilesFedByEventLog?: boolean;
   /** Segment write keys (OPENTIME_WRITE_KEY); empty: ingestion answers 401. */
   writeKeys?: string[];
+  /**
+   * The decision log behind a group commit (which variant each open showed; adaptive links
+   * and per-variant stats read it). Absent: nothing is kept, adaptive links use the block's
+   * default slots and per-variant stats are zero.
+   */
+  decisions?: DecisionRecorder;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };

@@ -1,21 +1,30 @@
 import { mkdirSync } from "node:fs";
+import type { IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Context } from "hono";
 import { type AppDeps, createApp } from "../core/app.js";
 import { type Config, publicUrlOf } from "../core/config.js";
+import { createDecisionRecorder } from "../core/decisions/recorder.js";
 import { Metrics } from "../core/metrics.js";
 import type { Logger } from "../core/ports/index.js";
 import { silentLogger } from "../core/ports/index.js";
 import { ProfileService } from "../core/profiles/service.js";
 import { systemClock, webRandom } from "../core/services.js";
 import { createRecorder } from "../core/tracking/recorder.js";
+import { createOpenMeteoProvider } from "../core/weather/open-meteo.js";
 import { webhookSettingsFromConfig } from "../core/webhooks/settings.js";
+import { loadCardAssets } from "./cards/assets.js";
 import { createSatoriRenderer } from "./cards/satori-renderer.js";
 import { createCountdownKit } from "./countdown-kit.js";
+import { createGuardedFetcher } from "./fetch/guarded-fetcher.js";
+import { createNodeIntervals } from "./intervals.js";
 import { createNodeSigner } from "./node-signer.js";
 import { createSqliteCatalogStore } from "./sqlite/catalog-store.js";
+import { createSqliteDecisionLog } from "./sqlite/decision-store.js";
+import { createSqliteFeedStore } from "./sqlite/feed-store.js";
 import { createSqliteProfileStore } from "./sqlite/profile-store.js";
 import { createSqliteStore } from "./sqlite/store.js";
 
@@ -26,6 +35,14 @@ export interface RunningServer {
 }
 
 export const DB_FILE = "opentime.db";
+
+/** One header off Node's IncomingMessage (already parsed), without building Web Headers. */
+function nodeRequestHeader(c: Context, name: string): string | undefined {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (!incoming) return c.req.header(name);
+  const v = incoming.headers[name];
+  return Array.isArray(v) ? v.join(", ") : v;
+}
 
 /** The one place real adapters are built and wired into the core. */
 /**
@@ -78,6 +95,21 @@ export async function startServer(
     process.memoryUsage.rss(),
   );
 
+  // Scheduled work (feed imports): stopped, and waited for, before the store closes.
+  const intervals = createNodeIntervals(logger);
+
+  // What each open of a block showed (variants, slot URLs): group-committed like events.
+  const decisions = createDecisionRecorder({
+    log: createSqliteDecisionLog(store.db),
+    windowMs: config.OPENTIME_BATCH_MS,
+    logger,
+  });
+  metrics.gauge(
+    "opentime_decisions_pending",
+    "Render decisions waiting for the next group commit",
+    () => decisions.pending,
+  );
+
   let publicUrl = publicUrlOf(config);
   const deps = {
     config: {
@@ -94,6 +126,7 @@ export async function startServer(
     logger,
     trustProxy: config.OPENTIME_TRUST_PROXY,
     clientIp: (c: Parameters<typeof getConnInfo>[0]) => getConnInfo(c).remote.address ?? null,
+    requestHeader: nodeRequestHeader,
     webhooks: webhookSettingsFromConfig(config),
     profiles,
     profilesFedByEventLog: true,
@@ -107,6 +140,21 @@ export async function startServer(
     // Price cards: fonts read once here; the catalog shares the SQLite file.
     cards: await createSatoriRenderer(),
     catalog: createSqliteCatalogStore(store.db),
+    decisions,
+    // Feeds and product images: only OPENTIME_FETCH_ALLOW hosts, never a private address.
+    fetcher: createGuardedFetcher({
+      allow: config.OPENTIME_FETCH_ALLOW,
+      maxBytes: config.OPENTIME_FETCH_MAX_BYTES,
+      timeoutMs: config.OPENTIME_FETCH_TIMEOUT_MS,
+    }),
+    feeds: createSqliteFeedStore(store.db),
+    intervals,
+    // Weather and banner cards: assets/ read once here; weather from OPENTIME_WEATHER_URL.
+    cardAssets: loadCardAssets(),
+    weather: {
+      provider: createOpenMeteoProvider({ baseUrl: config.OPENTIME_WEATHER_URL }),
+      ttlMs: config.OPENTIME_WEATHER_TTL_S * 1000,
+    },
   };
   const app = createApp({ ...deps, ...extraDeps });
 
@@ -132,7 +180,9 @@ export async function startServer(
           // close after their response.
           (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         });
+        await intervals.close();
         await recorder.close();
+        await decisions.close();
         await profiles.close();
         await store.close();
         logger.info({}, "opentime stopped");

@@ -25,6 +25,9 @@ export function catalogStoreContract(
         compareAtPrice: null,
         imageUrl: null,
         url: null,
+        category: null,
+        brand: null,
+        tags: [],
         version: 1,
         createdAt: 1000,
         updatedAt: 1000,
@@ -75,6 +78,28 @@ export function catalogStoreContract(
       expect(h).toHaveLength(MAX_HISTORY_PER_PRODUCT);
       expect(h[0]!.price).toBe(100 + MAX_HISTORY_PER_PRODUCT + 4);
       expect(h.at(-1)!.price).toBe(105);
+    });
+
+    it("keeps category, brand and tags; a change to any of them is a new version", async () => {
+      const { store } = await open();
+      const tagged = { ...shoe, category: "Shoes", brand: "Alp", tags: ["trail", "waterproof"] };
+      await store.upsertMany([tagged], 1);
+      expect(await store.get("sku-1")).toMatchObject({ category: "Shoes", brand: "Alp", version: 1 });
+      expect((await store.get("sku-1"))?.tags).toEqual(["trail", "waterproof"]);
+      expect(await store.upsertMany([{ ...tagged, tags: ["trail", "waterproof"] }], 2)).toMatchObject({
+        unchanged: 1,
+      });
+      await store.upsertMany([{ ...tagged, tags: ["waterproof", "trail"] }], 3);
+      expect(await store.get("sku-1")).toMatchObject({ version: 2, tags: ["waterproof", "trail"] });
+      await store.upsertMany([{ ...tagged, tags: null, brand: null }], 4);
+      expect(await store.get("sku-1")).toMatchObject({
+        version: 3,
+        tags: [],
+        brand: null,
+        category: "Shoes",
+      });
+      // Labels are not price or stock: no history point for them.
+      expect(await store.history("sku-1")).toHaveLength(1);
     });
 
     it("keeps products and history across a reopen (when the adapter persists)", async () => {

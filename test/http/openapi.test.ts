@@ -14,6 +14,7 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 const DOCUMENTED_AS: Record<string, string> = {
   "/i/:file": "/i/{blockId}.{ext}",
   "/o/:file": "/o/{campaignId}.gif",
+  "/v1/blocks/:id/:file{preview\\.[A-Za-z0-9]{1,8}}": "/v1/blocks/{id}/preview.{ext}",
 };
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];

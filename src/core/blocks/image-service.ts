@@ -32,6 +32,10 @@ export class RenderError extends Error {
 export interface RenderRequest {
   recipient: string | null;
   query: (name: string) => string | undefined;
+  /** The instant to render for (the preview may pick another); the clock's now by default. */
+  now?: number;
+  /** A preview reads the recipient's evergreen start but never records one. */
+  preview?: boolean;
 }
 
 /**
@@ -155,7 +159,7 @@ export class ImageService {
   ): Promise<CachedImage> {
     const kit = this.kit;
     if (!kit) throw new RenderError("renderer_unavailable");
-    const now = this.clock.now();
+    const now = req.now ?? this.clock.now();
     let opts = p.block.countdown;
     let deadline = p.deadline;
     if (deadline === null) {
@@ -177,6 +181,8 @@ export class ImageService {
     const k = `${blockId}\u0000${req.recipient}`;
     const known = this.starts.get(k);
     if (known !== undefined) return known;
+    // A preview shows the start already recorded (or "first open now") without recording it.
+    if (req.preview) return (await this.blocks.peekFirstSeen?.(blockId, req.recipient)) ?? now;
     const start = await this.blocks.firstSeen(blockId, req.recipient, now);
     this.starts.set(k, start);
     return start;

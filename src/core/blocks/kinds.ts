@@ -17,12 +17,23 @@ export interface OpenContext {
    * null without a recipient, without profiles, or when nobody is known by that id.
    */
   profile: () => Promise<Profile | null>;
+  /**
+   * The operator's preview (GET /v1/blocks/:id/preview.:ext): render exactly as for a real
+   * open but record nothing — no open, no decision, no first-seen time for evergreen timers.
+   */
+  preview?: boolean;
 }
 
 export interface RenderedBlock {
   image: CachedImage;
   /** The campaign this open counts for (the block's own id when none was set). */
   campaign: string;
+  /**
+   * Set when the image is a designed stand-in rather than what the block meant to show
+   * (e.g. a weather card's neutral content because the provider was down): the route
+   * reports it in X-Opentime-Fallback like a failed render, but serves these bytes.
+   */
+  fallback?: string;
 }
 
 export type ParseResult = { ok: true; options: unknown } | { ok: false; issues: string[] };

@@ -10,6 +10,7 @@ import { CAMPAIGN_RE } from "../tracking/recipient.js";
 import { Lru } from "../util/lru.js";
 import { isKnownLocale, priceCardModel, priceModelValidUntil } from "./price-model.js";
 import { PRICE_TEMPLATES, priceCard } from "./price-templates.js";
+import type { ProductImages } from "./product-images.js";
 import type { CardElement, CardRenderer } from "./types.js";
 
 const hex = z.string().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "use #rgb or #rrggbb");
@@ -50,13 +51,20 @@ export class PriceBlocks {
   private readonly products = new Lru<string, { p: ProductRecord; h: PricePoint[]; at: number }>(10_000);
   // The cache key per (block version, product version): building it formats money with Intl
   // and serialises the model (~50 µs), too much to repeat on every open of a hot card.
-  private readonly keys = new Lru<string, { key: string; tree: () => CardElement; until: number }>(10_000);
+  // The tree takes the image rather than holding it: a fetched image is held (byte-bounded)
+  // by ProductImages only, not once more per block here.
+  private readonly keys = new Lru<
+    string,
+    { key: string; tree: (image: string | null) => CardElement; until: number }
+  >(10_000);
 
   constructor(
     private readonly renderer: CardRenderer | undefined,
     private readonly catalog: CatalogStore | undefined,
     private readonly clock: Clock,
     private readonly cache: RenderCache,
+    /** http(s) product images, fetched once per product version; absent: only data: images are drawn. */
+    private readonly images?: ProductImages,
   ) {}
 
   parse(options: unknown): { ok: true; options: PriceOptions } | { ok: false; issues: string[] } {
@@ -92,8 +100,14 @@ export class PriceBlocks {
     const o = this.options(block);
     const entry = await this.product(o.productId);
     if (!entry) throw new RenderError("unknown_product");
+    const photo = this.images
+      ? await this.images.get(entry.p)
+      : entry.p.imageUrl?.startsWith("data:image/")
+        ? entry.p.imageUrl
+        : null;
     const now = this.clock.now();
-    const memoKey = `${block.id}:${block.version}:${entry.p.id}:${entry.p.version}`;
+    // Whether the image is drawn is in the key: a failed fetch retried later changes the card.
+    const memoKey = `${block.id}:${block.version}:${entry.p.id}:${entry.p.version}:${photo ? 1 : 0}`;
     let memo = this.keys.get(memoKey);
     if (!memo || now >= memo.until) {
       const model = priceCardModel(entry.p, entry.h, now, o);
@@ -103,7 +117,8 @@ export class PriceBlocks {
         accent: o.accentColor,
         font: o.font ?? renderer.families[0]!,
       };
-      // The image can be a large data: URL; the product version stands for it in the key.
+      // The image can be a large data: URL; the product version (with whether an image is
+      // drawn at all) stands for it in the key, so a remote image is not fetched per open.
       const key = [
         "price1",
         o.template,
@@ -111,18 +126,18 @@ export class PriceBlocks {
         JSON.stringify(theme),
         entry.p.id,
         entry.p.version,
-        JSON.stringify({ ...model, image: model.image !== null }),
+        JSON.stringify({ ...model, image: photo !== null }),
       ].join("\u0000");
       memo = {
         key,
-        tree: () => priceCard(o.template, model, o.width, o.height, theme),
+        tree: (img) => priceCard(o.template, { ...model, image: img }, o.width, o.height, theme),
         until: priceModelValidUntil(entry.p, now, o.dropDays),
       };
       this.keys.set(memoKey, memo);
     }
     const tree = memo.tree;
     const image = await this.cache.get(`${memo.key}\u0000${ext}`, async () => ({
-      bytes: await renderer.render(tree(), {
+      bytes: await renderer.render(tree(photo), {
         width: o.width,
         height: o.height,
         scale: o.scale,

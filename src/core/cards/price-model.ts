@@ -15,7 +15,7 @@ export interface PriceCardModel {
   /** "Only 3 left" / "Sold out" in the card's language; null when stock is plentiful or untracked. */
   stockLabel: string | null;
   soldOut: boolean;
-  /** A data: image URL, or null (remote images are never fetched at render time yet). */
+  /** A data: image URL, or null. A remote image is fetched by ProductImages and set in its place. */
   image: string | null;
 }
 

@@ -19,6 +19,15 @@ const webOrDataImage = z
     "must be an http(s) URL or a base64 data:image URL",
   );
 
+/** A short label; blank means none. */
+const label = z
+  .string()
+  .trim()
+  .max(200)
+  .nullable()
+  .optional()
+  .transform((v) => (v === "" ? null : v));
+
 export const productSchema = z
   .object({
     id: productId,
@@ -34,6 +43,10 @@ export const productSchema = z
       .regex(/^https?:\/\/\S+$/i, "must be an absolute http(s) URL")
       .nullable()
       .optional(),
+    category: label,
+    brand: label,
+    // Bounded: tags are kept in the product row and compared on every upsert.
+    tags: z.array(z.string().trim().min(1).max(100)).max(50).nullable().optional(),
   })
   .strict();
 

@@ -12,10 +12,14 @@ export interface ProductInput {
   compareAtPrice?: number | null;
   /** Units in stock; null or absent: stock is not tracked (never "sold out"). */
   stock?: number | null;
-  /** http(s) or data:image URL; only data: URLs are drawn today (remote fetching is not built yet). */
+  /** http(s) or data:image URL; http(s) images are fetched through the guarded Fetcher. */
   imageUrl?: string | null;
   /** The product page, for the operator's own links. */
   url?: string | null;
+  category?: string | null;
+  brand?: string | null;
+  /** Free-form labels (recommendations and rules pick on them); order is kept. */
+  tags?: readonly string[] | null;
 }
 
 export interface ProductRecord {
@@ -27,6 +31,10 @@ export interface ProductRecord {
   stock: number | null;
   imageUrl: string | null;
   url: string | null;
+  category: string | null;
+  brand: string | null;
+  /** Empty when the product has none. */
+  tags: string[];
   /** Bumped only when something changed, so re-sending an unchanged feed keeps render caches warm. */
   version: number;
   createdAt: number;
@@ -71,6 +79,9 @@ export function normalizeProduct(p: ProductInput) {
     stock: p.stock ?? null,
     imageUrl: p.imageUrl ?? null,
     url: p.url ?? null,
+    category: p.category ?? null,
+    brand: p.brand ?? null,
+    tags: p.tags ? [...p.tags] : [],
   };
 }
 
@@ -83,7 +94,11 @@ export function productChanged(old: ProductRecord, next: ReturnType<typeof norma
     old.compareAtPrice !== next.compareAtPrice ||
     old.stock !== next.stock ||
     old.imageUrl !== next.imageUrl ||
-    old.url !== next.url
+    old.url !== next.url ||
+    old.category !== next.category ||
+    old.brand !== next.brand ||
+    old.tags.length !== next.tags.length ||
+    old.tags.some((t, i) => t !== next.tags[i])
   );
 }
 

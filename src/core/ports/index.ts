@@ -79,6 +79,8 @@ export interface BlockStore {
   delete(id: string): Promise<boolean>;
   /** When this recipient first saw this block: recorded once (the first call wins), then read. */
   firstSeen(blockId: string, recipient: string, at: number): Promise<number>;
+  /** The recorded first-seen time, recording nothing (the operator's preview); null when none. */
+  peekFirstSeen?(blockId: string, recipient: string): Promise<number | null>;
 }
 
 export interface Store {

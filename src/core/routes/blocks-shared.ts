@@ -1,6 +1,7 @@
 import type { Services } from "../build-services.js";
 import { ApiError } from "../http/errors.js";
 import type { BlockRecord } from "../ports/index.js";
+import { validateWithRules } from "../rules/variants.js";
 
 /** The JSON a client sees for a block, with the URL to paste into the email. */
 export function blockView(s: Services, block: BlockRecord) {
@@ -16,11 +17,14 @@ export function blockView(s: Services, block: BlockRecord) {
   };
 }
 
-/** Validates a block's options for its type (400 with the first issue; all in details). */
+/**
+ * Validates a block's options for its type (400 with the first issue; all in details),
+ * with its variants and slots: each variant's merged options must pass the type's parser too.
+ */
 export function validateBlockOptions(s: Services, type: string, options: unknown): Record<string, unknown> {
   const kind = s.blockKinds.get(type);
   if (!kind) throw new ApiError("bad_request", `block type "${type}" is not available yet on this server`);
-  const res = kind.parse(options);
+  const res = validateWithRules(options as Record<string, unknown>, (o) => kind.parse(o));
   if (!res.ok) throw new ApiError("validation_failed", `options.${res.issues[0]}`, res.issues);
   return options as Record<string, unknown>;
 }

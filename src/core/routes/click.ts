@@ -1,11 +1,11 @@
 import type { Context } from "hono";
 import type { App, AppEnv } from "../app-env.js";
-import { clientIp } from "../http/middleware.js";
+import { clientIp, hotHeader } from "../http/middleware.js";
 import { normalizeRecipient } from "../tracking/recipient.js";
 
 // A plain page, not JSON: the person who clicked a dead link sees this. Nothing from the
-// request is echoed into it.
-const NOT_FOUND_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Link not found</title>
+// request is echoed into it. Adaptive links (adaptive-link.ts) answer with it too.
+export const NOT_FOUND_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Link not found</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"></head>
 <body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222">
 <h1>This link is not valid</h1><p>It may have been mistyped or has expired.</p></body></html>`;
@@ -22,7 +22,7 @@ async function handleClick(c: Context<AppEnv>) {
     linkId: link.id,
     recipient: normalizeRecipient(c.req.query("u")),
     method: c.req.method,
-    userAgent: c.req.header("user-agent") ?? null,
+    userAgent: hotHeader(c, "user-agent"),
     ip: clientIp(c),
   });
   return c.body(null, 302, {

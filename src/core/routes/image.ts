@@ -3,18 +3,24 @@ import type { App, AppEnv } from "../app-env.js";
 import type { CachedImage } from "../blocks/byte-cache.js";
 import { fallbackImage, IMAGE_EXTS, type ImageExt } from "../blocks/fallback.js";
 import { RenderError } from "../blocks/image-service.js";
-import type { OpenContext } from "../blocks/kinds.js";
 import { MAX_SIGNED_OPTIONS, SIGNED_PURPOSE, SIGNED_SIG_LEN } from "../blocks/signed-url.js";
-import { clientIp, NO_CACHE_HEADERS } from "../http/middleware.js";
-import type { Profile } from "../ports/profiles.js";
+import { clientIp, hotHeader, NO_CACHE_HEADERS } from "../http/middleware.js";
+import type { BlockRecord } from "../ports/index.js";
+import { openContext, renderStoredOpen } from "../rules/render-open.js";
 import { normalizeRecipient } from "../tracking/recipient.js";
 import { fromBase64url } from "../util/encoding.js";
 
-function send(c: Context<AppEnv>, img: CachedImage, fallbackReason?: string): Response {
+function send(c: Context<AppEnv>, img: CachedImage, fallbackReason?: string, variant?: string): Response {
   const headers: Record<string, string> = { ...NO_CACHE_HEADERS, "Content-Type": img.contentType };
   if (fallbackReason) headers["X-Opentime-Fallback"] = fallbackReason;
+  // Which variant of the block's rules this open was shown (stored blocks only).
+  if (variant) headers["X-Opentime-Variant"] = variant;
   if (c.req.method === "HEAD") return c.body(null, 200, headers);
   return c.body(img.bytes as Uint8Array<ArrayBuffer>, 200, headers);
+}
+
+function hasRules(block: BlockRecord): boolean {
+  return block.options.variants !== undefined || block.options.slots !== undefined;
 }
 
 async function handleImage(c: Context<AppEnv>): Promise<Response> {
@@ -25,24 +31,21 @@ async function handleImage(c: Context<AppEnv>): Promise<Response> {
   const ext = (dot > 0 ? file.slice(dot + 1).toLowerCase() : "gif") as ImageExt;
   if (!IMAGE_EXTS.includes(ext)) return send(c, fallbackImage("gif"), "unknown_format");
   const recipient = normalizeRecipient(c.req.query("u"));
-  const userAgent = c.req.header("user-agent") ?? null;
-  let profile: Promise<Profile | null> | undefined;
-  const req: OpenContext = {
+  const userAgent = hotHeader(c, "user-agent");
+  const ip = clientIp(c);
+  const req = openContext(s, {
     recipient,
     query: (n: string) => c.req.query(n),
     userAgent,
     now: s.clock.now(),
-    // Looked up only by a block that uses it (banners, rules on profile fields).
-    profile: () => {
-      profile ??=
-        recipient && s.profiles ? s.profiles.find(recipient, { history: false }).catch(() => null) : Promise.resolve(null);
-      return profile;
-    },
-  };
+  });
   // Whatever goes wrong, the answer is a valid image and the reason is in a header and the log.
   try {
     let image: CachedImage;
     let campaign: string;
+    // A stand-in the block drew itself (e.g. weather's neutral card when the provider is down).
+    let fallback: string | undefined;
+    let variant: string | undefined;
     if (id === "signed") {
       const o = c.req.query("o") ?? "";
       const sig = c.req.query("s") ?? "";
@@ -69,9 +72,22 @@ async function handleImage(c: Context<AppEnv>): Promise<Response> {
       }
       const block = await s.images.getBlock(id);
       if (!block) throw new RenderError("unknown_block");
-      const kind = s.blockKinds.get(block.type);
-      if (!kind) throw new RenderError("renderer_unavailable");
-      ({ image, campaign } = await kind.render(block, ext, req));
+      const shown = await renderStoredOpen(s, block, ext, req, { ip });
+      ({ image, campaign, fallback, variant } = shown);
+      // What was shown, for adaptive links and per-variant stats (group commit, no wait).
+      // A HEAD shows nothing to anyone: counted as an open below, but not a decision. A
+      // block without variants or slots always shows the same thing: the event log's open
+      // says all there is, so a million-open timer does not write a decision per open.
+      if (c.req.method === "GET" && hasRules(block)) {
+        s.decisions.record({
+          kind: "open",
+          at: req.now,
+          blockId: block.id,
+          recipient,
+          variant: shown.variant,
+          slots: shown.slots,
+        });
+      }
     }
     // Every open of a live image is an open of its campaign, classified like the pixel's.
     s.tracker.hit({
@@ -81,9 +97,9 @@ async function handleImage(c: Context<AppEnv>): Promise<Response> {
       recipient,
       method: c.req.method,
       userAgent,
-      ip: clientIp(c),
+      ip,
     });
-    return send(c, image);
+    return send(c, image, fallback, variant);
   } catch (err) {
     const reason = err instanceof RenderError ? err.reason : "render_failed";
     if (!(err instanceof RenderError)) s.logger.error({ err, block: id }, "image render failed");

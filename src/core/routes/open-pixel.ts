@@ -1,5 +1,5 @@
 import type { App } from "../app-env.js";
-import { clientIp, NO_CACHE_HEADERS } from "../http/middleware.js";
+import { clientIp, hotHeader, NO_CACHE_HEADERS } from "../http/middleware.js";
 import { CAMPAIGN_RE, normalizeRecipient } from "../tracking/recipient.js";
 
 // The smallest valid 1x1 transparent GIF (43 bytes).
@@ -23,7 +23,7 @@ export function registerOpenPixel(app: App): void {
         linkId: null,
         recipient: normalizeRecipient(c.req.query("u")),
         method: c.req.method,
-        userAgent: c.req.header("user-agent") ?? null,
+        userAgent: hotHeader(c, "user-agent"),
         ip: clientIp(c),
       });
     }

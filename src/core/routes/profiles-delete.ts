@@ -1,19 +1,37 @@
 import type { App } from "../app-env.js";
+import type { Profile } from "../ports/profiles.js";
 import { noSuchProfile, profileParam, profilesOf } from "../profiles/route-helpers.js";
+import { normalizeRecipient } from "../tracking/recipient.js";
+
+/** Every value `u` may have carried for this person (as /i/ and /c/ stored it). */
+function recipientValues(p: Profile): string[] {
+  const out = new Set<string>();
+  for (const v of [...p.emails, ...p.recipientIds, ...p.userIds]) {
+    out.add(v);
+    const n = normalizeRecipient(v);
+    if (n) out.add(n);
+  }
+  return [...out];
+}
 
 /**
  * DELETE /v1/profiles/:id — erasure (GDPR art. 17). Removes the profile, its identities,
- * its accepted events and its opens/clicks rows; keeps only HMACs of its identities so a
- * stray later event does not re-create the person.
+ * its accepted events, its opens/clicks rows and its render decisions (counted in `other`);
+ * keeps only HMACs of its identities so a stray later event does not re-create the person.
  */
 export function registerProfilesDelete(app: App): void {
   app.delete("/v1/profiles/:id", async (c) => {
     const id = profileParam(c);
     const profiles = profilesOf(c);
     // Opens/clicks still in the recorder's buffer must be on disk before they are erased.
-    await c.get("services").recorder.flush();
+    const s = c.get("services");
+    await s.recorder.flush();
+    // Who they are is read before the profile goes: their render decisions go with it.
+    const person = await profiles.find(id, { history: false });
     const res = await profiles.erase(id);
     if (!res) throw noSuchProfile();
-    return c.json({ erased: true, ...res });
+    let decisions = 0;
+    for (const r of person ? recipientValues(person) : []) decisions += await s.decisions.eraseRecipient(r);
+    return c.json({ erased: true, ...res, other: res.other + decisions });
   });
 }

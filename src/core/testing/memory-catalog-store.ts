@@ -54,7 +54,7 @@ export function createMemoryCatalogStore(): CatalogStore {
     },
     async get(id) {
       const p = products.get(id);
-      return p ? { ...p } : null;
+      return p ? { ...p, tags: [...p.tags] } : null;
     },
     async history(id, limit = MAX_HISTORY_PER_PRODUCT) {
       const h = history.get(id) ?? [];

@@ -60,6 +60,10 @@ export function createMemoryStore(): Store & { events: Store["events"] & { log: 
         firstSeen.set(k, at);
         return at;
       },
+      async peekFirstSeen(blockId, recipient) {
+        check();
+        return firstSeen.get(`${blockId}\u0000${recipient}`) ?? null;
+      },
     },
     events: {
       log,

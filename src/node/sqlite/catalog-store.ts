@@ -18,6 +18,10 @@ type ProductRow = {
   stock: number | null;
   image_url: string | null;
   url: string | null;
+  category: string | null;
+  brand: string | null;
+  /** JSON array; NULL when empty (and in rows written before migration 5). */
+  tags: string | null;
   version: number;
   created_at: number;
   updated_at: number;
@@ -33,23 +37,27 @@ const toProduct = (r: ProductRow): ProductRecord => ({
   stock: r.stock,
   imageUrl: r.image_url,
   url: r.url,
+  category: r.category,
+  brand: r.brand,
+  tags: r.tags ? (JSON.parse(r.tags) as string[]) : [],
   version: r.version,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   priceSince: r.price_since,
 });
 
-/** The catalog in the same SQLite file as the rest (migration 4). Writes are one transaction per call. */
+/** The catalog in the same SQLite file as the rest (migrations 4, 5). Writes are one transaction per call. */
 export function createSqliteCatalogStore(db: Database.Database): CatalogStore {
   const byId = db.prepare("SELECT * FROM products WHERE id = ?");
   const upsert = db.prepare(
     `INSERT INTO products (id, name, price, currency, compare_at_price, stock, image_url, url,
-                           version, created_at, updated_at, price_since)
+                           category, brand, tags, version, created_at, updated_at, price_since)
        VALUES (@id, @name, @price, @currency, @compareAtPrice, @stock, @imageUrl, @url,
-               @version, @createdAt, @updatedAt, @priceSince)
+               @category, @brand, @tags, @version, @createdAt, @updatedAt, @priceSince)
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, price = excluded.price,
          currency = excluded.currency, compare_at_price = excluded.compare_at_price,
          stock = excluded.stock, image_url = excluded.image_url, url = excluded.url,
+         category = excluded.category, brand = excluded.brand, tags = excluded.tags,
          version = excluded.version, updated_at = excluded.updated_at, price_since = excluded.price_since`,
   );
   const addPoint = db.prepare(
@@ -77,6 +85,7 @@ export function createSqliteCatalogStore(db: Database.Database): CatalogStore {
       const repriced = !old || old.price !== next.price || old.currency !== next.currency;
       upsert.run({
         ...next,
+        tags: next.tags.length > 0 ? JSON.stringify(next.tags) : null,
         version: old ? old.version + 1 : 1,
         createdAt: old?.createdAt ?? at,
         updatedAt: at,

@@ -15,15 +15,37 @@ const write = createEventWriter(db, sign ? { hashOf: (k) => sign("erased", k) } 
 
 type Msg = { id: number; batch: TrackEvent[] } | { close: true };
 
-parentPort!.on("message", (msg: Msg) => {
-  if ("close" in msg) {
+// Batches that arrive while a commit runs are committed together next (one transaction,
+// one fsync): under load the commits grow instead of queueing, and every page a batch
+// dirties is written once for all of them. Each batch is acknowledged after its commit.
+let queue: { id: number; batch: TrackEvent[] }[] = [];
+let scheduled = false;
+let closing = false;
+
+function drain(): void {
+  scheduled = false;
+  const group = queue;
+  queue = [];
+  if (group.length) {
+    try {
+      write(group.length === 1 ? group[0]!.batch : group.flatMap((m) => m.batch));
+      for (const m of group) parentPort!.postMessage({ id: m.id, ok: true });
+    } catch (err) {
+      for (const m of group)
+        parentPort!.postMessage({ id: m.id, ok: false, message: (err as Error).message });
+    }
+  }
+  if (closing) {
     db.close();
     process.exit(0);
   }
-  try {
-    write(msg.batch);
-    parentPort!.postMessage({ id: msg.id, ok: true });
-  } catch (err) {
-    parentPort!.postMessage({ id: msg.id, ok: false, message: (err as Error).message });
+}
+
+parentPort!.on("message", (msg: Msg) => {
+  if ("close" in msg) closing = true;
+  else queue.push(msg);
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(drain);
   }
 });

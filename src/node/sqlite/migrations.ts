@@ -1,3 +1,15 @@
+/** Machine classes counted per person in email_activity (every class but human). */
+export const MACHINE_CLASSES = [
+  "apple_mpp",
+  "gmail_proxy",
+  "yahoo_proxy",
+  "scanner",
+  "bot",
+  "unknown",
+] as const;
+/** One column per UTC hour of day: human opens/clicks for send-time choice. */
+export const HOURS = Array.from({ length: 24 }, (_, h) => `h${String(h).padStart(2, "0")}`);
+
 /**
  * Versioned schema. Each entry runs once, in order, inside a transaction; the applied
  * version is kept in PRAGMA user_version. Never edit a shipped migration: add one.
@@ -133,17 +145,26 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX product_history_product ON product_history(product_id, seq);
   `,
-  // 5: catalog feeds imported on a schedule (JSON or CSV over the guarded fetcher).
+  // 5: catalog feeds imported on a schedule (JSON or CSV over the guarded fetcher), one per
+  // URL, and the product fields feeds carry (tags: a JSON array, NULL when none).
   `
   CREATE TABLE feeds (
     id TEXT PRIMARY KEY,
-    url TEXT NOT NULL,
-    format TEXT NOT NULL,
+    url TEXT NOT NULL UNIQUE,
+    format TEXT,
     every_minutes INTEGER NOT NULL,
     created_at INTEGER NOT NULL,
+    next_run_at INTEGER NOT NULL,
     last_run_at INTEGER,
-    last_status TEXT
+    last_status TEXT,
+    last_message TEXT,
+    last_counts TEXT
   ) STRICT;
+  CREATE INDEX feeds_next_run ON feeds(next_run_at);
+
+  ALTER TABLE products ADD COLUMN category TEXT;
+  ALTER TABLE products ADD COLUMN brand TEXT;
+  ALTER TABLE products ADD COLUMN tags TEXT;
   `,
   // 6: the decision log: which variant of which block a recipient was shown, and when,
   // with what each slot linked to (adaptive links resolve to it; stats count per variant).
@@ -158,15 +179,47 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX decisions_block_recipient ON decisions(block_id, recipient, seq);
   CREATE INDEX decisions_recipient ON decisions(recipient) WHERE recipient IS NOT NULL;
+
+  -- Opens and adaptive-link clicks per block and variant, kept in the same transaction as
+  -- the log: stats read these instead of scanning it.
+  CREATE TABLE decision_counts (
+    block_id TEXT NOT NULL,
+    variant TEXT NOT NULL,
+    opens INTEGER NOT NULL,
+    clicks INTEGER NOT NULL,
+    PRIMARY KEY (block_id, variant)
+  ) STRICT, WITHOUT ROWID;
+
+  -- One row per recipient shown a variant, for unique counts (erased with the person).
+  CREATE TABLE decision_uniques (
+    block_id TEXT NOT NULL,
+    variant TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    PRIMARY KEY (block_id, variant, recipient)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX decision_uniques_recipient ON decision_uniques(recipient);
   `,
   // 7: email activity (opens/clicks from opentime's URLs) per recipient key, apart from
-  // the profile documents: one small row per person instead of a JSON rewrite per hit
-  // (src/core/profiles/activity.ts says why).
+  // the profile documents (src/core/profiles/activity.ts says why). Plain columns, so a
+  // hit is one UPDATE doing arithmetic in SQLite (activity-table.ts), no JSON per hit.
+  // events_campaign was never read (stats come from the counters): one index less to
+  // maintain per logged hit.
   `
   CREATE TABLE email_activity (
     key TEXT PRIMARY KEY,
-    doc TEXT NOT NULL,
-    updated_at INTEGER NOT NULL
+    opens INTEGER NOT NULL,
+    clicks INTEGER NOT NULL,
+    machine_opens INTEGER NOT NULL,
+    machine_clicks INTEGER NOT NULL,
+    ${MACHINE_CLASSES.map((c) => `m_${c} INTEGER NOT NULL`).join(",\n    ")},
+    last_open_at INTEGER,
+    last_click_at INTEGER,
+    engagement REAL NOT NULL,
+    engagement_at INTEGER NOT NULL,
+    ${HOURS.map((h) => `${h} INTEGER NOT NULL`).join(",\n    ")},
+    first_at INTEGER NOT NULL,
+    last_at INTEGER NOT NULL
   ) STRICT, WITHOUT ROWID;
+  DROP INDEX events_campaign;
   `,
 ];

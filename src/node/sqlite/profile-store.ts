@@ -102,7 +102,7 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
   const activity = createActivityTable(db);
   const addActivity = db.transaction(
     (deltas: Parameters<ProfileStore["addActivity"]>[0], hashes: ReadonlyMap<string, string>) =>
-      activity.add(deltas, (k) => hashes.get(k), Date.now()),
+      activity.add(deltas, (k) => hashes.get(k)),
   );
 
   const erase = db.transaction((req: Parameters<ProfileStore["erase"]>[0]): EraseResult => {

@@ -62,7 +62,7 @@ export function createEventWriter(
   const write = db.transaction((batch: readonly TrackEvent[]) => {
     if (table && activity) {
       const deltas = aggregateActivity(batch);
-      const dropped = table.add(deltas.values(), activity.hashOf, Date.now());
+      const dropped = table.add(deltas.values(), activity.hashOf);
       if (dropped.size)
         batch = batch.map((e) =>
           e.recipient && dropped.has(recipientKey(e.recipient)) ? { ...e, recipient: null } : e,
@@ -199,6 +199,9 @@ export function createSqliteStore(
       async firstSeen(blockId, recipient, at) {
         insertFirstSeen.run(blockId, recipient, at);
         return (firstSeenOf.get(blockId, recipient) as { at: number }).at;
+      },
+      async peekFirstSeen(blockId, recipient) {
+        return (firstSeenOf.get(blockId, recipient) as { at: number } | undefined)?.at ?? null;
       },
     },
     links: {

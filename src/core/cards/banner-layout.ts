@@ -1,0 +1,227 @@
+/**
+ * Operator-defined banner layouts: a small element tree in the el() shape, checked by hand
+ * (clear paths in every message, and the walk stops at the first bound it passes, so a
+ * deeply nested body cannot exhaust the stack).
+ *
+ * Threat model: block options come from an operator key, but a layout is drawn at every
+ * open, so it must not be able to (a) make a render unbounded — depth ≤ 6, ≤ 60 nodes,
+ * bounded strings and numbers; (b) reach outside the process — images are assets/ files or
+ * data: URLs only, and no style property that takes a url() is allowed; (c) inject markup —
+ * text is plain and flows through merge fields, never parsed as HTML or SVG.
+ */
+import type { CardAssets } from "./assets.js";
+import { imageRefSchema } from "./assets.js";
+import { type ParsedTemplate, parseTemplate } from "./merge-fields.js";
+import type { CardStyle } from "./types.js";
+
+export const MAX_LAYOUT_DEPTH = 6;
+export const MAX_LAYOUT_NODES = 60;
+const MAX_TEXT = 200;
+
+export interface LayoutNode {
+  type: "div" | "span" | "img";
+  style: CardStyle;
+  children: (LayoutNode | ParsedTemplate)[];
+  src?: string;
+  width?: number;
+  height?: number;
+}
+
+type Check = (v: unknown) => string | null;
+
+const oneOf =
+  (...values: string[]): Check =>
+  (v) =>
+    typeof v === "string" && values.includes(v) ? null : `use one of ${values.join(", ")}`;
+// In strings a unit is required (satori's CSS parser refuses "12" in "12 24px").
+const LENGTH_RE = /^-?\d{1,4}(\.\d{1,3})?(px|%)$/;
+const length: Check = (v) =>
+  (typeof v === "number" && Number.isFinite(v) && Math.abs(v) <= 4000) ||
+  (typeof v === "string" && (v === "auto" || v === "0" || LENGTH_RE.test(v)))
+    ? null
+    : 'use a number of pixels (-4000..4000), "N%", "Npx", "0" or "auto"';
+const lengths: Check = (v) => {
+  if (typeof v === "number") return length(v);
+  if (typeof v !== "string") return "use a length or up to 4 lengths separated by spaces";
+  const parts = v.trim().split(/\s+/);
+  return parts.length <= 4 && parts.every((p) => length(p) === null)
+    ? null
+    : "use a length or up to 4 lengths separated by spaces";
+};
+const range =
+  (min: number, max: number): Check =>
+  (v) =>
+    typeof v === "number" && Number.isFinite(v) && v >= min && v <= max
+      ? null
+      : `use a number ${min}..${max}`;
+const COLOR_RE =
+  /^(#([0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})|rgba?\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*(,\s*(0|1|0?\.\d{1,3})\s*)?\)|transparent)$/;
+const color: Check = (v) =>
+  typeof v === "string" && COLOR_RE.test(v)
+    ? null
+    : "use #rgb, #rrggbb, #rrggbbaa, rgb(), rgba() or transparent";
+const ALIGN = ["flex-start", "flex-end", "center", "stretch", "baseline", "space-between", "space-around"];
+
+/** The style properties a layout may set, each with its check. Nothing here takes a url(). */
+const STYLE: Record<string, Check> = {
+  display: oneOf("flex", "none"),
+  flexDirection: oneOf("row", "column", "row-reverse", "column-reverse"),
+  flexWrap: oneOf("nowrap", "wrap", "wrap-reverse"),
+  alignItems: oneOf(...ALIGN),
+  alignSelf: oneOf("auto", ...ALIGN),
+  alignContent: oneOf(...ALIGN),
+  justifyContent: oneOf("flex-start", "flex-end", "center", "space-between", "space-around", "space-evenly"),
+  flexGrow: range(0, 100),
+  flexShrink: range(0, 100),
+  flexBasis: length,
+  gap: length,
+  rowGap: length,
+  columnGap: length,
+  position: oneOf("relative", "absolute"),
+  top: length,
+  right: length,
+  bottom: length,
+  left: length,
+  width: length,
+  height: length,
+  minWidth: length,
+  maxWidth: length,
+  minHeight: length,
+  maxHeight: length,
+  margin: lengths,
+  marginTop: length,
+  marginRight: length,
+  marginBottom: length,
+  marginLeft: length,
+  padding: lengths,
+  paddingTop: length,
+  paddingRight: length,
+  paddingBottom: length,
+  paddingLeft: length,
+  overflow: oneOf("visible", "hidden"),
+  backgroundColor: color,
+  color,
+  opacity: range(0, 1),
+  borderRadius: lengths,
+  borderWidth: length,
+  borderColor: color,
+  borderStyle: oneOf("solid", "dashed"),
+  fontSize: range(1, 400),
+  fontWeight: (v) =>
+    v === "normal" || v === "bold" || v === 400 || v === 700 ? null : "use normal, bold, 400 or 700",
+  lineHeight: range(0.5, 4),
+  letterSpacing: range(-20, 100),
+  textAlign: oneOf("left", "right", "center", "justify"),
+  textTransform: oneOf("none", "uppercase", "lowercase", "capitalize"),
+  textDecoration: oneOf("none", "underline", "line-through"),
+  whiteSpace: oneOf("normal", "nowrap", "pre-wrap"),
+  lineClamp: range(1, 10),
+  // Only fits where the drawn image covers its whole box: with contain/scale-down a box
+  // reaching into the canvas can hold an image drawn wholly outside it, and resvg 2.6
+  // panics on that (geom.rs unwrap) — which aborts the process, not just the render.
+  objectFit: oneOf("cover", "fill"),
+};
+
+const NODE_KEYS: Record<LayoutNode["type"], readonly string[]> = {
+  div: ["type", "style", "children"],
+  span: ["type", "style", "children"],
+  img: ["type", "style", "src", "width", "height"],
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+export interface LayoutContext {
+  assets: CardAssets;
+  /** Merge fields text may use. */
+  fields: readonly string[];
+  /** Font families the renderer has (fontFamily must name one). */
+  families: readonly string[];
+}
+
+class LayoutError extends Error {}
+
+/**
+ * Checks a layout; on success returns the tree with text parsed into merge templates and
+ * the fields it uses. Issues read "layout.children.1.style.color: use #rgb…".
+ */
+export function parseLayout(
+  value: unknown,
+  ctx: LayoutContext,
+): { ok: true; layout: LayoutNode; fields: Set<string> } | { ok: false; issue: string } {
+  let nodes = 0;
+  const fields = new Set<string>();
+  const imageRef = imageRefSchema(ctx.assets);
+  function fail(path: string, msg: string): never {
+    throw new LayoutError(`${path}: ${msg}`);
+  }
+
+  const text = (v: string, path: string): ParsedTemplate => {
+    if (++nodes > MAX_LAYOUT_NODES) fail("layout", `more than ${MAX_LAYOUT_NODES} nodes`);
+    if (v.length > MAX_TEXT) fail(path, `text is limited to ${MAX_TEXT} characters`);
+    const t = parseTemplate(v, ctx.fields);
+    if (!t.ok) fail(path, t.issue);
+    for (const s of t.template) if ("field" in s) fields.add(s.field);
+    return t.template;
+  };
+
+  const style = (v: unknown, path: string): CardStyle => {
+    if (v === undefined) return {};
+    if (!isObject(v)) fail(path, "must be an object of style properties");
+    const out: CardStyle = {};
+    for (const [k, val] of Object.entries(v)) {
+      if (k === "fontFamily") {
+        if (typeof val !== "string" || !ctx.families.includes(val))
+          fail(`${path}.fontFamily`, `use one of ${ctx.families.join(", ")}`);
+        out[k] = val;
+        continue;
+      }
+      const check = STYLE[k];
+      if (!check) fail(`${path}.${k}`, "not an allowed style property");
+      const issue = check(val);
+      if (issue) fail(`${path}.${k}`, issue);
+      out[k] = val as string | number;
+    }
+    return out;
+  };
+
+  const node = (v: unknown, path: string, depth: number): LayoutNode => {
+    if (depth > MAX_LAYOUT_DEPTH) fail(path, `nested deeper than ${MAX_LAYOUT_DEPTH} levels`);
+    if (++nodes > MAX_LAYOUT_NODES) fail("layout", `more than ${MAX_LAYOUT_NODES} nodes`);
+    if (!isObject(v)) fail(path, 'must be an element { "type": "div"|"span"|"img", … } or a text');
+    const type = v.type;
+    if (type !== "div" && type !== "span" && type !== "img") fail(`${path}.type`, "use div, span or img");
+    for (const k of Object.keys(v))
+      if (!NODE_KEYS[type].includes(k))
+        fail(`${path}.${k}`, `not allowed on ${type} (allowed: ${NODE_KEYS[type].join(", ")})`);
+    const out: LayoutNode = { type, style: style(v.style, `${path}.style`), children: [] };
+    if (type === "img") {
+      const src = imageRef.safeParse(v.src);
+      if (!src.success) fail(`${path}.src`, src.error.issues[0]?.message ?? "invalid");
+      for (const dim of ["width", "height"] as const) {
+        const d = v[dim];
+        const max = dim === "width" ? 1200 : 800;
+        if (typeof d !== "number" || !Number.isInteger(d) || d < 1 || d > max)
+          fail(`${path}.${dim}`, `required: an integer 1..${max} (pixels, at most the banner's own bound)`);
+        out[dim] = d;
+      }
+      out.src = v.src as string;
+      return out;
+    }
+    const kids = v.children;
+    const list = kids === undefined ? [] : Array.isArray(kids) ? kids : [kids];
+    if (list.length > MAX_LAYOUT_NODES) fail(`${path}.children`, `more than ${MAX_LAYOUT_NODES} nodes`);
+    list.forEach((k, i) => {
+      const p = Array.isArray(kids) ? `${path}.children.${i}` : `${path}.children`;
+      out.children.push(typeof k === "string" ? text(k, p) : node(k, p, depth + 1));
+    });
+    return out;
+  };
+
+  try {
+    return { ok: true, layout: node(value, "layout", 1), fields };
+  } catch (err) {
+    if (err instanceof LayoutError) return { ok: false, issue: err.message };
+    throw err;
+  }
+}

@@ -1,0 +1,84 @@
+import type Database from "better-sqlite3";
+import type { DecisionEntry, DecisionLog, LastDecision, VariantCounts } from "../../core/ports/decisions.js";
+
+/**
+ * The decision log in the same SQLite file as the rest (migration 6): one row per render
+ * at open, per-variant totals and unique recipients kept in the same transaction. Batches
+ * come from the core's group commit (src/core/decisions/recorder.ts), so one transaction
+ * and one fsync cover everything rendered within the window.
+ */
+export function createSqliteDecisionLog(db: Database.Database): DecisionLog {
+  const insert = db.prepare(
+    "INSERT INTO decisions (at, block_id, recipient, variant, slots) VALUES (?, ?, ?, ?, ?)",
+  );
+  const bump = db.prepare(
+    `INSERT INTO decision_counts (block_id, variant, opens, clicks) VALUES (?, ?, ?, ?)
+       ON CONFLICT (block_id, variant) DO UPDATE SET opens = opens + excluded.opens, clicks = clicks + excluded.clicks`,
+  );
+  const addUnique = db.prepare(
+    "INSERT INTO decision_uniques (block_id, variant, recipient) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+  );
+  const last = db.prepare(
+    "SELECT variant, slots, at FROM decisions WHERE block_id = ? AND recipient = ? ORDER BY seq DESC LIMIT 1",
+  );
+  const countsOf = db.prepare(
+    "SELECT variant, opens, clicks FROM decision_counts WHERE block_id = ? ORDER BY variant",
+  );
+  const uniquesOf = db.prepare(
+    "SELECT variant, COUNT(*) AS n FROM decision_uniques WHERE block_id = ? GROUP BY variant",
+  );
+  const eraseDecisions = db.prepare("DELETE FROM decisions WHERE recipient = ?");
+  const eraseUniques = db.prepare("DELETE FROM decision_uniques WHERE recipient = ?");
+
+  const write = db.transaction((batch: readonly DecisionEntry[]) => {
+    // Counter bumps aggregated in memory: one UPSERT per (block, variant) per batch.
+    const bumps = new Map<string, [string, string, number, number]>();
+    for (const e of batch) {
+      const k = `${e.blockId}\u0000${e.variant}`;
+      let b = bumps.get(k);
+      if (!b) {
+        b = [e.blockId, e.variant, 0, 0];
+        bumps.set(k, b);
+      }
+      if (e.kind === "click") {
+        b[3]++;
+        continue;
+      }
+      b[2]++;
+      const slots = Object.keys(e.slots).length ? JSON.stringify(e.slots) : null;
+      insert.run(e.at, e.blockId, e.recipient, e.variant, slots);
+      if (e.recipient) addUnique.run(e.blockId, e.variant, e.recipient);
+    }
+    for (const b of bumps.values()) bump.run(...b);
+  });
+  const erase = db.transaction(
+    (recipient: string) => eraseDecisions.run(recipient).changes + eraseUniques.run(recipient).changes,
+  );
+
+  return {
+    async record(batch) {
+      // IMMEDIATE like every write to this file: other connections (the event-writer
+      // thread) write it too, and the lock is taken up front rather than upgraded.
+      if (batch.length) write.immediate(batch);
+    },
+    async lastFor(blockId, recipient): Promise<LastDecision | null> {
+      const r = last.get(blockId, recipient) as
+        | { variant: string; slots: string | null; at: number }
+        | undefined;
+      return r ? { variant: r.variant, slots: r.slots ? JSON.parse(r.slots) : {}, at: r.at } : null;
+    },
+    async countsByVariant(blockId): Promise<VariantCounts[]> {
+      const uniques = new Map<string, number>();
+      for (const r of uniquesOf.all(blockId) as { variant: string; n: number }[]) uniques.set(r.variant, r.n);
+      return (countsOf.all(blockId) as { variant: string; opens: number; clicks: number }[]).map((r) => ({
+        variant: r.variant,
+        opens: r.opens,
+        uniqueRecipients: uniques.get(r.variant) ?? 0,
+        clicks: r.clicks,
+      }));
+    },
+    async eraseRecipient(recipient) {
+      return erase.immediate(recipient);
+    },
+  };
+}
