@@ -74,7 +74,7 @@ function session(user: number, t0: number): object[] {
 }
 
 /** 200 distinct batch bodies; `__R__` is replaced per request so every messageId is new. */
-function templates(): string[] {
+export function templates(): string[] {
   const out: string[] = [];
   const t0 = Date.now() - 60_000;
   for (let b = 0; b < 200; b++) {

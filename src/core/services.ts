@@ -10,7 +10,7 @@ import type { FeedStore } from "./ports/feeds.js";
 import type { Fetcher } from "./ports/fetch.js";
 import type { Clock, Logger, RandomBytes, Store } from "./ports/index.js";
 import type { Intervals } from "./ports/intervals.js";
-import type { ProfileService } from "./profiles/service.js";
+import type { Profiles } from "./profiles/service.js";
 import type { Recorder } from "./tracking/recorder.js";
 import type { Signer } from "./util/signer.js";
 import type { WeatherSettings } from "./weather/service.js";
@@ -62,7 +62,7 @@ export interface AppDeps {
   /** Where verified ESP events go; defaults to the profile service's applyEmailEvent. */
   emailEvents?: EmailEventSink;
   /** Live profiles and Segment ingestion (absent: /v1/track… and /v1/profiles answer 503). */
-  profiles?: ProfileService;
+  profiles?: Profiles;
   /**
    * Opens/clicks reach the profiles some other way (the Node server: its event-writer
    * thread applies each committed batch), so the Tracker must not also hand them to

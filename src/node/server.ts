@@ -11,8 +11,6 @@ import { createDecisionRecorder } from "../core/decisions/recorder.js";
 import { Metrics } from "../core/metrics.js";
 import type { Logger } from "../core/ports/index.js";
 import { silentLogger } from "../core/ports/index.js";
-import { ProfileService } from "../core/profiles/service.js";
-import { systemClock, webRandom } from "../core/services.js";
 import { createRecorder } from "../core/tracking/recorder.js";
 import { createOpenMeteoProvider } from "../core/weather/open-meteo.js";
 import { webhookSettingsFromConfig } from "../core/webhooks/settings.js";
@@ -22,10 +20,10 @@ import { createCountdownKit } from "./countdown-kit.js";
 import { createGuardedFetcher } from "./fetch/guarded-fetcher.js";
 import { createNodeIntervals } from "./intervals.js";
 import { createNodeSigner } from "./node-signer.js";
+import { ThreadedProfiles } from "./profiles/threaded-profiles.js";
 import { createSqliteCatalogStore } from "./sqlite/catalog-store.js";
 import { createSqliteDecisionLog } from "./sqlite/decision-store.js";
 import { createSqliteFeedStore } from "./sqlite/feed-store.js";
-import { createSqliteProfileStore } from "./sqlite/profile-store.js";
 import { createSqliteStore } from "./sqlite/store.js";
 
 export interface RunningServer {
@@ -78,18 +76,17 @@ export async function startServer(
     () => recorder.pending,
   );
 
-  // Profiles share the SQLite file; acknowledged Segment/ESP events are group-committed
-  // here, opens/clicks on the event-writer thread (profilesFedByEventLog below). Both
-  // connections write profiles under BEGIN IMMEDIATE (profile-store.ts).
+  // Profiles share the SQLite file. Acknowledged Segment/ESP events and erasures are
+  // group-committed on the profile-writer thread, opens/clicks go to email activity on the
+  // event-writer thread (profilesFedByEventLog below); reads run on this connection. The
+  // writers take the write lock with BEGIN IMMEDIATE (profile-store.ts, store.ts).
   const signer = createNodeSigner(config.OPENTIME_SECRET);
-  const profiles = new ProfileService({
-    store: createSqliteProfileStore(store.db),
-    secret: config.OPENTIME_SECRET,
-    signer,
-    clock: systemClock,
-    random: webRandom,
+  const profiles = new ThreadedProfiles(
+    store.db,
+    join(config.OPENTIME_DATA_DIR, DB_FILE),
+    config.OPENTIME_SECRET,
     logger,
-  });
+  );
 
   metrics.gauge("process_resident_memory_bytes", "Resident memory of this process", () =>
     process.memoryUsage.rss(),

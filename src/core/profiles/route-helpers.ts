@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { AppEnv } from "../app-env.js";
 import { ApiError } from "../http/errors.js";
 import { parseParams } from "../http/validate.js";
-import type { ProfileService } from "./service.js";
+import type { Profiles } from "./service.js";
 
 /** A user id, email, anonymous id, ESP id or profile id: bounded like every stored id. */
 const profileRef = z.string().min(1).max(320);
@@ -12,7 +12,7 @@ export function profileParam(c: Context<AppEnv>): string {
   return parseParams(profileRef, c.req.param("id"), "profile id");
 }
 
-export function profilesOf(c: Context<AppEnv>): ProfileService {
+export function profilesOf(c: Context<AppEnv>): Profiles {
   const { profiles } = c.get("services");
   if (!profiles) throw new ApiError("unavailable", "profiles are not configured on this server");
   return profiles;

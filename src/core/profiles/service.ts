@@ -52,6 +52,23 @@ interface Pending {
 const PRUNE_EVERY_MS = 60_000;
 
 /**
+ * What the app needs of the live profiles. ProfileService is the implementation; the Node
+ * server wraps one running on a writer thread (src/node/profiles/threaded-profiles.ts).
+ */
+export type Profiles = Pick<
+  ProfileService,
+  | "ingest"
+  | "applyEmailEvent"
+  | "noteTrackEvent"
+  | "applyTrackEvents"
+  | "flush"
+  | "find"
+  | "exportOf"
+  | "erase"
+  | "close"
+>;
+
+/**
  * One live profile per person. Every write goes through one serial queue of group
  * commits, so identity resolution and merges never race; reads go to the store, which
  * already holds everything acknowledged.

@@ -1,14 +1,12 @@
-import { extname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import type { Logger, TrackEvent } from "../../core/ports/index.js";
+import { startModuleWorker } from "../worker-thread.js";
 
 /**
  * The main-thread side of the event writer: batches go to a worker thread that owns its
  * own SQLite connection (WAL lets it write while the main connection reads), and each
  * append resolves once that batch is committed. Replies come back in order, one per batch.
- * With `profiles`, the worker also applies each batch to the live profiles before it
- * replies: an append (so a recorder flush) then covers the profile updates too.
+ * With `profiles`, the same transaction adds each batch's opens/clicks to the recipients'
+ * email activity: an append (so a recorder flush) then covers the profiles too.
  */
 export interface EventWriterThread {
   append(batch: readonly TrackEvent[]): Promise<void>;
@@ -23,19 +21,8 @@ export function startEventWriterThread(
   file: string,
   profiles?: { secret: string; logger?: Logger },
 ): EventWriterThread {
-  const self = fileURLToPath(import.meta.url);
-  const ext = extname(self); // .ts under tsx/vitest, .js once built
   const workerData = { file, profileSecret: profiles?.secret ?? null };
-  const script = new URL(`./event-writer.worker${ext}`, import.meta.url);
-  // Running from TypeScript sources (tsx, vitest), the worker registers tsx itself first:
-  // loader flags in execArgv do not reach worker threads on Node 20.
-  const worker =
-    ext === ".ts"
-      ? new Worker(
-          `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(script.href)}); });`,
-          { eval: true, workerData },
-        )
-      : new Worker(script, { workerData });
+  const worker = startModuleWorker(import.meta.url, "./event-writer.worker", workerData);
   worker.unref();
   const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   let nextId = 1;

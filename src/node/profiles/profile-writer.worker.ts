@@ -1,0 +1,36 @@
+import { workerData } from "node:worker_threads";
+import type { EmailEvent } from "../../core/ports/profiles.js";
+import { ProfileService } from "../../core/profiles/service.js";
+import type { IngestEvent } from "../../core/segment/event.js";
+import { systemClock, webRandom } from "../../core/services.js";
+import { createNodeSigner } from "../node-signer.js";
+import { createSqliteProfileStore } from "../sqlite/profile-store.js";
+import { openDatabase } from "../sqlite/store.js";
+import { serveRpc, workerLogger } from "../worker-rpc.js";
+
+// The profile writer: every profile write (Segment groups, ESP events, erasure) runs here,
+// on its own connection, so the main thread never holds the write lock nor waits on an
+// fsync while it has requests to answer.
+const { file, secret } = workerData as { file: string; secret: string };
+const db = openDatabase(file);
+const service = new ProfileService({
+  store: createSqliteProfileStore(db),
+  secret,
+  signer: createNodeSigner(secret),
+  clock: systemClock,
+  random: webRandom,
+  logger: workerLogger(),
+});
+
+serveRpc(
+  {
+    ingest: async (events: IngestEvent[]) => service.ingest(events),
+    email: async (e: EmailEvent) => service.applyEmailEvent(e),
+    erase: async (id: string) => service.erase(id),
+    flush: async () => service.flush(),
+  },
+  async () => {
+    await service.close();
+    db.close();
+  },
+);
