@@ -7,7 +7,13 @@
  * open, so it must not be able to (a) make a render unbounded — depth ≤ 6, ≤ 60 nodes,
  * bounded strings and numbers; (b) reach outside the process — images are assets/ files or
  * data: URLs only, and no style property that takes a url() is allowed; (c) inject markup —
- * text is plain and flows through merge fields, never parsed as HTML or SVG.
+ * text is plain and flows through merge fields, never parsed as HTML or SVG; (d) crash the
+ * process — resvg 2.6 (resvg-js 2.6.2) panics, and so aborts Node, when a clipped or
+ * masked element lies wholly outside the canvas (thx/resvg-js#413, #415). So nothing may
+ * leave its parent: no `position`/offsets, no negative lengths, no min/max sizes or
+ * flexShrink of the operator's (customBanner forces every box to shrink to fit inside its
+ * parent), and only the object fits that cover their box. A fuzz of random layouts within
+ * these rules renders without a panic; with positions or overflowing boxes it aborts.
  */
 import type { CardAssets } from "./assets.js";
 import { imageRefSchema } from "./assets.js";
@@ -33,21 +39,48 @@ const oneOf =
   (...values: string[]): Check =>
   (v) =>
     typeof v === "string" && values.includes(v) ? null : `use one of ${values.join(", ")}`;
-// In strings a unit is required (satori's CSS parser refuses "12" in "12 24px").
-const LENGTH_RE = /^-?\d{1,4}(\.\d{1,3})?(px|%)$/;
-const length: Check = (v) =>
-  (typeof v === "number" && Number.isFinite(v) && Math.abs(v) <= 4000) ||
-  (typeof v === "string" && (v === "auto" || v === "0" || LENGTH_RE.test(v)))
-    ? null
-    : 'use a number of pixels (-4000..4000), "N%", "Npx", "0" or "auto"';
-const lengths: Check = (v) => {
-  if (typeof v === "number") return length(v);
-  if (typeof v !== "string") return "use a length or up to 4 lengths separated by spaces";
-  const parts = v.trim().split(/\s+/);
-  return parts.length <= 4 && parts.every((p) => length(p) === null)
-    ? null
-    : "use a length or up to 4 lengths separated by spaces";
-};
+const PX = 2400;
+const NUM = /^\d{1,4}(\.\d{1,3})?(px|%)$/;
+/**
+ * A length as satori accepts it for that property: pixels as a number (0..2400), or a
+ * string with its unit ("12px", "50%"; satori refuses "12" in a string), plus the keywords
+ * the property takes. Negative values are refused: they only serve to push boxes out.
+ */
+const len =
+  (o: { number?: boolean; percent?: boolean; keywords?: string[] }): Check =>
+  (v) => {
+    const { number = true, percent = true, keywords = [] } = o;
+    if (typeof v === "number") return number && Number.isFinite(v) && v >= 0 && v <= PX ? null : describe(o);
+    if (typeof v !== "string") return describe(o);
+    if (v === "0" || keywords.includes(v)) return null;
+    return NUM.test(v) &&
+      (percent || v.endsWith("px")) &&
+      Number.parseFloat(v) <= (v.endsWith("%") ? 100 : PX)
+      ? null
+      : describe(o);
+  };
+function describe(o: { number?: boolean; percent?: boolean; keywords?: string[] }): string {
+  const ways = [
+    ...(o.number !== false ? [`a number of pixels 0..${PX}`] : []),
+    '"Npx"',
+    ...(o.percent !== false ? ['"N%" (up to 100%)'] : []),
+    ...(o.keywords ?? []).map((k) => `"${k}"`),
+  ];
+  return `use ${ways.join(", ")}`;
+}
+/** margin/padding shorthands: 1-4 values of `one`. */
+const sides =
+  (one: Check): Check =>
+  (v) => {
+    if (typeof v === "number") return one(v);
+    const parts = typeof v === "string" ? v.trim().split(/\s+/) : [];
+    return parts.length >= 1 && parts.length <= 4 && parts.every((p) => one(p) === null)
+      ? null
+      : `use 1 to 4 values separated by spaces, each: ${one(Number.NaN)?.replace(/^use /, "")}`;
+  };
+const size = len({ keywords: ["auto"] });
+const margin = len({ keywords: ["auto"] });
+const padding = len({});
 const range =
   (min: number, max: number): Check =>
   (v) =>
@@ -60,52 +93,47 @@ const color: Check = (v) =>
   typeof v === "string" && COLOR_RE.test(v)
     ? null
     : "use #rgb, #rrggbb, #rrggbbaa, rgb(), rgba() or transparent";
-const ALIGN = ["flex-start", "flex-end", "center", "stretch", "baseline", "space-between", "space-around"];
+const ALIGN = ["flex-start", "flex-end", "center", "stretch", "baseline"];
 
-/** The style properties a layout may set, each with its check. Nothing here takes a url(). */
+/**
+ * The style properties a layout may set, each with its check (values satori accepts, so a
+ * saved layout does not fail at the open). Nothing here takes a url(), and nothing can
+ * place a box outside its parent on purpose (see the threat model above): no position or
+ * offsets, no negative lengths, no min/max sizes or flexShrink (customBanner sets those),
+ * solid borders only (dashed ones also tripped the resvg panic).
+ */
 const STYLE: Record<string, Check> = {
   display: oneOf("flex", "none"),
   flexDirection: oneOf("row", "column", "row-reverse", "column-reverse"),
   flexWrap: oneOf("nowrap", "wrap", "wrap-reverse"),
   alignItems: oneOf(...ALIGN),
   alignSelf: oneOf("auto", ...ALIGN),
-  alignContent: oneOf(...ALIGN),
+  alignContent: oneOf("flex-start", "flex-end", "center", "stretch", "space-between", "space-around"),
   justifyContent: oneOf("flex-start", "flex-end", "center", "space-between", "space-around", "space-evenly"),
   flexGrow: range(0, 100),
-  flexShrink: range(0, 100),
-  flexBasis: length,
-  gap: length,
-  rowGap: length,
-  columnGap: length,
-  position: oneOf("relative", "absolute"),
-  top: length,
-  right: length,
-  bottom: length,
-  left: length,
-  width: length,
-  height: length,
-  minWidth: length,
-  maxWidth: length,
-  minHeight: length,
-  maxHeight: length,
-  margin: lengths,
-  marginTop: length,
-  marginRight: length,
-  marginBottom: length,
-  marginLeft: length,
-  padding: lengths,
-  paddingTop: length,
-  paddingRight: length,
-  paddingBottom: length,
-  paddingLeft: length,
+  flexBasis: len({ number: false, keywords: ["auto"] }),
+  gap: range(0, PX),
+  rowGap: range(0, PX),
+  columnGap: range(0, PX),
+  width: size,
+  height: size,
+  margin: sides(margin),
+  marginTop: margin,
+  marginRight: margin,
+  marginBottom: margin,
+  marginLeft: margin,
+  padding: sides(padding),
+  paddingTop: padding,
+  paddingRight: padding,
+  paddingBottom: padding,
+  paddingLeft: padding,
   overflow: oneOf("visible", "hidden"),
   backgroundColor: color,
   color,
   opacity: range(0, 1),
-  borderRadius: lengths,
-  borderWidth: length,
+  borderRadius: len({}),
+  borderWidth: range(0, 100),
   borderColor: color,
-  borderStyle: oneOf("solid", "dashed"),
   fontSize: range(1, 400),
   fontWeight: (v) =>
     v === "normal" || v === "bold" || v === 400 || v === 700 ? null : "use normal, bold, 400 or 700",
@@ -116,9 +144,8 @@ const STYLE: Record<string, Check> = {
   textDecoration: oneOf("none", "underline", "line-through"),
   whiteSpace: oneOf("normal", "nowrap", "pre-wrap"),
   lineClamp: range(1, 10),
-  // Only fits where the drawn image covers its whole box: with contain/scale-down a box
-  // reaching into the canvas can hold an image drawn wholly outside it, and resvg 2.6
-  // panics on that (geom.rs unwrap) — which aborts the process, not just the render.
+  // Only fits where the drawn image covers its whole box (with contain a box reaching into
+  // the canvas can hold an image drawn wholly outside it: the resvg panic again).
   objectFit: oneOf("cover", "fill"),
 };
 

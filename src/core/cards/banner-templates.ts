@@ -213,9 +213,16 @@ export function bannerCard(
 }
 
 /**
+ * Every box of an operator's layout shrinks to fit inside its parent, whatever its own
+ * width, height, margins or content ask: an element drawn wholly outside the canvas can
+ * abort the process inside resvg (see banner-layout.ts), and nothing outside is seen anyway.
+ */
+const FIT_INSIDE = { minWidth: 0, minHeight: 0, maxWidth: "100%", maxHeight: "100%", flexShrink: 1 } as const;
+
+/**
  * An operator's layout as an element tree, inside the same frame (size, colour, font,
- * background image). Every box is a flex box unless it says otherwise: satori requires it
- * of any element with more than one child.
+ * background image). Every box is a flex box unless it says otherwise (satori requires it
+ * of any element with more than one child), and every box fits inside its parent.
  */
 export function customBanner(
   layout: LayoutNode,
@@ -229,11 +236,13 @@ export function customBanner(
   const build = (n: LayoutNode): CardChild => {
     if (n.type === "img") {
       const s = src(n.src!);
-      return s ? { type: "img", props: { src: s, width: n.width, height: n.height, style: n.style } } : null;
+      const style = { ...n.style, maxWidth: "100%", maxHeight: "100%", flexShrink: 1 };
+      return s ? { type: "img", props: { src: s, width: n.width, height: n.height, style } } : null;
     }
     const kids = n.children.map((c) => (Array.isArray(c) ? fill(c) || null : build(c)));
-    return el(n.type, { display: "flex", ...n.style }, ...kids);
+    return el(n.type, { display: "flex", ...n.style, ...FIT_INSIDE }, ...kids);
   };
+  // The layout's root fills the banner (and, like every box, cannot grow past it).
   const content = build(layout) ?? el("div", { display: "flex" });
-  return frame(width, height, m, theme, content as CardElement);
+  return frame(width, height, m, theme, el("div", { display: "flex", width, height, ...FIT_INSIDE }, content));
 }

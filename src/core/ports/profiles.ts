@@ -205,8 +205,8 @@ export interface ProfileStore {
   /** Which of these identity hashes belong to an erased person. */
   erased(hashes: readonly string[]): Promise<Set<string>>;
   commit(write: ProfileWrite): Promise<void>;
-  /** The person's accepted events, oldest first. */
-  events(profileId: string): Promise<StoredEvent[]>;
+  /** The person's accepted events, oldest first; with `limit`, the latest that many. */
+  events(profileId: string, limit?: number): Promise<StoredEvent[]>;
   /** Opens and clicks logged under any of these recipients, oldest first; with `limit`, the latest that many. */
   tracking(recipients: readonly string[], limit?: number): Promise<TrackingRow[]>;
   /** Email activity rows for these recipient keys (those that have one). */

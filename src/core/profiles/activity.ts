@@ -1,7 +1,7 @@
 import type { TrackEvent } from "../ports/index.js";
-import type { ActivityRow, Profile, TrackingRow } from "../ports/profiles.js";
+import type { ActivityRow, Profile } from "../ports/profiles.js";
 import { identityValue, kindOf, recipientKey } from "./identity.js";
-import { ENGAGEMENT_WEIGHT, HALF_LIFE, mergeDecayed, pushHistory } from "./model.js";
+import { ENGAGEMENT_WEIGHT, HALF_LIFE, mergeDecayed } from "./model.js";
 
 export type { ActivityRow };
 
@@ -108,16 +108,11 @@ export function recipientsOfKeys(keys: readonly string[]): string[] {
 }
 
 /**
- * The profile as read: its document plus its activity rows (and, for the API's views, the
- * latest opens/clicks from the log as history entries). Returns a copy; the stored
+ * The profile as read: its document plus its activity rows. Returns a copy; the stored
  * document never contains activity, so nothing is counted twice when it is written back.
  */
-export function foldActivity(
-  p: Profile,
-  rows: readonly ActivityRow[],
-  tracking: readonly TrackingRow[] = [],
-): Profile {
-  if (!rows.length && !tracking.length) return p;
+export function foldActivity(p: Profile, rows: readonly ActivityRow[]): Profile {
+  if (!rows.length) return p;
   const out: Profile = structuredClone(p);
   const m = out.email;
   let engagement = out.engagement;
@@ -126,8 +121,7 @@ export function foldActivity(
     m.clicks += r.clicks;
     m.machineOpens += r.machineOpens;
     m.machineClicks += r.machineClicks;
-    for (const [c, n] of Object.entries(r.machineByClass))
-      m.machineByClass[c] = (m.machineByClass[c] ?? 0) + n;
+    for (const [c, n] of Object.entries(r.machineByClass)) m.machineByClass[c] = (m.machineByClass[c] ?? 0) + n;
     m.lastOpenAt = maxOf(m.lastOpenAt, r.lastOpenAt);
     m.lastClickAt = maxOf(m.lastClickAt, r.lastClickAt);
     for (let h = 0; h < 24; h++) m.hours[h]! += r.hours[h] ?? 0;
@@ -137,14 +131,5 @@ export function foldActivity(
     out.lastSeenAt = Math.max(out.lastSeenAt, r.lastAt);
   }
   out.engagement = engagement;
-  for (const t of tracking) {
-    pushHistory(out, {
-      at: t.at,
-      type: "email",
-      event: t.kind,
-      campaign: t.campaign,
-      class: t.class as NonNullable<Profile["history"][number]["class"]>,
-    });
-  }
   return out;
 }

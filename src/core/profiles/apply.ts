@@ -8,7 +8,6 @@ import {
   ENGAGEMENT_WEIGHT,
   HALF_LIFE,
   MAX_TRAITS,
-  pushHistory,
   SESSION_IDLE_MS,
 } from "./model.js";
 
@@ -48,8 +47,6 @@ export function applySegment(p: Profile, ev: IngestEvent): void {
   count(p, "events");
   count(p, ev.type);
   p.lastSeenAt = Math.max(p.lastSeenAt, at);
-  let productId: string | undefined;
-  let value: number | undefined;
   switch (ev.type) {
     case "identify":
       mergeTraits(p, ev.traits, at);
@@ -67,21 +64,12 @@ export function applySegment(p: Profile, ev: IngestEvent): void {
     }
     case "track": {
       touchSession(p, at);
-      productId = applyCommerce(p, ev.event!, ev.properties, at);
-      const v = ev.properties.total ?? ev.properties.revenue ?? ev.properties.value ?? ev.properties.price;
-      if (typeof v === "number" && Number.isFinite(v)) value = v;
+      applyCommerce(p, ev.event!, ev.properties, at);
       break;
     }
     case "alias":
       break;
   }
-  pushHistory(p, {
-    at,
-    type: ev.type,
-    ...(ev.event ? { event: ev.event } : {}),
-    ...(productId ? { productId } : {}),
-    ...(value !== undefined ? { value } : {}),
-  });
 }
 
 function hourOf(at: number): number {
@@ -142,11 +130,4 @@ export function applyEmail(p: Profile, e: EmailEvent, email: string): void {
     case "dropped":
       break;
   }
-  pushHistory(p, {
-    at: e.at,
-    type: "email",
-    event: e.type,
-    ...(e.campaign ? { campaign: e.campaign } : {}),
-    ...(e.type === "open" || e.type === "click" ? { class: e.machine ? "machine" : "human" } : {}),
-  });
 }

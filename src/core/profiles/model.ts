@@ -123,16 +123,6 @@ export function bumpInterest(map: Record<string, Decayed>, key: string, w: numbe
   delete map[weakest];
 }
 
-/** Keeps history recent-first even when events arrive out of order; bounded. */
-export function pushHistory(p: Profile, entry: HistoryEntry): void {
-  const h = p.history;
-  let i = 0;
-  while (i < h.length && h[i]!.at > entry.at) i++;
-  if (i >= MAX_HISTORY) return;
-  h.splice(i, 0, entry);
-  if (h.length > MAX_HISTORY) h.length = MAX_HISTORY;
-}
-
 export function pushUnique(list: string[], value: string, max = MAX_IDS): void {
   if (list.includes(value)) return;
   list.push(value);

@@ -13,6 +13,7 @@ import { base64url } from "../util/encoding.js";
 import { Lru } from "../util/lru.js";
 import { createSigner, type Signer } from "../util/signer.js";
 import { activityKeysOf, aggregateActivity, foldActivity, recipientsOfKeys } from "./activity.js";
+import { historyOf } from "./history.js";
 import { groupKeys, type IngestResult, type Job, runGroup, runGroupIn } from "./group.js";
 import { candidateKeys, identityValue, kindOf, normalizeEmail, recipientKey } from "./identity.js";
 import { emptyProfile, MAX_HISTORY } from "./model.js";
@@ -293,11 +294,13 @@ export class ProfileService {
     const found = await this.locate(id);
     if (!found) return null;
     const keys = activityKeysOf(found.profile);
-    const [rows, tracking] = await Promise.all([
-      this.store.activity(keys),
-      opts.history === false ? [] : this.store.tracking(recipientsOfKeys(keys), MAX_HISTORY),
+    const profile = foldActivity(found.profile, await this.store.activity(keys));
+    if (opts.history === false) return profile;
+    const [events, tracking] = await Promise.all([
+      found.identities ? [] : this.store.events(profile.id, MAX_HISTORY),
+      this.store.tracking(recipientsOfKeys(keys), MAX_HISTORY),
     ]);
-    return foldActivity(found.profile, rows, tracking);
+    return { ...profile, history: historyOf(events, tracking) };
   }
 
   /**

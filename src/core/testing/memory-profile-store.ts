@@ -56,8 +56,9 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
       for (const e of w.events) events.push({ ...e });
       for (const [k, at] of w.seen) seen.set(k, at);
     },
-    async events(profileId) {
-      return events.filter((e) => e.profileId === profileId).sort((a, b) => a.at - b.at);
+    async events(profileId, limit) {
+      const all = events.filter((e) => e.profileId === profileId).sort((a, b) => a.at - b.at);
+      return limit === undefined ? all : all.slice(-limit);
     },
     async activity(keys) {
       return keys.flatMap((k) => {

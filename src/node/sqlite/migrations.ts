@@ -203,7 +203,7 @@ export const MIGRATIONS: readonly string[] = [
   // the profile documents (src/core/profiles/activity.ts says why). Plain columns, so a
   // hit is one UPDATE doing arithmetic in SQLite (activity-table.ts), no JSON per hit.
   // events_campaign was never read (stats come from the counters): one index less to
-  // maintain per logged hit.
+  // maintain per logged hit. Profile history is now read from profile_events by time.
   `
   CREATE TABLE email_activity (
     key TEXT PRIMARY KEY,
@@ -221,5 +221,8 @@ export const MIGRATIONS: readonly string[] = [
     last_at INTEGER NOT NULL
   ) STRICT, WITHOUT ROWID;
   DROP INDEX events_campaign;
+  -- A profile's latest events are its history (src/core/profiles/history.ts), read newest first.
+  CREATE INDEX profile_events_profile_at ON profile_events(profile_id, at);
+  DROP INDEX profile_events_profile;
   `,
 ];

@@ -39,6 +39,9 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
   const eventsOf = db.prepare(
     "SELECT profile_id, message_id, type, event, at, received_at, body FROM profile_events WHERE profile_id = ? ORDER BY at, seq",
   );
+  const latestEventsOf = db.prepare(
+    "SELECT profile_id, message_id, type, event, at, received_at, body FROM profile_events WHERE profile_id = ? ORDER BY at DESC, seq DESC LIMIT ?",
+  );
   const pruneSeen = db.prepare(
     "DELETE FROM ingest_dedupe WHERE key IN (SELECT key FROM ingest_dedupe WHERE at < ? ORDER BY at LIMIT ?)",
   );
@@ -159,9 +162,10 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     transact(fn) {
       return transact.immediate(fn) as ReturnType<typeof fn>;
     },
-    async events(profileId) {
+    async events(profileId, limit) {
+      const rows = limit === undefined ? eventsOf.all(profileId) : latestEventsOf.all(profileId, limit).reverse();
       return (
-        eventsOf.all(profileId) as {
+        rows as {
           profile_id: string;
           message_id: string;
           type: string;
