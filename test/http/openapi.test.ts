@@ -14,8 +14,11 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 const DOCUMENTED_AS: Record<string, string> = {
   "/i/:file": "/i/{blockId}.{ext}",
   "/o/:file": "/o/{campaignId}.gif",
-  "/v1/blocks/:id/:file{preview\\.[A-Za-z0-9]{1,8}}": "/v1/blocks/{id}/preview.{ext}",
 };
+// The preview is one literal route per format (preview.png, preview.gif…), documented once.
+const documentedAs = (path: string) =>
+  DOCUMENTED_AS[path] ??
+  (/^\/v1\/blocks\/:id\/preview\.\w+$/.test(path) ? "/v1/blocks/{id}/preview.{ext}" : undefined);
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
@@ -36,7 +39,7 @@ function registeredPairs(): Set<string> {
     // app.use(...) middleware is registered as ALL; routes with their own middleware
     // (Segment body limits) appear twice with the same method and path: the set dedupes.
     if (r.method === "ALL") continue;
-    const path = DOCUMENTED_AS[r.path] ?? r.path.replace(/:(\w+)/g, "{$1}");
+    const path = documentedAs(r.path) ?? r.path.replace(/:(\w+)/g, "{$1}");
     pairs.add(`${r.method.toUpperCase()} ${path}`);
   }
   return pairs;

@@ -150,7 +150,7 @@ describe("POST /v1/products/import", () => {
     expect(res.status, JSON.stringify(body)).toBe(status);
     expect(body.error).toMatchObject({ code, details: { reason } });
     expect(body.error.message).toMatch(/feed/);
-    const list = (await (await s.api("/v1/products/feeds")).json()) as any;
+    const list = (await (await s.api("/v1/feeds")).json()) as any;
     expect(list.feeds.map((f: any) => f.url)).not.toContain(url());
   });
 
@@ -182,8 +182,8 @@ describe("POST /v1/products/import", () => {
 
   it("requires the operator key", async () => {
     expect((await fetch(`${s.url}/v1/products/import`, { method: "POST", body: "{}" })).status).toBe(401);
-    expect((await fetch(`${s.url}/v1/products/feeds`)).status).toBe(401);
-    expect((await fetch(`${s.url}/v1/products/feeds/x`, { method: "DELETE" })).status).toBe(401);
+    expect((await fetch(`${s.url}/v1/feeds`)).status).toBe(401);
+    expect((await fetch(`${s.url}/v1/feeds/x`, { method: "DELETE" })).status).toBe(401);
   });
 });
 
@@ -200,7 +200,7 @@ describe("scheduled feeds", () => {
     expect(again.body.feed).toEqual({ id, every: 10 });
     await importFeed({ url: `${shopUrl}/scheduled.csv`, every: 5 });
 
-    let list = (await (await s.api("/v1/products/feeds")).json()) as any;
+    let list = (await (await s.api("/v1/feeds")).json()) as any;
     const mine = () => list.feeds.find((f: any) => f.id === id);
     expect(mine()).toEqual({
       id,
@@ -223,7 +223,7 @@ describe("scheduled feeds", () => {
     now += 5 * 60_000;
     await until(async () => (await product("sch-1")).price === 32);
     expect(await product("sch-1")).toMatchObject({ price: 32, version: 2 });
-    list = (await (await s.api("/v1/products/feeds")).json()) as any;
+    list = (await (await s.api("/v1/feeds")).json()) as any;
     expect(mine()).toMatchObject({
       lastRunAt: new Date(now).toISOString(),
       nextRunAt: new Date(now + 5 * 60_000).toISOString(),
@@ -231,9 +231,9 @@ describe("scheduled feeds", () => {
       lastCounts: { imported: 1, unchanged: 0, rejected: 0 },
     });
 
-    expect((await s.api(`/v1/products/feeds/${id}`, { method: "DELETE" })).status).toBe(204);
-    expect((await s.api(`/v1/products/feeds/${id}`, { method: "DELETE" })).status).toBe(404);
-    list = (await (await s.api("/v1/products/feeds")).json()) as any;
+    expect((await s.api(`/v1/feeds/${id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await s.api(`/v1/feeds/${id}`, { method: "DELETE" })).status).toBe(404);
+    list = (await (await s.api("/v1/feeds")).json()) as any;
     expect(mine()).toBeUndefined();
     feeds.set("/scheduled.csv", { type: "text/csv", body: "id,name,price,currency\nsch-1,Lamp,20,EUR\n" });
     now += 60 * 60_000;
@@ -250,10 +250,10 @@ describe("scheduled feeds", () => {
     feeds.delete("/flaky.json");
     now += 5 * 60_000;
     await until(async () => {
-      const list = (await (await s.api("/v1/products/feeds")).json()) as any;
+      const list = (await (await s.api("/v1/feeds")).json()) as any;
       return list.feeds.find((f: any) => f.id === body.feed.id)?.lastStatus === "failed";
     });
-    const list = (await (await s.api("/v1/products/feeds")).json()) as any;
+    const list = (await (await s.api("/v1/feeds")).json()) as any;
     expect(list.feeds.find((f: any) => f.id === body.feed.id)).toMatchObject({
       lastStatus: "failed",
       lastMessage: "the server answered 404",

@@ -291,7 +291,8 @@ describe("preview", () => {
 
   it("refuses bad parameters and unknown blocks, and needs the operator key", async () => {
     expect((await s.api(`/v1/blocks/${id}/preview.gif?variant=nope`)).status).toBe(400);
-    expect((await s.api(`/v1/blocks/${id}/preview.bmp`)).status).toBe(400);
+    // One route per format: an unknown one is no such route.
+    expect((await s.api(`/v1/blocks/${id}/preview.bmp`)).status).toBe(404);
     expect((await s.api(`/v1/blocks/${id}/preview.gif?at=tomorrow`)).status).toBe(400);
     expect((await s.api(`/v1/blocks/${id.slice(0, -2)}xx/preview.gif`)).status).toBe(404);
     expect((await fetch(`${s.url}/v1/blocks/${id}/preview.gif`)).status).toBe(401);

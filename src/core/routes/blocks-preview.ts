@@ -13,7 +13,8 @@ import { DEFAULT_VARIANT } from "../rules/variants.js";
 import { normalizeRecipient } from "../tracking/recipient.js";
 import { findBlock } from "./blocks-shared.js";
 
-export const PREVIEW_PATH = "/v1/blocks/:id/:file{preview\\.[A-Za-z0-9]{1,8}}";
+/** One literal route per format: a pattern inside the segment would push the whole app onto Hono's slower trie router. */
+export const PREVIEW_PATHS = IMAGE_EXTS.map((ext) => `/v1/blocks/:id/preview.${ext}`);
 
 const query = z.object({
   ext: z.enum(IMAGE_EXTS as unknown as [ImageExt, ...ImageExt[]]),
@@ -44,13 +45,13 @@ function variantNames(rules: BlockRules, block: BlockRecord): string[] | null {
  * Other query parameters reach the block as on /i/ (evergreen `t`, weather `lat`/`lon`).
  */
 export function registerBlocksPreview(app: App): void {
-  // One segment "preview.<ext>" matched by a pattern: Hono's trie router (which the app may
-  // fall back to) does not split a literal and a parameter inside one segment.
-  app.get(PREVIEW_PATH, async (c) => {
+  // Literal "preview.<ext>" segments: RegExpRouter (the fast one, chosen for the whole app
+  // only if every route suits it) cannot take a pattern or a parameter there.
+  app.on("GET", PREVIEW_PATHS, async (c) => {
     const s = c.get("services");
-    const ext = c.req.param("file")!.slice("preview.".length).toLowerCase();
+    const ext = c.req.path.slice(c.req.path.lastIndexOf(".") + 1).toLowerCase();
     const q = parseParams(query, { ...c.req.query(), ext }, "query");
-    const block = await findBlock(s, c.req.param("id"));
+    const block = await findBlock(s, c.req.param("id")!);
     if (q.variant !== undefined) {
       // Stored rules that no longer compile are a render failure, answered below like /i/ does.
       const names = variantNames(s.rules, block);
