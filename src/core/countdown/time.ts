@@ -1,3 +1,4 @@
+import { zoneOffsetMs } from "../util/zone.js";
 import type { CountdownOptions, CountdownUnit } from "./options.js";
 
 /**
@@ -11,43 +12,6 @@ import type { CountdownOptions, CountdownUnit } from "./options.js";
  *   i.e. moved forward by the gap length (02:30 → 03:30 CEST);
  * - overlap (fall back, 02:30 happens twice): the earlier instant wins (CEST).
  */
-
-const MAX_FORMATTERS = 64; // one per distinct zone in use; bounded so odd input cannot grow memory
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
-    if (formatters.size >= MAX_FORMATTERS) formatters.clear();
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** Offset of `timeZone` at instant `ms`, in ms (wall clock minus UTC). */
-export function zoneOffsetMs(timeZone: string, ms: number): number {
-  const parts = formatterFor(timeZone).formatToParts(new Date(ms));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  const wallAsUtc = Date.UTC(
-    get("year"),
-    get("month") - 1,
-    get("day"),
-    get("hour"),
-    get("minute"),
-    get("second"),
-  );
-  return wallAsUtc - Math.floor(ms / 1000) * 1000;
-}
 
 /** Converts a wall-clock time in an IANA zone to epoch ms (see the DST rules above). */
 export function localToEpochMs(local: string, timeZone: string): number {

@@ -1,4 +1,5 @@
 import type { EventLog, Logger, TrackEvent } from "../ports/index.js";
+import { createGroupCommit } from "../util/group-commit.js";
 
 /**
  * Group commit for opens and clicks. A redirect or pixel never waits on the disk: the
@@ -37,68 +38,24 @@ export function createRecorder({
   logger,
   onFlush,
 }: RecorderOptions): Recorder {
-  let buffer: TrackEvent[] = [];
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let inflight: Promise<void> = Promise.resolve();
-  let closed = false;
-  let dropped = 0;
-
-  const schedule = () => {
-    if (timer || closed) return;
-    timer = setTimeout(() => {
-      timer = null;
-      void flush();
-    }, windowMs);
-    // Never keep a process alive just for the timer (Node); harmless elsewhere.
-    (timer as { unref?: () => void }).unref?.();
-  };
-
-  const writeOnce = async (): Promise<void> => {
-    while (buffer.length > 0) {
-      // Take the batch out before awaiting: events recorded meanwhile go to a fresh buffer.
-      const batch = buffer.length > maxBatch ? buffer.splice(0, maxBatch) : buffer;
-      if (batch === buffer) buffer = [];
-      const started = performance.now();
-      try {
-        await events.append(batch);
-      } catch (err) {
-        buffer = batch.concat(buffer);
-        logger?.error({ err, size: batch.length }, "event batch write failed; will retry");
-        schedule();
-        return;
-      }
-      onFlush?.(batch.length, performance.now() - started);
-    }
-  };
-
-  // Serialise flushes so two batches never interleave and order is kept.
-  const flush = (): Promise<void> => {
-    inflight = inflight.then(writeOnce, writeOnce);
-    return inflight;
-  };
-
+  const gc = createGroupCommit<TrackEvent>({
+    write: (batch) => events.append(batch),
+    windowMs,
+    maxBatch,
+    maxBuffered,
+    logger,
+    what: "event",
+    onWritten: onFlush ? (batch, ms) => onFlush(batch.length, ms) : undefined,
+  });
   return {
-    record(event) {
-      if (buffer.length >= maxBuffered) {
-        buffer.shift();
-        dropped++;
-      }
-      buffer.push(event);
-      if (closed || buffer.length >= maxBatch) void flush();
-      else schedule();
-    },
-    flush,
-    async close() {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await flush();
-    },
+    record: (event) => gc.add(event),
+    flush: () => gc.flush(),
+    close: () => gc.close(),
     get pending() {
-      return buffer.length;
+      return gc.pending;
     },
     get dropped() {
-      return dropped;
+      return gc.dropped;
     },
   };
 }

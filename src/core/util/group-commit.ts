@@ -1,0 +1,102 @@
+import type { Logger } from "../ports/index.js";
+
+/**
+ * A group-commit buffer: items join an in-memory batch that `write` takes in ONE call every
+ * `windowMs` (or as soon as `maxBatch` are waiting), so the caller never waits on a disk.
+ * Writes are serialised (order kept, never two at once). A failed write keeps its batch
+ * for the next tick; the buffer is bounded by `maxBuffered` (the oldest are then dropped
+ * and counted, never silently). close() flushes everything (graceful shutdown).
+ */
+export interface GroupCommitOptions<T> {
+  write: (batch: T[]) => Promise<void>;
+  windowMs: number;
+  maxBatch: number;
+  maxBuffered: number;
+  logger?: Logger;
+  /** Names the batches in the failure log line ("event", "decision"…). */
+  what: string;
+  /** After each successful write, with its duration. */
+  onWritten?: (batch: T[], ms: number) => void;
+  /** When the bound drops the oldest item. */
+  onDropped?: (item: T) => void;
+}
+
+export interface GroupCommit<T> {
+  add(item: T): void;
+  /** Writes everything buffered now; resolves when it is written. */
+  flush(): Promise<void>;
+  /** Flushes and stops the timer. add() after close() still works but flushes at once. */
+  close(): Promise<void>;
+  /** Removes buffered items (not yet written) that match. */
+  discard(match: (item: T) => boolean): void;
+  readonly pending: number;
+  readonly dropped: number;
+}
+
+export function createGroupCommit<T>(o: GroupCommitOptions<T>): GroupCommit<T> {
+  let buffer: T[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let inflight: Promise<void> = Promise.resolve();
+  let closed = false;
+  let dropped = 0;
+
+  const schedule = () => {
+    if (timer || closed) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void flush();
+    }, o.windowMs);
+    (timer as { unref?: () => void }).unref?.();
+  };
+
+  const writeOnce = async (): Promise<void> => {
+    while (buffer.length > 0) {
+      const batch = buffer.length > o.maxBatch ? buffer.splice(0, o.maxBatch) : buffer;
+      if (batch === buffer) buffer = [];
+      const started = performance.now();
+      try {
+        await o.write(batch);
+      } catch (err) {
+        buffer = batch.concat(buffer);
+        o.logger?.error({ err, size: batch.length }, `${o.what} batch write failed; will retry`);
+        schedule();
+        return;
+      }
+      o.onWritten?.(batch, performance.now() - started);
+    }
+  };
+
+  const flush = (): Promise<void> => {
+    inflight = inflight.then(writeOnce, writeOnce);
+    return inflight;
+  };
+
+  return {
+    add(item) {
+      if (buffer.length >= o.maxBuffered) {
+        const [oldest] = buffer.splice(0, 1);
+        dropped++;
+        o.onDropped?.(oldest as T);
+      }
+      buffer.push(item);
+      if (closed || buffer.length >= o.maxBatch) void flush();
+      else schedule();
+    },
+    flush,
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await flush();
+    },
+    discard(match) {
+      if (buffer.some(match)) buffer = buffer.filter((x) => !match(x));
+    },
+    get pending() {
+      return buffer.length;
+    },
+    get dropped() {
+      return dropped;
+    },
+  };
+}
