@@ -75,7 +75,7 @@ export function buildServices(deps: AppDeps): Services {
     .register(images.countdownKind())
     .register(prices.kind())
     .register(new WeatherBlocks(deps.cards, weatherService, images.cache, deps.cardAssets).kind())
-    .register(new BannerBlocks(deps.cards, images.cache, deps.cardAssets).kind());
+    .register(new BannerBlocks(deps.layoutCards ?? deps.cards, images.cache, deps.cardAssets).kind());
   deps.metrics.gauge(
     "opentime_render_cache_renders",
     "Images rendered (cache misses that rendered)",

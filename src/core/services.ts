@@ -40,6 +40,12 @@ export interface AppDeps {
   countdown?: CountdownKit;
   /** Card rendering (satori → resvg → sharp in Node); absent: no price cards. */
   cards?: CardRenderer;
+  /**
+   * Card rendering for banners, whose operator-defined layouts can put boxes outside the
+   * card: the same pipeline after dropping those boxes (in Node, resvg aborts the process on
+   * some of them; see src/node/cards/layout-renderer.ts). Absent: banners use `cards`.
+   */
+  layoutCards?: CardRenderer;
   /** Images from assets/ that cards (weather, banner) may draw by file name; absent: data: URLs only. */
   cardAssets?: CardAssets;
   /** The weather provider and its caching for weather cards (absent: they show their neutral content). */

@@ -15,6 +15,7 @@ import { createRecorder } from "../core/tracking/recorder.js";
 import { createOpenMeteoProvider } from "../core/weather/open-meteo.js";
 import { webhookSettingsFromConfig } from "../core/webhooks/settings.js";
 import { loadCardAssets } from "./cards/assets.js";
+import { createLayoutRenderer } from "./cards/layout-renderer.js";
 import { createSatoriRenderer } from "./cards/satori-renderer.js";
 import { createCountdownKit } from "./countdown-kit.js";
 import { createGuardedFetcher } from "./fetch/guarded-fetcher.js";
@@ -148,6 +149,7 @@ export async function startServer(
     intervals,
     // Weather and banner cards: assets/ read once here; weather from OPENTIME_WEATHER_URL.
     cardAssets: loadCardAssets(),
+    layoutCards: await createLayoutRenderer(),
     weather: {
       provider: createOpenMeteoProvider({ baseUrl: config.OPENTIME_WEATHER_URL }),
       ttlMs: config.OPENTIME_WEATHER_TTL_S * 1000,

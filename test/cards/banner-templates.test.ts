@@ -16,13 +16,17 @@ import {
 } from "../../src/core/cards/merge-fields.js";
 import type { CardElement, CardRenderer } from "../../src/core/cards/types.js";
 import { loadCardAssets } from "../../src/node/cards/assets.js";
+import { createLayoutRenderer } from "../../src/node/cards/layout-renderer.js";
 import { createSatoriRenderer } from "../../src/node/cards/satori-renderer.js";
-import { matchSnapshot, pixelAt } from "../helpers/image-snapshot.js";
+import { matchSnapshot, pixelAt, samePixels } from "../helpers/image-snapshot.js";
 
 let renderer: CardRenderer;
+let layoutRenderer: CardRenderer;
 const assets = loadCardAssets();
+const LAYOUT_FIELDS = [...PROFILE_FIELDS, "headline", "subline", "cta"];
 beforeAll(async () => {
   renderer = await createSatoriRenderer();
+  layoutRenderer = await createLayoutRenderer();
 });
 
 const THEME = {
@@ -41,8 +45,8 @@ const BASE: BannerModel = {
   overlay: 0,
 };
 
-async function draw(tree: CardElement, w: number, h: number) {
-  const png = await renderer.render(tree, { width: w, height: h, scale: 1, format: "png" });
+async function draw(tree: CardElement, w: number, h: number, r = renderer) {
+  const png = await r.render(tree, { width: w, height: h, scale: 1, format: "png" });
   const meta = await sharp(png).metadata();
   expect([meta.format, meta.width, meta.height]).toEqual(["png", w, h]);
   return png;
@@ -62,6 +66,22 @@ describe("banner snapshots", () => {
   ] as const)("%s looks like its committed baseline", async (name, extra) => {
     const template = name.split("-")[0] as BannerTemplate;
     await matchSnapshot(`banner-${name}`, await sized(template, { ...BASE, ...extra }));
+  });
+
+  it("draws images as backgrounds of their box, at any size (a cover <img> past the edge aborted resvg)", async () => {
+    const m = {
+      ...BASE,
+      image: assets.get("banner-sunrise.jpg")!,
+      backgroundImage: assets.get("banner-waves.jpg")!,
+    };
+    for (const [t, w, h] of [
+      ["split", 100, 300],
+      ["hero", 100, 800],
+      ["strip", 1200, 40],
+    ] as const) {
+      const png = await draw(bannerCard(t, m, w, h, THEME), w, h);
+      expect(await pixelAt(png, w - 1, Math.floor(h / 2))).not.toBe(THEME.background);
+    }
   });
 
   it("an operator's layout draws inside the banner's frame", async () => {
@@ -90,7 +110,7 @@ describe("banner snapshots", () => {
           },
         ],
       },
-      { assets, fields: [...PROFILE_FIELDS, "headline", "subline", "cta"], families: renderer.families },
+      { assets, fields: LAYOUT_FIELDS, families: renderer.families },
     );
     expect(res.ok, JSON.stringify(res)).toBe(true);
     if (!res.ok) return;
@@ -108,6 +128,39 @@ describe("banner snapshots", () => {
     const png = await draw(tree, 600, 200);
     await matchSnapshot("banner-custom-layout", png);
     expect(await pixelAt(png, 590, 190)).toBe(THEME.background);
+    // Nothing is outside the card here, so the guarded renderer draws the very same pixels.
+    expect(await samePixels(await draw(tree, 600, 200, layoutRenderer), png)).toBe(true);
+  });
+
+  it("a layout that pushes boxes out of the card is drawn without them (resvg would abort the process)", async () => {
+    // Found by fuzzing: a text run pushed past the right edge by a 100% margin and a wide
+    // padding. Drawn by resvg as is, this SVG panics inside the addon and kills Node.
+    const layout = {
+      type: "span",
+      style: { margin: "10px 20px" },
+      children: [
+        {
+          type: "span",
+          style: { marginLeft: "100%", backgroundColor: "#f00", paddingRight: 2400 },
+          children: ["{{headline}}"],
+        },
+        "{{headline}}",
+      ],
+    };
+    const res = parseLayout(layout, { assets, fields: LAYOUT_FIELDS, families: renderer.families });
+    if (!res.ok) throw new Error(res.issue);
+    const tree = customBanner(
+      res.layout,
+      (t) => fillTemplate(t, { headline: "Headline here" }, 200),
+      BASE,
+      1200,
+      100,
+      THEME,
+      (ref) => assets.get(ref),
+    );
+    const png = await draw(tree, 1200, 100, layoutRenderer);
+    // The part still inside the card is drawn (the red box reaches 20 px into it).
+    expect(await pixelAt(png, 1190, 50)).toBe("#ff0000");
   });
 });
 

@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CardRenderer } from "../../src/core/cards/types.js";
-import { CONTENT_KEYS, type ContentKey, WEATHER_DEFAULTS } from "../../src/core/cards/weather-block.js";
+import { CONTENT_KEYS, type ContentKey, WEATHER_DEFAULTS } from "../../src/core/cards/weather-options.js";
 import {
   WEATHER_SIZES,
   type WeatherCardModel,

@@ -228,6 +228,37 @@ describe("banner blocks", () => {
         /^options\.layout\.style\.color: use #rgb/,
       ],
       [{ layout: { type: "div", style: { width: "calc(100% - 1px)" } } }, /^options\.layout\.style\.width: /],
+      // Nothing that places a box outside its parent (resvg aborts the process on some).
+      [
+        { layout: { type: "div", style: { position: "absolute" } } },
+        /style\.position: not an allowed style property/,
+      ],
+      [
+        { layout: { type: "div", style: { marginTop: -40 } } },
+        /style\.marginTop: use a number of pixels 0\.\.2400/,
+      ],
+      [{ layout: { type: "div", style: { margin: "0 -10px" } } }, /style\.margin: use 1 to 4 values/],
+      [{ layout: { type: "div", style: { borderStyle: "dashed" } } }, /style\.borderStyle: not an allowed/],
+      [
+        { layout: { type: "span", style: { textDecoration: "underline" } } },
+        /style\.textDecoration: not an allowed/,
+      ],
+      [
+        { layout: { type: "img", src: "banner-waves.jpg", width: 10, height: 10, style: { padding: 4 } } },
+        /^options\.layout\.style\.padding: not allowed on img .*wrap the img in a div/,
+      ],
+      [
+        {
+          layout: {
+            type: "img",
+            src: "banner-waves.jpg",
+            width: 10,
+            height: 10,
+            style: { objectFit: "contain" },
+          },
+        },
+        /style\.objectFit: use one of cover, fill/,
+      ],
       [
         { layout: { type: "div", children: "Hi {{password}}" } },
         /^options\.layout\.children: unknown merge field/,

@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CardRenderer } from "../../src/core/cards/types.js";
-import { WEATHER_DEFAULTS } from "../../src/core/cards/weather-block.js";
+import { WEATHER_DEFAULTS } from "../../src/core/cards/weather-options.js";
 import { weatherCard } from "../../src/core/cards/weather-templates.js";
 import { createSatoriRenderer } from "../../src/node/cards/satori-renderer.js";
 import { pixelAt, samePixels } from "../helpers/image-snapshot.js";

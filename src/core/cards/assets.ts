@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type CardElement, type CardStyle, el } from "./types.js";
 
 /**
  * Images cards may draw: files from assets/ by plain file name, read ONCE at start by the
@@ -45,4 +46,30 @@ export function imageRefSchema(assets: CardAssets) {
 /** The src to draw for a validated image option (undefined if its asset went away since). */
 export function imageSrc(ref: string, assets: CardAssets): string | undefined {
   return ref.startsWith("data:") ? ref : assets.get(ref);
+}
+
+/**
+ * A picture filling a box, drawn as the box's background (satori: a pattern-filled rect)
+ * rather than an <img>: an <img> with object-fit: cover is drawn at its full scaled size
+ * and clipped to the box, so it can reach past the card's edge, and resvg 2.6 aborts the
+ * process on some such masked images (found in the split banner at 100x300). A background
+ * never leaves its box. `fill` stretches the picture to the box instead of cropping it.
+ */
+export function pictureBox(
+  src: string,
+  width: number | string,
+  height: number | string,
+  style: CardStyle = {},
+  fit: "cover" | "fill" = "cover",
+): CardElement {
+  return el("div", {
+    display: "flex",
+    width,
+    height,
+    backgroundImage: `url(${src})`,
+    backgroundSize: fit === "fill" ? "100% 100%" : "cover",
+    backgroundPosition: "center",
+    backgroundRepeat: "no-repeat",
+    ...style,
+  });
 }

@@ -9,11 +9,13 @@
  * data: URLs only, and no style property that takes a url() is allowed; (c) inject markup —
  * text is plain and flows through merge fields, never parsed as HTML or SVG; (d) crash the
  * process — resvg 2.6 (resvg-js 2.6.2) panics, and so aborts Node, when a clipped or
- * masked element lies wholly outside the canvas (thx/resvg-js#413, #415). So nothing may
- * leave its parent: no `position`/offsets, no negative lengths, no min/max sizes or
- * flexShrink of the operator's (customBanner forces every box to shrink to fit inside its
- * parent), and only the object fits that cover their box. A fuzz of random layouts within
- * these rules renders without a panic; with positions or overflowing boxes it aborts.
+ * masked element lies wholly outside the canvas (thx/resvg-js#413, #415). Two layers:
+ * here, nothing that places a box outside its parent on purpose (no `position`/offsets,
+ * no negative lengths, no min/max sizes or flexShrink — customBanner makes every box fit
+ * inside its parent — no padding or border on images, solid borders only, only the object
+ * fits that cover their box); and src/node/cards/layout-renderer.ts drops boxes that still
+ * end up outside before resvg sees them. A fuzz of thousands of random layouts within these
+ * rules, at every banner size, renders without a panic; without either layer it aborts.
  */
 import type { CardAssets } from "./assets.js";
 import { imageRefSchema } from "./assets.js";
@@ -100,7 +102,8 @@ const ALIGN = ["flex-start", "flex-end", "center", "stretch", "baseline"];
  * saved layout does not fail at the open). Nothing here takes a url(), and nothing can
  * place a box outside its parent on purpose (see the threat model above): no position or
  * offsets, no negative lengths, no min/max sizes or flexShrink (customBanner sets those),
- * solid borders only (dashed ones also tripped the resvg panic).
+ * solid borders only and no text decoration (dashed borders, and the underline of a text
+ * line wrapped past the card's edge, also tripped the resvg panic).
  */
 const STYLE: Record<string, Check> = {
   display: oneOf("flex", "none"),
@@ -141,13 +144,32 @@ const STYLE: Record<string, Check> = {
   letterSpacing: range(-20, 100),
   textAlign: oneOf("left", "right", "center", "justify"),
   textTransform: oneOf("none", "uppercase", "lowercase", "capitalize"),
-  textDecoration: oneOf("none", "underline", "line-through"),
   whiteSpace: oneOf("normal", "nowrap", "pre-wrap"),
   lineClamp: range(1, 10),
   // Only fits where the drawn image covers its whole box (with contain a box reaching into
   // the canvas can hold an image drawn wholly outside it: the resvg panic again).
   objectFit: oneOf("cover", "fill"),
 };
+
+/**
+ * An image's own padding or border moves its picture within the box — out of the canvas
+ * while the box stays in it, which the renderer's guard cannot see. Wrap it in a div instead.
+ */
+const IMG_STYLE = new Set([
+  "width",
+  "height",
+  "margin",
+  "marginTop",
+  "marginRight",
+  "marginBottom",
+  "marginLeft",
+  "alignSelf",
+  "flexGrow",
+  "flexBasis",
+  "borderRadius",
+  "objectFit",
+  "opacity",
+]);
 
 const NODE_KEYS: Record<LayoutNode["type"], readonly string[]> = {
   div: ["type", "style", "children"],
@@ -192,7 +214,7 @@ export function parseLayout(
     return t.template;
   };
 
-  const style = (v: unknown, path: string): CardStyle => {
+  const style = (v: unknown, path: string, img: boolean): CardStyle => {
     if (v === undefined) return {};
     if (!isObject(v)) fail(path, "must be an object of style properties");
     const out: CardStyle = {};
@@ -205,6 +227,11 @@ export function parseLayout(
       }
       const check = STYLE[k];
       if (!check) fail(`${path}.${k}`, "not an allowed style property");
+      if (img && !IMG_STYLE.has(k))
+        fail(
+          `${path}.${k}`,
+          `not allowed on img (allowed: ${[...IMG_STYLE].join(", ")}); wrap the img in a div`,
+        );
       const issue = check(val);
       if (issue) fail(`${path}.${k}`, issue);
       out[k] = val as string | number;
@@ -221,7 +248,7 @@ export function parseLayout(
     for (const k of Object.keys(v))
       if (!NODE_KEYS[type].includes(k))
         fail(`${path}.${k}`, `not allowed on ${type} (allowed: ${NODE_KEYS[type].join(", ")})`);
-    const out: LayoutNode = { type, style: style(v.style, `${path}.style`), children: [] };
+    const out: LayoutNode = { type, style: style(v.style, `${path}.style`, type === "img"), children: [] };
     if (type === "img") {
       const src = imageRef.safeParse(v.src);
       if (!src.success) fail(`${path}.src`, src.error.issues[0]?.message ?? "invalid");

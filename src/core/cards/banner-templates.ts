@@ -1,3 +1,4 @@
+import { pictureBox } from "./assets.js";
 import type { LayoutNode } from "./banner-layout.js";
 import type { ParsedTemplate } from "./merge-fields.js";
 import { type CardChild, type CardElement, el } from "./types.js";
@@ -34,13 +35,6 @@ export interface BannerTheme {
 
 const px = (n: number) => Math.max(1, Math.round(n * 10) / 10);
 
-function img(src: string, w: number, h: number, style: Record<string, string | number> = {}): CardElement {
-  return {
-    type: "img",
-    props: { src, width: w, height: h, style: { width: w, height: h, objectFit: "cover", ...style } },
-  };
-}
-
 /** The banner's box: size, colour, font, and the background image (cover) with its overlay. */
 function frame(w: number, h: number, m: BannerModel, t: BannerTheme, content: CardElement): CardElement {
   return el(
@@ -55,7 +49,7 @@ function frame(w: number, h: number, m: BannerModel, t: BannerTheme, content: Ca
       fontFamily: t.font,
       color: t.text,
     },
-    m.backgroundImage ? img(m.backgroundImage, w, h, { position: "absolute", top: 0, left: 0 }) : null,
+    m.backgroundImage ? pictureBox(m.backgroundImage, w, h, { position: "absolute", top: 0, left: 0 }) : null,
     m.backgroundImage && m.overlay > 0
       ? el("div", {
           display: "flex",
@@ -158,7 +152,7 @@ function split(m: BannerModel, w: number, h: number, t: BannerTheme): CardElemen
         m.cta ? el("div", { display: "flex", marginTop: px(16 * u) }, button(m.cta, t, 16 * u)) : null,
       ),
       m.image
-        ? img(m.image, side, h)
+        ? pictureBox(m.image, side, h)
         : el("div", { display: "flex", width: side, height: h, backgroundColor: t.accent }),
     ),
   );
@@ -236,13 +230,26 @@ export function customBanner(
   const build = (n: LayoutNode): CardChild => {
     if (n.type === "img") {
       const s = src(n.src!);
-      const style = { ...n.style, maxWidth: "100%", maxHeight: "100%", flexShrink: 1 };
-      return s ? { type: "img", props: { src: s, width: n.width, height: n.height, style } } : null;
+      const { objectFit, width = n.width!, height = n.height!, ...rest } = n.style;
+      const style = { ...rest, maxWidth: "100%", maxHeight: "100%", flexShrink: 1 };
+      return s ? pictureBox(s, width, height, style, objectFit === "fill" ? "fill" : "cover") : null;
     }
-    const kids = n.children.map((c) => (Array.isArray(c) ? fill(c) || null : build(c)));
+    // Each text in a box of its own: the renderer's guard sees boxes, not text runs, and a
+    // run pushed out of the canvas beside an element must be dropped like one.
+    const kids = n.children.map((c) => {
+      if (!Array.isArray(c)) return build(c);
+      const text = fill(c);
+      return text ? el("span", { display: "flex", ...FIT_INSIDE }, text) : null;
+    });
     return el(n.type, { display: "flex", ...n.style, ...FIT_INSIDE }, ...kids);
   };
   // The layout's root fills the banner (and, like every box, cannot grow past it).
   const content = build(layout) ?? el("div", { display: "flex" });
-  return frame(width, height, m, theme, el("div", { display: "flex", width, height, ...FIT_INSIDE }, content));
+  return frame(
+    width,
+    height,
+    m,
+    theme,
+    el("div", { display: "flex", width, height, ...FIT_INSIDE }, content),
+  );
 }

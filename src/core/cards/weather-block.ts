@@ -1,14 +1,12 @@
-import { z } from "zod";
 import type { RenderCache } from "../blocks/byte-cache.js";
 import { CONTENT_TYPES, type ImageExt } from "../blocks/fallback.js";
 import { RenderError } from "../blocks/image-service.js";
 import type { BlockKind, OpenContext, RenderedBlock } from "../blocks/kinds.js";
 import type { BlockRecord } from "../ports/index.js";
-import { CAMPAIGN_RE } from "../tracking/recipient.js";
 import { Lru } from "../util/lru.js";
 import { resolvePlace } from "../weather/location.js";
 import type { WeatherLookup, WeatherService } from "../weather/service.js";
-import { type CardAssets, imageRefSchema, imageSrc, noCardAssets } from "./assets.js";
+import { type CardAssets, imageSrc, noCardAssets } from "./assets.js";
 import { optionIssues } from "./issues.js";
 import {
   cleanText,
@@ -18,73 +16,21 @@ import {
   parseTemplate,
   profileFields,
 } from "./merge-fields.js";
-import { isKnownLocale } from "./price-model.js";
 import type { CardRenderer } from "./types.js";
 import type { IconName } from "./weather-icons.js";
-import { WEATHER_SIZES, WEATHER_TEMPLATES, type WeatherCardModel, weatherCard } from "./weather-templates.js";
-
-const hex = z.string().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "use #rgb or #rrggbb");
-export const CONTENT_KEYS = [
-  "clear",
-  "cloudy",
-  "fog",
-  "drizzle",
-  "rain",
-  "snow",
-  "thunderstorm",
-  "neutral",
-] as const;
-/** Merge fields weather text may use: the reading itself, and the recipient's profile. */
-const FIELDS = ["temperature", "location", ...PROFILE_FIELDS] as const;
-const MAX_HEADLINE = 120;
-const MAX_TEXT = 200;
-
-const place = z
-  .object({
-    lat: z.number().min(-90).max(90),
-    lon: z.number().min(-180).max(180),
-    label: z.string().min(1).max(40).optional(),
-  })
-  .strict();
-
-/** Options of a `weather` block. Unknown keys are refused; every string and number is bounded. */
-export function weatherOptionsSchema(assets: CardAssets) {
-  const content = z
-    .object({
-      headline: z.string().min(1).max(MAX_HEADLINE),
-      text: z.string().max(MAX_TEXT).optional(),
-      image: imageRefSchema(assets).optional(),
-      background: hex.optional(),
-      accentColor: hex.optional(),
-    })
-    .strict();
-  return z
-    .object({
-      /** Always this place (unless the URL names one). */
-      location: place.optional(),
-      /** This place when neither the URL nor the profile names one. */
-      defaultLocation: place.optional(),
-      units: z.enum(["c", "f"]).optional(),
-      locale: z.string().max(35).refine(isKnownLocale, "unknown locale").default("en-US"),
-      template: z.enum(WEATHER_TEMPLATES).default("card"),
-      width: z.number().int().min(100).max(1200).optional(),
-      height: z.number().int().min(60).max(800).optional(),
-      scale: z.union([z.literal(1), z.literal(2)]).default(1),
-      font: z.string().max(40).optional(),
-      background: hex.optional(),
-      textColor: hex.default("#111827"),
-      accentColor: hex.optional(),
-      /** What to show per condition; `neutral` when the weather or the place is unknown. */
-      content: z
-        .object(Object.fromEntries(CONTENT_KEYS.map((k) => [k, content.optional()])))
-        .strict()
-        .optional(),
-      campaign: z.string().regex(CAMPAIGN_RE, "use 1-128 of A-Z a-z 0-9 . _ : ~ -").optional(),
-    })
-    .strict();
-}
-export type ContentKey = (typeof CONTENT_KEYS)[number];
-type Options = z.infer<ReturnType<typeof weatherOptionsSchema>>;
+import {
+  BORROWS,
+  CONTENT_KEYS,
+  type ContentKey,
+  fahrenheitByDefault,
+  MAX_HEADLINE,
+  MAX_TEXT,
+  WEATHER_DEFAULTS,
+  WEATHER_FIELDS,
+  type WeatherOptions,
+  weatherOptionsSchema,
+} from "./weather-options.js";
+import { WEATHER_SIZES, type WeatherCardModel, weatherCard } from "./weather-templates.js";
 
 interface Content {
   headline: ParsedTemplate;
@@ -96,87 +42,12 @@ interface Content {
 
 /** A block version's options with defaults resolved and templates parsed: built once per edit. */
 interface Prepared {
-  o: Options;
+  o: WeatherOptions;
   width: number;
   height: number;
   celsius: boolean;
   content: Record<ContentKey, Content>;
   usesProfile: boolean;
-}
-
-/**
- * Built-in content and colours per condition. A condition the block does not configure
- * borrows its nearest configured one first (drizzle and storms → rain, fog → cloudy), so a
- * "rain" entry covers every wet day.
- */
-export const WEATHER_DEFAULTS: Record<
-  ContentKey,
-  { headline: string; text: string; background: string; accent: string }
-> = {
-  clear: {
-    headline: "Sunny days are here",
-    text: "Light layers and shades for the bright days ahead.",
-    background: "#fff7e6",
-    accent: "#b45309",
-  },
-  cloudy: {
-    headline: "Clouds rolling in",
-    text: "Easy layers for grey days.",
-    background: "#f1f5f9",
-    accent: "#475569",
-  },
-  fog: {
-    headline: "A foggy one today",
-    text: "Stay cosy: our indoor favourites.",
-    background: "#f3f4f6",
-    accent: "#4b5563",
-  },
-  drizzle: {
-    headline: "A little drizzle",
-    text: "A light jacket is all it takes.",
-    background: "#eff6ff",
-    accent: "#1d4ed8",
-  },
-  rain: {
-    headline: "Rainy day? Stay dry.",
-    text: "Rain jackets and boots, ready when you are.",
-    background: "#e8f0fe",
-    accent: "#1d4ed8",
-  },
-  snow: {
-    headline: "Snow day!",
-    text: "Warm knits and boots for the cold.",
-    background: "#f0f9ff",
-    accent: "#0369a1",
-  },
-  thunderstorm: {
-    headline: "Stormy out there",
-    text: "Stay in and shop from the sofa.",
-    background: "#f5f3ff",
-    accent: "#6d28d9",
-  },
-  neutral: {
-    headline: "Whatever the weather",
-    text: "Something for every kind of day.",
-    background: "#f0fdfa",
-    accent: "#0f766e",
-  },
-};
-const BORROWS: Partial<Record<ContentKey, ContentKey>> = {
-  drizzle: "rain",
-  thunderstorm: "rain",
-  fog: "cloudy",
-};
-
-// Regions that read temperatures in Fahrenheit (the US and a few others).
-const FAHRENHEIT_REGIONS = new Set(["US", "LR", "MM", "BS", "BZ", "KY", "PW", "FM", "MH"]);
-
-function fahrenheitByDefault(locale: string): boolean {
-  try {
-    return FAHRENHEIT_REGIONS.has(new Intl.Locale(locale).maximize().region ?? "");
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -189,7 +60,7 @@ function fahrenheitByDefault(locale: string): boolean {
 export class WeatherBlocks {
   private readonly parsed = new Lru<string, Prepared>(10_000);
   private readonly schema: ReturnType<typeof weatherOptionsSchema>;
-  // Intl formatters per locale+unit: building one costs ~20 µs, formatting with it ~1 µs.
+  // Intl formatters per locale+unit: building one costs far more than formatting with it.
   private readonly formatters = new Lru<string, Intl.NumberFormat>(200);
 
   constructor(
@@ -223,7 +94,7 @@ export class WeatherBlocks {
     const issues: string[] = [];
     let usesProfile = false;
     const parse = (text: string, path: string) => {
-      const t = parseTemplate(text, FIELDS);
+      const t = parseTemplate(text, WEATHER_FIELDS);
       if (!t.ok) {
         issues.push(`${path}: ${t.issue}`);
         return [];

@@ -1,3 +1,4 @@
+import { pictureBox } from "./assets.js";
 import { type CardElement, el } from "./types.js";
 import { type IconName, weatherIcon } from "./weather-icons.js";
 
@@ -75,16 +76,8 @@ function card(m: WeatherCardModel, w: number, h: number, t: WeatherTheme): CardE
   const pad = px(28 * u);
   const visual = m.image ? Math.round(Math.min(h - 2 * pad, (w - 2 * pad) * 0.42)) : Math.round(170 * u);
   const line = placeLine(m);
-  const picture: CardElement = m.image
-    ? {
-        type: "img",
-        props: {
-          src: m.image,
-          width: visual,
-          height: h - 2 * pad,
-          style: { width: visual, height: h - 2 * pad, objectFit: "cover", borderRadius: px(14 * u) },
-        },
-      }
+  const picture = m.image
+    ? pictureBox(m.image, visual, h - 2 * pad, { borderRadius: px(14 * u) })
     : icon(m.icon, visual);
   return el(
     "div",

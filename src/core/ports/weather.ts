@@ -2,7 +2,16 @@
  * Current weather at a place, as live images need it. The Node server's adapter speaks
  * Open-Meteo (REFERENCE.md section 6); tests stand a local server in for it.
  */
-export type WeatherCondition = "clear" | "cloudy" | "fog" | "drizzle" | "rain" | "snow" | "thunderstorm";
+export const WEATHER_CONDITIONS = [
+  "clear",
+  "cloudy",
+  "fog",
+  "drizzle",
+  "rain",
+  "snow",
+  "thunderstorm",
+] as const;
+export type WeatherCondition = (typeof WEATHER_CONDITIONS)[number];
 
 export interface WeatherNow {
   /** °C; templates convert for Fahrenheit locales. */

@@ -121,7 +121,8 @@ export function foldActivity(p: Profile, rows: readonly ActivityRow[]): Profile 
     m.clicks += r.clicks;
     m.machineOpens += r.machineOpens;
     m.machineClicks += r.machineClicks;
-    for (const [c, n] of Object.entries(r.machineByClass)) m.machineByClass[c] = (m.machineByClass[c] ?? 0) + n;
+    for (const [c, n] of Object.entries(r.machineByClass))
+      m.machineByClass[c] = (m.machineByClass[c] ?? 0) + n;
     m.lastOpenAt = maxOf(m.lastOpenAt, r.lastOpenAt);
     m.lastClickAt = maxOf(m.lastClickAt, r.lastClickAt);
     for (let h = 0; h < 24; h++) m.hours[h]! += r.hours[h] ?? 0;

@@ -1,4 +1,4 @@
-import type { Decayed, HistoryEntry, Profile } from "../ports/profiles.js";
+import type { Decayed, Profile } from "../ports/profiles.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -13,8 +13,8 @@ import { base64url } from "../util/encoding.js";
 import { Lru } from "../util/lru.js";
 import { createSigner, type Signer } from "../util/signer.js";
 import { activityKeysOf, aggregateActivity, foldActivity, recipientsOfKeys } from "./activity.js";
-import { historyOf } from "./history.js";
 import { groupKeys, type IngestResult, type Job, runGroup, runGroupIn } from "./group.js";
+import { historyOf } from "./history.js";
 import { candidateKeys, identityValue, kindOf, normalizeEmail, recipientKey } from "./identity.js";
 import { emptyProfile, MAX_HISTORY } from "./model.js";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { WeatherCondition } from "../ports/weather.js";
+import { WEATHER_CONDITIONS, type WeatherCondition } from "../ports/weather.js";
 
 /**
  * The `when` of a block variant: a small JSON condition language. Each node is an object
@@ -35,15 +35,7 @@ export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as con
 export type Weekday = (typeof WEEKDAYS)[number];
 
 export const ENGAGEMENT_TIERS = ["high", "medium", "low"] as const;
-export const WEATHER_CONDITIONS = [
-  "clear",
-  "cloudy",
-  "fog",
-  "drizzle",
-  "rain",
-  "snow",
-  "thunderstorm",
-] as const satisfies readonly WeatherCondition[];
+export { WEATHER_CONDITIONS };
 
 type OneOrMany<T> = T | T[];
 

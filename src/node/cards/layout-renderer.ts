@@ -77,8 +77,9 @@ export async function createLayoutRenderer(opts: { fontsDir?: string } = {}): Pr
       fitTo: { mode: "zoom", value: o.scale },
       logLevel: "off",
     }).render();
-    if (o.format === "png") return pixels.asPng();
+    // Encoded as satori-renderer.ts encodes (keep the two in step).
     const img = sharp(pixels.pixels, { raw: { width: pixels.width, height: pixels.height, channels: 4 } });
+    if (o.format === "png") return img.png({ compressionLevel: 6 }).toBuffer();
     if (o.format === "jpg")
       return img.flatten({ background: "#ffffff" }).jpeg({ quality: 88, mozjpeg: true }).toBuffer();
     if (o.format === "webp") return img.webp({ quality: 90 }).toBuffer();

@@ -163,7 +163,8 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
       return transact.immediate(fn) as ReturnType<typeof fn>;
     },
     async events(profileId, limit) {
-      const rows = limit === undefined ? eventsOf.all(profileId) : latestEventsOf.all(profileId, limit).reverse();
+      const rows =
+        limit === undefined ? eventsOf.all(profileId) : latestEventsOf.all(profileId, limit).reverse();
       return (
         rows as {
           profile_id: string;
