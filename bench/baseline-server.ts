@@ -1,5 +1,6 @@
 // The baseline every HTTP benchmark is measured against: a bare Hono app on
-// @hono/node-server answering a fixed 302 (and a fixed 1x1 GIF), nothing else.
+// @hono/node-server answering a fixed 302 (and a fixed 1x1 GIF, or a given file), nothing else.
+import { readFileSync } from "node:fs";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 
@@ -11,6 +12,12 @@ const GIF = new Uint8Array([
 const app = new Hono();
 app.get("/c/:id", (c) => c.redirect("https://shop.example/landing", 302));
 app.get("/o/:file", (c) => c.body(GIF, 200, { "Content-Type": "image/gif" }));
+// BASELINE_FILE's bytes as a GIF: what the load generator alone manages with a live image's
+// own body, so a figure bound by the client can be told from a slow server.
+const file = new Uint8Array(
+  process.env.BASELINE_FILE ? readFileSync(process.env.BASELINE_FILE) : new Uint8Array(0),
+);
+app.get("/file", (c) => c.body(file, 200, { "Content-Type": "image/gif" }));
 const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
   console.log(JSON.stringify({ port: info.port, msg: "baseline listening" }));
 });
