@@ -72,7 +72,9 @@ async function handleAdaptiveLink(c: Context<AppEnv>) {
     ip: clientIp(c),
   });
   s.decisions.record({ kind: "click", at: s.clock.now(), blockId: block.id, recipient, variant, slot });
-  return c.body(null, 302, {
+  // An empty string, not null: Node's adapter answers a string body from its fast path
+  // (Content-Length: 0), while a null body builds a full Fetch Response and goes chunked.
+  return c.body("", 302, {
     Location: url,
     // Every click must reach us (it is counted, and the answer depends on the last open).
     "Cache-Control": "no-store",

@@ -25,7 +25,9 @@ async function handleClick(c: Context<AppEnv>) {
     userAgent: hotHeader(c, "user-agent"),
     ip: clientIp(c),
   });
-  return c.body(null, 302, {
+  // An empty string, not null: Node's adapter answers a string body from its fast path
+  // (Content-Length: 0), while a null body builds a full Fetch Response and goes chunked.
+  return c.body("", 302, {
     Location: link.url,
     // Every click must reach us to be counted; scanners must not learn a cacheable answer.
     "Cache-Control": "no-store",
