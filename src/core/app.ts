@@ -29,6 +29,8 @@ import { registerProductsUpsert } from "./routes/products-upsert.js";
 import { registerProfilesDelete } from "./routes/profiles-delete.js";
 import { registerProfilesExport } from "./routes/profiles-export.js";
 import { registerProfilesGet } from "./routes/profiles-get.js";
+import { registerRecipientsKey } from "./routes/recipients-key.js";
+import { registerRecipientsSign } from "./routes/recipients-sign.js";
 import { registerSegmentAlias } from "./routes/segment-alias.js";
 import { registerSegmentBatch } from "./routes/segment-batch.js";
 import { registerSegmentGroup } from "./routes/segment-group.js";
@@ -106,6 +108,9 @@ export function createApp(deps: AppDeps) {
   registerBlocksStats(app);
   registerBlocksPreview(app);
   registerSign(app);
+  // Proofs that an image URL was written for its recipient (profile-driven content).
+  registerRecipientsKey(app);
+  registerRecipientsSign(app);
   // The product catalog behind price cards.
   registerProductsUpsert(app);
   registerProductsImport(app);

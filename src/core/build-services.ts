@@ -10,6 +10,7 @@ import { createDecisionRecorder, type DecisionRecorder, noDecisionLog } from "./
 import { Links } from "./links/links.js";
 import type { Clock, Logger, RandomBytes, TrackEvent } from "./ports/index.js";
 import { silentLogger } from "./ports/index.js";
+import { RecipientProof } from "./profiles/recipient-proof.js";
 import { BlockRules } from "./rules/engine.js";
 import { weatherForRules } from "./rules/weather-for.js";
 import { type AppDeps, systemClock, webRandom } from "./services.js";
@@ -40,6 +41,8 @@ export interface Services extends AppDeps {
   blockKinds: BlockKinds;
   /** Enabled ESP webhook providers by name. */
   webhookProviders: Map<string, WebhookProvider>;
+  /** Checks `us`, the proof that an image URL was written for its `u` (profile-driven content). */
+  recipientProof: RecipientProof;
   /** Variants of any block: which one an open sees (rules compiled once per block version). */
   rules: BlockRules;
   /** What each open was shown (group commit in front of the DecisionLog port). */
@@ -92,6 +95,7 @@ export function buildServices(deps: AppDeps): Services {
     () => images.cache.totalBytes,
   );
   const webhookProviders = createWebhookProviders(deps.webhooks);
+  const recipientProof = new RecipientProof(signer);
   const rules = new BlockRules(random, weatherService && weatherForRules(weatherService));
   const decisions = deps.decisions ?? createDecisionRecorder({ log: noDecisionLog, logger });
   return {
@@ -109,6 +113,7 @@ export function buildServices(deps: AppDeps): Services {
     weatherService,
     blockKinds,
     webhookProviders,
+    recipientProof,
     rules,
     decisions,
   };

@@ -44,6 +44,15 @@ export const configSchema = z.object({
     .enum(["true", "false", "1", "0"])
     .default("false")
     .transform((v) => v === "true" || v === "1"),
+  /**
+   * Draw profiles into images for any `u`, without the `us` proof (src/core/profiles/
+   * recipient-proof.ts). Off by default: anyone could read a person's data by typing
+   * their address into an image URL.
+   */
+  OPENTIME_UNSIGNED_PROFILES: z
+    .enum(["true", "false", "1", "0"])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
   // ESP webhooks (POST /v1/webhooks/:provider): a provider is enabled by its secret.
   /** SendGrid "Signed Event Webhook" verification key: base64 SPKI DER (ECDSA P-256). */
   OPENTIME_SENDGRID_PUBLIC_KEY: z

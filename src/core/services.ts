@@ -36,6 +36,8 @@ export interface AppDeps {
   signer?: Signer;
   /** Trust the first X-Forwarded-For hop (only behind a proxy you run). */
   trustProxy?: boolean;
+  /** Profile-driven image content for any `u`, without the `us` proof (OPENTIME_UNSIGNED_PROFILES). */
+  unsignedProfiles?: boolean;
   /** Countdown rendering (glyph rasterizer, expired images, still encoder); absent: no countdowns. */
   countdown?: CountdownKit;
   /** Card rendering (satori → resvg → sharp in Node); absent: no price cards. */

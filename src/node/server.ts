@@ -123,6 +123,7 @@ export async function startServer(
     signer,
     logger,
     trustProxy: config.OPENTIME_TRUST_PROXY,
+    unsignedProfiles: config.OPENTIME_UNSIGNED_PROFILES,
     clientIp: (c: Parameters<typeof getConnInfo>[0]) => getConnInfo(c).remote.address ?? null,
     requestHeader: nodeRequestHeader,
     webhooks: webhookSettingsFromConfig(config),

@@ -32,8 +32,16 @@ async function createBlock(options: unknown) {
   const res = await s.api("/v1/blocks", { method: "POST", json: { type: "banner", options } });
   return { status: res.status, body: (await res.json()) as any };
 }
-async function open(path: string) {
-  const res = await fetch(`${s.url}${path}`);
+/** Adds `us`, the proof the URL was written for its `u`, as an ESP template would. */
+async function withProof(path: string): Promise<string> {
+  const u = new URL(path, s.url).searchParams.get("u");
+  if (!u) return path;
+  const res = await s.api("/v1/recipients/sign", { method: "POST", json: { recipients: [u] } });
+  const { signatures } = (await res.json()) as { signatures: { us: string }[] };
+  return `${path}&us=${signatures[0]!.us}`;
+}
+async function open(path: string, proof = true) {
+  const res = await fetch(`${s.url}${proof ? await withProof(path) : path}`);
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toBe("image/png");
   expect(res.headers.get("x-opentime-fallback")).toBeNull();
@@ -102,6 +110,29 @@ describe("banner blocks", () => {
     ).toBe(true);
     const stats = (await (await s.api("/v1/campaigns/greet/stats")).json()) as any;
     expect(stats.opens.total).toBe(5);
+  });
+
+  it("draws a profile only for an open that proves it was written for that recipient (us)", async () => {
+    await identify("u-pia", { email: "pia@example.com", first_name: "Pia" });
+    const { body } = await createBlock({ headline: "Hi {{first_name|there}}!" });
+    const pia = await open(`/i/${body.id}.png?u=pia%40example.com`);
+    expect(await samePixels(pia, await hero({ headline: "Hi Pia!" }))).toBe(true);
+    // Anyone can type an address into u: without a valid us they get the default.
+    const want = await hero({ headline: "Hi there!" });
+    for (const path of [
+      `/i/${body.id}.png?u=pia%40example.com`,
+      `/i/${body.id}.png?u=pia%40example.com&us=${"0".repeat(64)}`,
+      // A proof for someone else does not open Pia's profile.
+      `${await withProof(`/i/${body.id}.png?u=who%40example.com`)}`.replace("who%40example.com", "pia%40example.com"),
+    ])
+      expect(await samePixels(await open(path, false), want), path).toBe(true);
+    const key = (await (await s.api("/v1/recipients/key")).json()) as any;
+    expect(key).toMatchObject({ unsignedProfiles: false });
+    expect(key.key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // What an ESP template computes: hex HMAC-SHA256 of the recipient under that key.
+    const { createHmac } = await import("node:crypto");
+    const us = createHmac("sha256", key.key).update("pia@example.com").digest("hex");
+    expect(await open(`/i/${body.id}.png?u=pia%40example.com&us=${us}`, false)).toEqual(pia);
   });
 
   it("draws a profile's text as plain text, never as markup", async () => {

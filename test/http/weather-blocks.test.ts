@@ -39,9 +39,18 @@ async function createBlock(options: Record<string, unknown>) {
   expect(res.status, JSON.stringify(body)).toBe(201);
   return body as { id: string; url: string };
 }
+/** Adds `us`, the proof the URL was written for its `u` (profiles are read only with it). */
+async function withProof(path: string): Promise<string> {
+  const u = new URL(path, s.url).searchParams.get("u");
+  if (!u) return path;
+  const res = await s.api("/v1/recipients/sign", { method: "POST", json: { recipients: [u] } });
+  const { signatures } = (await res.json()) as { signatures: { us: string }[] };
+  return `${path}&us=${signatures[0]!.us}`;
+}
 async function open(path: string) {
+  const url = `${s.url}${await withProof(path)}`;
   const started = performance.now();
-  const res = await fetch(`${s.url}${path}`);
+  const res = await fetch(url);
   const bytes = new Uint8Array(await res.arrayBuffer());
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toBe("image/png");

@@ -18,14 +18,19 @@ export interface OpenInput {
 export function openContext(s: Services, input: OpenInput): OpenContext {
   let profile: Promise<Profile | null> | undefined;
   const { recipient } = input;
+  const lookUp = async (): Promise<Profile | null> => {
+    if (!recipient || !s.profiles) return null;
+    const trusted =
+      input.preview || s.unsignedProfiles || (await s.recipientProof.verify(recipient, input.query("us")));
+    return trusted ? s.profiles.find(recipient, { history: false }).catch(() => null) : null;
+  };
   return {
     ...input,
-    // Looked up only by what uses it (banners, rules on profile fields); a read, never a write.
+    // Looked up only by what uses it (banners, rules on profile fields); a read, never a
+    // write. Only for an open that proves it was written for this recipient (`us`), or a
+    // preview (operator-authenticated): see profiles/recipient-proof.ts.
     profile: () => {
-      profile ??=
-        recipient && s.profiles
-          ? s.profiles.find(recipient, { history: false }).catch(() => null)
-          : Promise.resolve(null);
+      profile ??= lookUp();
       return profile;
     },
   };
