@@ -18,9 +18,9 @@
  * rules, at every banner size, renders without a panic; without either layer it aborts.
  */
 import type { CardAssets } from "./assets.js";
-import { imageRefSchema } from "./assets.js";
+import { imageRefSchema, pictureBox } from "./assets.js";
 import { type ParsedTemplate, parseTemplate } from "./merge-fields.js";
-import type { CardStyle } from "./types.js";
+import { type CardChild, type CardStyle, el } from "./types.js";
 
 export const MAX_LAYOUT_DEPTH = 6;
 export const MAX_LAYOUT_NODES = 60;
@@ -278,4 +278,46 @@ export function parseLayout(
     if (err instanceof LayoutError) return { ok: false, issue: err.message };
     throw err;
   }
+}
+
+/**
+ * Every box of an operator's layout shrinks to fit inside its parent, whatever its own
+ * width, height, margins or content ask: an element drawn wholly outside the canvas can
+ * abort the process inside resvg (see above), and nothing outside is seen anyway.
+ */
+export const FIT_INSIDE = {
+  minWidth: 0,
+  minHeight: 0,
+  maxWidth: "100%",
+  maxHeight: "100%",
+  flexShrink: 1,
+} as const;
+
+/**
+ * A checked layout as an element tree, its texts filled by `fill`: every box a flex box
+ * unless it says otherwise (satori requires it of any element with more than one child),
+ * every box inside its parent. Used by banners and by custom price and weather cards.
+ */
+export function layoutTree(
+  layout: LayoutNode,
+  fill: (t: ParsedTemplate) => string,
+  src: (ref: string) => string | undefined,
+): CardChild {
+  const build = (n: LayoutNode): CardChild => {
+    if (n.type === "img") {
+      const s = src(n.src!);
+      const { objectFit, width = n.width!, height = n.height!, ...rest } = n.style;
+      const style = { ...rest, maxWidth: "100%", maxHeight: "100%", flexShrink: 1 };
+      return s ? pictureBox(s, width, height, style, objectFit === "fill" ? "fill" : "cover") : null;
+    }
+    // Each text in a box of its own: the renderer's guard sees boxes, not text runs, and a
+    // run pushed out of the canvas beside an element must be dropped like one.
+    const kids = n.children.map((c) => {
+      if (!Array.isArray(c)) return build(c);
+      const text = fill(c);
+      return text ? el("span", { display: "flex", ...FIT_INSIDE }, text) : null;
+    });
+    return el(n.type, { display: "flex", ...n.style, ...FIT_INSIDE }, ...kids);
+  };
+  return build(layout);
 }

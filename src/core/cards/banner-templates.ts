@@ -1,5 +1,5 @@
 import { pictureBox } from "./assets.js";
-import type { LayoutNode } from "./banner-layout.js";
+import { FIT_INSIDE, type LayoutNode, layoutTree } from "./banner-layout.js";
 import type { ParsedTemplate } from "./merge-fields.js";
 import { type CardChild, type CardElement, el } from "./types.js";
 
@@ -207,13 +207,6 @@ export function bannerCard(
 }
 
 /**
- * Every box of an operator's layout shrinks to fit inside its parent, whatever its own
- * width, height, margins or content ask: an element drawn wholly outside the canvas can
- * abort the process inside resvg (see banner-layout.ts), and nothing outside is seen anyway.
- */
-const FIT_INSIDE = { minWidth: 0, minHeight: 0, maxWidth: "100%", maxHeight: "100%", flexShrink: 1 } as const;
-
-/**
  * An operator's layout as an element tree, inside the same frame (size, colour, font,
  * background image). Every box is a flex box unless it says otherwise (satori requires it
  * of any element with more than one child), and every box fits inside its parent.
@@ -227,24 +220,8 @@ export function customBanner(
   theme: BannerTheme,
   src: (ref: string) => string | undefined,
 ): CardElement {
-  const build = (n: LayoutNode): CardChild => {
-    if (n.type === "img") {
-      const s = src(n.src!);
-      const { objectFit, width = n.width!, height = n.height!, ...rest } = n.style;
-      const style = { ...rest, maxWidth: "100%", maxHeight: "100%", flexShrink: 1 };
-      return s ? pictureBox(s, width, height, style, objectFit === "fill" ? "fill" : "cover") : null;
-    }
-    // Each text in a box of its own: the renderer's guard sees boxes, not text runs, and a
-    // run pushed out of the canvas beside an element must be dropped like one.
-    const kids = n.children.map((c) => {
-      if (!Array.isArray(c)) return build(c);
-      const text = fill(c);
-      return text ? el("span", { display: "flex", ...FIT_INSIDE }, text) : null;
-    });
-    return el(n.type, { display: "flex", ...n.style, ...FIT_INSIDE }, ...kids);
-  };
   // The layout's root fills the banner (and, like every box, cannot grow past it).
-  const content = build(layout) ?? el("div", { display: "flex" });
+  const content = layoutTree(layout, fill, src) ?? el("div", { display: "flex" });
   return frame(
     width,
     height,
