@@ -1,5 +1,6 @@
 import { ImageService } from "./blocks/image-service.js";
 import { BlockKinds } from "./blocks/kinds.js";
+import { noCardAssets } from "./cards/assets.js";
 import { BannerBlocks } from "./cards/banner-block.js";
 import { PriceBlocks } from "./cards/price-block.js";
 import { ProductImages } from "./cards/product-images.js";
@@ -67,7 +68,10 @@ export function buildServices(deps: AppDeps): Services {
   };
   const images = new ImageService(deps.countdown, deps.store.blocks, clock);
   const productImages = new ProductImages(deps.fetcher, clock, logger);
-  const prices = new PriceBlocks(deps.cards, deps.catalog, clock, images.cache, productImages);
+  const prices = new PriceBlocks(deps.cards, deps.catalog, clock, images.cache, productImages, {
+    assets: deps.cardAssets ?? noCardAssets,
+    renderer: deps.layoutCards,
+  });
   const feedImporter = new FeedImporter(deps.fetcher, deps.catalog, clock, (ids) => {
     for (const id of ids) prices.forgetProduct(id);
   });

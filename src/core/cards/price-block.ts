@@ -8,10 +8,14 @@ import type { CatalogStore, PricePoint, ProductRecord } from "../ports/catalog.j
 import type { BlockRecord, Clock } from "../ports/index.js";
 import { CAMPAIGN_RE } from "../tracking/recipient.js";
 import { Lru } from "../util/lru.js";
+import { type CardAssets, imageSrc, noCardAssets } from "./assets.js";
+import { type LayoutNode, layoutTree, parseLayout } from "./banner-layout.js";
+import { fillTemplate } from "./merge-fields.js";
+import type { PriceCardModel } from "./price-model.js";
 import { isKnownLocale, priceCardModel, priceModelValidUntil } from "./price-model.js";
 import { PRICE_TEMPLATES, priceCard } from "./price-templates.js";
 import type { ProductImages } from "./product-images.js";
-import type { CardElement, CardRenderer } from "./types.js";
+import { type CardElement, type CardRenderer, el } from "./types.js";
 
 const hex = z.string().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "use #rgb or #rrggbb");
 
@@ -32,9 +36,17 @@ export const priceOptionsSchema = z
     textColor: hex.default("#111827"),
     accentColor: hex.default("#d92d20"),
     campaign: z.string().regex(CAMPAIGN_RE, "use 1-128 of A-Z a-z 0-9 . _ : ~ -").optional(),
+    /**
+     * An operator's own card: an element tree checked like a banner layout (banner-layout.ts),
+     * drawn instead of the template, its texts using PRICE_LAYOUT_FIELDS.
+     */
+    layout: z.unknown().optional(),
   })
   .strict();
-export type PriceOptions = z.infer<typeof priceOptionsSchema>;
+export type PriceOptions = z.infer<typeof priceOptionsSchema> & { parsedLayout?: LayoutNode };
+
+/** What a custom price layout's texts may use (`{{now}}`, `{{was|}}`…), from the card model. */
+export const PRICE_LAYOUT_FIELDS = ["name", "now", "was", "discount", "stock"] as const;
 
 // Products (with history) read in the last second: a hot card is opened thousands of times
 // a second; this process drops an entry when it writes the product, others see it within 1 s.
@@ -46,6 +58,42 @@ const PRODUCT_TTL_MS = 1000;
  * format, theme, the product's id and version, and the derived card model (which also holds
  * time-dependent state such as whether a drop is still shown).
  */
+/** An operator's price layout as a card: the model's texts filled in, on the block's colours. */
+function customPriceCard(
+  layout: LayoutNode,
+  m: PriceCardModel,
+  width: number,
+  height: number,
+  theme: { background: string; text: string; font: string },
+  assets: CardAssets,
+): CardElement {
+  const values: Record<string, string> = {
+    name: m.name,
+    now: m.now,
+    was: m.was ?? "",
+    discount: m.discount ?? "",
+    stock: m.stockLabel ?? "",
+  };
+  const tree = layoutTree(
+    layout,
+    (t) => fillTemplate(t, values, 120),
+    (ref) => imageSrc(ref, assets),
+  );
+  return el(
+    "div",
+    {
+      display: "flex",
+      width,
+      height,
+      overflow: "hidden",
+      backgroundColor: theme.background,
+      color: theme.text,
+      fontFamily: theme.font,
+    },
+    tree,
+  );
+}
+
 export class PriceBlocks {
   private readonly parsed = new Lru<string, PriceOptions>(10_000);
   private readonly products = new Lru<string, { p: ProductRecord; h: PricePoint[]; at: number }>(10_000);
@@ -65,6 +113,8 @@ export class PriceBlocks {
     private readonly cache: RenderCache,
     /** http(s) product images, fetched once per product version; absent: only data: images are drawn. */
     private readonly images?: ProductImages,
+    /** For custom layouts: the images they may name, and the renderer that guards operator trees. */
+    private readonly layouts: { assets: CardAssets; renderer?: CardRenderer } = { assets: noCardAssets },
   ) {}
 
   parse(options: unknown): { ok: true; options: PriceOptions } | { ok: false; issues: string[] } {
@@ -76,7 +126,14 @@ export class PriceBlocks {
     const font = res.data.font;
     if (font !== undefined && !this.renderer.families.includes(font))
       return { ok: false, issues: [`font: use one of ${this.renderer.families.join(", ")}`] };
-    return { ok: true, options: res.data };
+    if (res.data.layout === undefined) return { ok: true, options: res.data };
+    const l = parseLayout(res.data.layout, {
+      assets: this.layouts.assets,
+      fields: PRICE_LAYOUT_FIELDS,
+      families: this.renderer.families,
+    });
+    if (!l.ok) return { ok: false, issues: [l.issue] };
+    return { ok: true, options: { ...res.data, parsedLayout: l.layout } };
   }
 
   /** Price cards as a block kind (PNG by default: a still, sharper and smaller than GIF). */
@@ -121,23 +178,29 @@ export class PriceBlocks {
       // drawn at all) stands for it in the key, so a remote image is not fetched per open.
       const key = [
         "price1",
-        o.template,
+        // A custom layout decides the pixels instead of the template (it is small: ≤ 60 nodes).
+        o.parsedLayout ? `layout:${JSON.stringify(o.layout)}` : o.template,
         `${o.width}x${o.height}@${o.scale}`,
         JSON.stringify(theme),
         entry.p.id,
         entry.p.version,
         JSON.stringify({ ...model, image: photo !== null }),
       ].join("\u0000");
+      const layout = o.parsedLayout;
       memo = {
         key,
-        tree: (img) => priceCard(o.template, { ...model, image: img }, o.width, o.height, theme),
+        tree: layout
+          ? () => customPriceCard(layout, model, o.width, o.height, theme, this.layouts.assets)
+          : (img) => priceCard(o.template, { ...model, image: img }, o.width, o.height, theme),
         until: priceModelValidUntil(entry.p, now, o.dropDays),
       };
       this.keys.set(memoKey, memo);
     }
     const tree = memo.tree;
+    // Operator trees go through the guarded renderer (see banner-layout.ts), built-ins not.
+    const draw = o.parsedLayout ? (this.layouts.renderer ?? renderer) : renderer;
     const image = await this.cache.get(`${memo.key}\u0000${ext}`, async () => ({
-      bytes: await renderer.render(tree(photo), {
+      bytes: await draw.render(tree(photo), {
         width: o.width,
         height: o.height,
         scale: o.scale,
