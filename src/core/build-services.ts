@@ -81,7 +81,9 @@ export function buildServices(deps: AppDeps): Services {
   const blockKinds = new BlockKinds()
     .register(images.countdownKind())
     .register(prices.kind())
-    .register(new WeatherBlocks(deps.cards, weatherService, images.cache, deps.cardAssets).kind())
+    .register(
+      new WeatherBlocks(deps.cards, weatherService, images.cache, deps.cardAssets, deps.layoutCards).kind(),
+    )
     .register(new BannerBlocks(deps.layoutCards ?? deps.cards, images.cache, deps.cardAssets).kind());
   deps.metrics.gauge(
     "opentime_render_cache_renders",

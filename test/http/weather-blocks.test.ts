@@ -1,8 +1,12 @@
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { layoutTree, parseLayout } from "../../src/core/cards/banner-layout.js";
+import { fillTemplate } from "../../src/core/cards/merge-fields.js";
 import type { CardRenderer } from "../../src/core/cards/types.js";
-import { WEATHER_DEFAULTS } from "../../src/core/cards/weather-options.js";
+import { el } from "../../src/core/cards/types.js";
+import { WEATHER_DEFAULTS, WEATHER_LAYOUT_FIELDS } from "../../src/core/cards/weather-options.js";
 import { weatherCard } from "../../src/core/cards/weather-templates.js";
+import { loadCardAssets } from "../../src/node/cards/assets.js";
 import { createSatoriRenderer } from "../../src/node/cards/satori-renderer.js";
 import { pixelAt, samePixels } from "../helpers/image-snapshot.js";
 import { type OpenMeteoStandIn, startOpenMeteoStandIn } from "../helpers/open-meteo.js";
@@ -252,6 +256,67 @@ describe("weather blocks", () => {
     expect(await background(later.bytes)).toBe(WEATHER_DEFAULTS.clear.background);
     expect(meteo.requestsFor("41.9", "12.5")).toBe(1);
   }, 15_000);
+
+  it("draws an operator's own layout with the weather's texts, per condition", async () => {
+    meteo.weather.set("48.1,11.6", { temperature: -2.4, code: 71 });
+    const layout = {
+      type: "div",
+      style: { flexDirection: "column", padding: 16, width: "100%" },
+      children: [
+        { type: "div", style: { fontSize: 30 }, children: "{{temperature}} in {{location|town}}" },
+        { type: "span", style: { fontSize: 18 }, children: "{{headline}} ({{condition}})" },
+      ],
+    };
+    const block = await createBlock({
+      location: { lat: 48.14, lon: 11.58, label: "München" },
+      locale: "de-DE",
+      width: 400,
+      height: 150,
+      content: { snow: { headline: "Schnee!" } },
+      layout,
+    });
+    const got = await open(`/i/${block.id}.png`);
+    expect(got.fallback).toBeNull();
+    const parsed = parseLayout(layout, {
+      assets: loadCardAssets(),
+      fields: WEATHER_LAYOUT_FIELDS,
+      families: renderer.families,
+    });
+    if (!parsed.ok) throw new Error(parsed.issue);
+    const values: Record<string, string> = {
+      temperature: "-2 °C",
+      location: "München",
+      headline: "Schnee!",
+      condition: "snow",
+    };
+    const want = await renderer.render(
+      el(
+        "div",
+        {
+          display: "flex",
+          width: 400,
+          height: 150,
+          overflow: "hidden",
+          backgroundColor: WEATHER_DEFAULTS.snow.background,
+          color: "#111827",
+          fontFamily: "Roboto",
+        },
+        layoutTree(
+          parsed.layout,
+          (t) => fillTemplate(t, values, 200),
+          () => undefined,
+        ),
+      ),
+      { width: 400, height: 150, scale: 1, format: "png" },
+    );
+    expect(await samePixels(got.bytes, want)).toBe(true);
+    const bad = await s.api("/v1/blocks", {
+      method: "POST",
+      json: { type: "weather", options: { layout: { type: "div", children: "{{price}}" } } },
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error.message).toMatch(/^options\.layout\.children.*price/);
+  });
 
   it("refuses bad options with a 400 naming the field", async () => {
     const cases: [unknown, RegExp][] = [

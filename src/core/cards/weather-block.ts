@@ -7,6 +7,7 @@ import { Lru } from "../util/lru.js";
 import { resolvePlace } from "../weather/location.js";
 import type { WeatherLookup, WeatherService } from "../weather/service.js";
 import { type CardAssets, imageSrc, noCardAssets } from "./assets.js";
+import { type LayoutNode, layoutTree, parseLayout } from "./banner-layout.js";
 import { optionIssues } from "./issues.js";
 import {
   cleanText,
@@ -16,7 +17,7 @@ import {
   parseTemplate,
   profileFields,
 } from "./merge-fields.js";
-import type { CardRenderer } from "./types.js";
+import { type CardRenderer, el } from "./types.js";
 import type { IconName } from "./weather-icons.js";
 import {
   BORROWS,
@@ -27,6 +28,7 @@ import {
   MAX_TEXT,
   WEATHER_DEFAULTS,
   WEATHER_FIELDS,
+  WEATHER_LAYOUT_FIELDS,
   type WeatherOptions,
   weatherOptionsSchema,
 } from "./weather-options.js";
@@ -48,6 +50,7 @@ interface Prepared {
   celsius: boolean;
   content: Record<ContentKey, Content>;
   usesProfile: boolean;
+  layout: LayoutNode | null;
 }
 
 /**
@@ -68,6 +71,8 @@ export class WeatherBlocks {
     private readonly weather: WeatherService | undefined,
     private readonly cache: RenderCache,
     private readonly assets: CardAssets = noCardAssets,
+    /** Draws operator layouts (guarded against off-canvas boxes, see banner-layout.ts). */
+    private readonly layoutRenderer?: CardRenderer,
   ) {
     this.schema = weatherOptionsSchema(assets);
   }
@@ -119,6 +124,19 @@ export class WeatherBlocks {
         accent: c?.accentColor ?? o.accentColor ?? d.accent,
       };
     }
+    let layout: LayoutNode | null = null;
+    if (o.layout !== undefined) {
+      const l = parseLayout(o.layout, {
+        assets: this.assets,
+        fields: WEATHER_LAYOUT_FIELDS,
+        families: this.renderer.families,
+      });
+      if (!l.ok) issues.push(l.issue);
+      else {
+        layout = l.layout;
+        usesProfile ||= [...l.fields].some((f) => (PROFILE_FIELDS as readonly string[]).includes(f));
+      }
+    }
     if (issues.length) return { ok: false, issues: [...new Set(issues)] };
     const size = WEATHER_SIZES[o.template];
     return {
@@ -130,6 +148,7 @@ export class WeatherBlocks {
         celsius: o.units ? o.units === "c" : !fahrenheitByDefault(o.locale),
         content,
         usesProfile,
+        layout,
       },
     };
   }
@@ -178,8 +197,36 @@ export class WeatherBlocks {
       JSON.stringify({ ...model, image: model.image !== null }),
       ext,
     ].join("\u0000");
+    const layout = p.layout;
+    // Built only on a cache miss: a hot card is opened thousands of times a second.
+    const tree = () =>
+      layout
+        ? el(
+            "div",
+            {
+              display: "flex",
+              width: p.width,
+              height: p.height,
+              overflow: "hidden",
+              backgroundColor: theme.background,
+              color: theme.text,
+              fontFamily: theme.font,
+            },
+            layoutTree(
+              layout,
+              (t) =>
+                fillTemplate(
+                  t,
+                  { ...values, headline: model.headline, text: model.text ?? "", condition: key },
+                  MAX_TEXT,
+                ),
+              (ref) => imageSrc(ref, this.assets),
+            ),
+          )
+        : weatherCard(p.o.template, model, p.width, p.height, theme);
+    const draw = layout ? (this.layoutRenderer ?? renderer) : renderer;
     const image = await this.cache.get(cacheKey, async () => ({
-      bytes: await renderer.render(weatherCard(p.o.template, model, p.width, p.height, theme), {
+      bytes: await draw.render(tree(), {
         width: p.width,
         height: p.height,
         scale: p.o.scale,

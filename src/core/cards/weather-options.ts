@@ -58,9 +58,17 @@ export function weatherOptionsSchema(assets: CardAssets) {
         .strict()
         .optional(),
       campaign: z.string().regex(CAMPAIGN_RE, "use 1-128 of A-Z a-z 0-9 . _ : ~ -").optional(),
+      /**
+       * An operator's own card, drawn instead of the template: an element tree checked like
+       * a banner layout; texts may use WEATHER_LAYOUT_FIELDS.
+       */
+      layout: z.unknown().optional(),
     })
     .strict();
 }
+
+/** What a custom weather layout's texts may use: the condition's content, the weather, the person. */
+export const WEATHER_LAYOUT_FIELDS = [...WEATHER_FIELDS, "headline", "text", "condition"] as const;
 export type ContentKey = (typeof CONTENT_KEYS)[number];
 export type WeatherOptions = z.infer<ReturnType<typeof weatherOptionsSchema>>;
 
