@@ -1,3 +1,4 @@
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { layoutTree, parseLayout } from "../../src/core/cards/banner-layout.js";
 import { fillTemplate } from "../../src/core/cards/merge-fields.js";
@@ -5,7 +6,7 @@ import { PRICE_LAYOUT_FIELDS } from "../../src/core/cards/price-block.js";
 import { el } from "../../src/core/cards/types.js";
 import { loadCardAssets } from "../../src/node/cards/assets.js";
 import { createSatoriRenderer } from "../../src/node/cards/satori-renderer.js";
-import { samePixels } from "../helpers/image-snapshot.js";
+import { pixelAt, samePixels } from "../helpers/image-snapshot.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 let s: TestServer;
@@ -98,6 +99,38 @@ describe("price cards with an operator's own layout", () => {
     expect((await put(179)).status).toBe(200);
     const second = await open(`/i/${block.id}.png?u=a`);
     expect(await samePixels(second, first)).toBe(false);
+  });
+
+  it("draws the product's photo where the layout names it", async () => {
+    const red = await sharp({ create: { width: 40, height: 40, channels: 3, background: "#dc2626" } })
+      .png()
+      .toBuffer();
+    const put = (imageUrl: string | null) =>
+      s.api("/v1/products", {
+        method: "PUT",
+        json: { products: [{ id: "cap", name: "Cap", price: 20, currency: "USD", imageUrl }] },
+      });
+    expect((await put(`data:image/png;base64,${red.toString("base64")}`)).status).toBe(200);
+    const withPhoto = {
+      type: "div",
+      style: { width: "100%" },
+      children: [{ type: "img", src: "product", width: 120, height: 120 }, "{{now}}"],
+    };
+    const res = await s.api("/v1/blocks", {
+      method: "POST",
+      json: { type: "price", options: { productId: "cap", width: 300, height: 150, layout: withPhoto } },
+    });
+    const block = (await res.json()) as any;
+    expect(res.status, JSON.stringify(block)).toBe(201);
+    const png = await open(`/i/${block.id}.png`);
+    // Inside the photo's box: the product's red.
+    expect(await pixelAt(png, 60, 60)).toBe("#dc2626");
+    // Banners have no product: the name is refused there.
+    const banner = await s.api("/v1/blocks", {
+      method: "POST",
+      json: { type: "banner", options: { headline: "x", layout: withPhoto } },
+    });
+    expect(banner.status).toBe(400);
   });
 
   it("refuses a layout naming a field price cards do not have, or an unsafe style", async () => {

@@ -186,6 +186,8 @@ export interface LayoutContext {
   fields: readonly string[];
   /** Font families the renderer has (fontFamily must name one). */
   families: readonly string[];
+  /** Names an img may use besides assets and data: URLs, filled at render (price cards: "product"). */
+  images?: readonly string[];
 }
 
 class LayoutError extends Error {}
@@ -250,8 +252,9 @@ export function parseLayout(
         fail(`${path}.${k}`, `not allowed on ${type} (allowed: ${NODE_KEYS[type].join(", ")})`);
     const out: LayoutNode = { type, style: style(v.style, `${path}.style`, type === "img"), children: [] };
     if (type === "img") {
-      const src = imageRef.safeParse(v.src);
-      if (!src.success) fail(`${path}.src`, src.error.issues[0]?.message ?? "invalid");
+      const named = typeof v.src === "string" && (ctx.images ?? []).includes(v.src);
+      const src = named ? null : imageRef.safeParse(v.src);
+      if (src && !src.success) fail(`${path}.src`, src.error.issues[0]?.message ?? "invalid");
       for (const dim of ["width", "height"] as const) {
         const d = v[dim];
         const max = dim === "width" ? 1200 : 800;

@@ -62,6 +62,7 @@ const PRODUCT_TTL_MS = 1000;
 function customPriceCard(
   layout: LayoutNode,
   m: PriceCardModel,
+  photo: string | null,
   width: number,
   height: number,
   theme: { background: string; text: string; font: string },
@@ -74,11 +75,9 @@ function customPriceCard(
     discount: m.discount ?? "",
     stock: m.stockLabel ?? "",
   };
-  const tree = layoutTree(
-    layout,
-    (t) => fillTemplate(t, values, 120),
-    (ref) => imageSrc(ref, assets),
-  );
+  // "product" is the product's photo (fetched once per product version), when it has one.
+  const src = (ref: string) => (ref === "product" ? (photo ?? undefined) : imageSrc(ref, assets));
+  const tree = layoutTree(layout, (t) => fillTemplate(t, values, 120), src);
   return el(
     "div",
     {
@@ -131,6 +130,8 @@ export class PriceBlocks {
       assets: this.layouts.assets,
       fields: PRICE_LAYOUT_FIELDS,
       families: this.renderer.families,
+      // {"type":"img","src":"product",…} draws the product's photo (when it has one).
+      images: ["product"],
     });
     if (!l.ok) return { ok: false, issues: [l.issue] };
     return { ok: true, options: { ...res.data, parsedLayout: l.layout } };
@@ -190,7 +191,7 @@ export class PriceBlocks {
       memo = {
         key,
         tree: layout
-          ? () => customPriceCard(layout, model, o.width, o.height, theme, this.layouts.assets)
+          ? (img) => customPriceCard(layout, model, img, o.width, o.height, theme, this.layouts.assets)
           : (img) => priceCard(o.template, { ...model, image: img }, o.width, o.height, theme),
         until: priceModelValidUntil(entry.p, now, o.dropDays),
       };
