@@ -82,6 +82,19 @@ export function decisionLogContract(
       expect(await log.eraseRecipient("ann@x.com")).toBe(0);
     });
 
+    it("forgets a deleted block: its decisions, totals and uniques; other blocks stay", async () => {
+      const { log } = await open();
+      await log.record([
+        shown(1, "ann@x.com", "a", { cta: "https://a.example/" }),
+        shown(2, "bob@x.com", "b", {}, "other-block"),
+      ]);
+      expect(await log.deleteBlock("blk")).toBeGreaterThanOrEqual(3);
+      expect(await log.lastFor("blk", "ann@x.com")).toBeNull();
+      expect(await log.countsByVariant("blk")).toEqual([]);
+      expect(await log.lastFor("other-block", "bob@x.com")).not.toBeNull();
+      expect(await log.deleteBlock("blk")).toBe(0);
+    });
+
     it("an empty batch is a no-op; recorded decisions survive a reopen", async () => {
       const { log, reopen } = await open();
       await log.record([]);

@@ -123,7 +123,10 @@ describe("banner blocks", () => {
       `/i/${body.id}.png?u=pia%40example.com`,
       `/i/${body.id}.png?u=pia%40example.com&us=${"0".repeat(64)}`,
       // A proof for someone else does not open Pia's profile.
-      `${await withProof(`/i/${body.id}.png?u=who%40example.com`)}`.replace("who%40example.com", "pia%40example.com"),
+      `${await withProof(`/i/${body.id}.png?u=who%40example.com`)}`.replace(
+        "who%40example.com",
+        "pia%40example.com",
+      ),
     ])
       expect(await samePixels(await open(path, false), want), path).toBe(true);
     const key = (await (await s.api("/v1/recipients/key")).json()) as any;

@@ -1,7 +1,7 @@
 import { pictureBox } from "./assets.js";
 import { FIT_INSIDE, type LayoutNode, layoutTree } from "./banner-layout.js";
 import type { ParsedTemplate } from "./merge-fields.js";
-import { type CardChild, type CardElement, el } from "./types.js";
+import { type CardElement, el } from "./types.js";
 
 export const BANNER_TEMPLATES = ["hero", "split", "strip"] as const;
 export type BannerTemplate = (typeof BANNER_TEMPLATES)[number];

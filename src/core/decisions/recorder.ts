@@ -24,6 +24,8 @@ export interface DecisionRecorder {
   countsByVariant(blockId: string): Promise<VariantCounts[]>;
   /** Writes what is buffered, then erases the recipient (nothing buffered escapes it). */
   eraseRecipient(recipient: string): Promise<number>;
+  /** Writes what is buffered, then forgets a deleted block's decisions. */
+  deleteBlock(blockId: string): Promise<number>;
   flush(): Promise<void>;
   close(): Promise<void>;
   readonly pending: number;
@@ -83,6 +85,12 @@ export function createDecisionRecorder({
       for (const [k, v] of unwritten) if (v.entry.recipient === recipient) unwritten.delete(k);
       return log.eraseRecipient(recipient);
     },
+    async deleteBlock(blockId) {
+      await gc.flush();
+      gc.discard((e) => e.blockId === blockId);
+      for (const [k, v] of unwritten) if (v.entry.blockId === blockId) unwritten.delete(k);
+      return log.deleteBlock(blockId);
+    },
     flush: () => gc.flush(),
     close: () => gc.close(),
     get pending() {
@@ -104,6 +112,9 @@ export const noDecisionLog: DecisionLog = {
     return [];
   },
   async eraseRecipient() {
+    return 0;
+  },
+  async deleteBlock() {
     return 0;
   },
 };

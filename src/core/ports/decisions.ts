@@ -55,4 +55,6 @@ export interface DecisionLog {
    * are counts, not about anyone. Returns how many rows were removed.
    */
   eraseRecipient(recipient: string): Promise<number>;
+  /** Forgets a deleted block: its decisions, totals and uniques (nothing links to it any more). */
+  deleteBlock(blockId: string): Promise<number>;
 }

@@ -42,7 +42,7 @@ export class RecipientProof {
   }
 
   async verify(recipient: string, us: string | undefined): Promise<boolean> {
-    if (!us || us.length !== 64) return false;
+    if (us?.length !== 64) return false;
     const given = us.toLowerCase();
     const k = `${recipient}\u0000${given}`;
     if (this.ok.get(k)) return true;

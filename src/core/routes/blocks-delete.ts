@@ -8,6 +8,8 @@ export function registerBlocksDelete(app: App): void {
     const block = await findBlock(s, c.req.param("id"));
     await s.store.blocks.delete(block.id);
     s.images.forgetBlock(block.id);
+    // What it showed whom goes with it: nothing can resolve an adaptive link to it any more.
+    await s.decisions.deleteBlock(block.id);
     return c.body(null, 204);
   });
 }

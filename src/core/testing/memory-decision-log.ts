@@ -63,5 +63,17 @@ export function createMemoryDecisionLog(): DecisionLog & { opens: OpenDecision[]
       for (const set of uniques.values()) if (set.delete(recipient)) n++;
       return n;
     },
+    async deleteBlock(blockId) {
+      let n = 0;
+      for (let i = opens.length - 1; i >= 0; i--) {
+        if (opens[i]!.blockId === blockId) {
+          opens.splice(i, 1);
+          n++;
+        }
+      }
+      for (const k of [...totals.keys()]) if (k.startsWith(`${blockId}\u0000`) && totals.delete(k)) n++;
+      for (const k of [...uniques.keys()]) if (k.startsWith(`${blockId}\u0000`) && uniques.delete(k)) n++;
+      return n;
+    },
   };
 }

@@ -51,6 +51,12 @@ export function createSqliteDecisionLog(db: Database.Database): DecisionLog {
     }
     for (const b of bumps.values()) bump.run(...b);
   });
+  const dropBlock = db.transaction(
+    (blockId: string) =>
+      db.prepare("DELETE FROM decisions WHERE block_id = ?").run(blockId).changes +
+      db.prepare("DELETE FROM decision_counts WHERE block_id = ?").run(blockId).changes +
+      db.prepare("DELETE FROM decision_uniques WHERE block_id = ?").run(blockId).changes,
+  );
   const erase = db.transaction(
     (recipient: string) => eraseDecisions.run(recipient).changes + eraseUniques.run(recipient).changes,
   );
@@ -79,6 +85,9 @@ export function createSqliteDecisionLog(db: Database.Database): DecisionLog {
     },
     async eraseRecipient(recipient) {
       return erase.immediate(recipient);
+    },
+    async deleteBlock(blockId) {
+      return dropBlock.immediate(blockId);
     },
   };
 }
