@@ -67,3 +67,15 @@ export const UA = {
   headless:
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36",
 };
+
+/**
+ * Adds `us`, the proof an image URL was written for its `u`, as an ESP template would (the
+ * value comes from the server's POST /v1/recipients/sign). Paths without `u` are unchanged.
+ */
+export async function withRecipientProof(s: TestServer, path: string): Promise<string> {
+  const u = new URL(path, s.url).searchParams.get("u");
+  if (!u) return path;
+  const res = await s.api("/v1/recipients/sign", { method: "POST", json: { recipients: [u] } });
+  const { signatures } = (await res.json()) as { signatures: { us: string }[] };
+  return `${path}&us=${signatures[0]!.us}`;
+}

@@ -6,7 +6,7 @@ import type { CardRenderer } from "../../src/core/cards/types.js";
 import { loadCardAssets } from "../../src/node/cards/assets.js";
 import { createSatoriRenderer } from "../../src/node/cards/satori-renderer.js";
 import { pixelAt, samePixels } from "../helpers/image-snapshot.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startTestServer, type TestServer, withRecipientProof } from "../helpers/server.js";
 import { post, WRITE_KEY } from "../segment/helpers.js";
 
 let s: TestServer;
@@ -32,16 +32,8 @@ async function createBlock(options: unknown) {
   const res = await s.api("/v1/blocks", { method: "POST", json: { type: "banner", options } });
   return { status: res.status, body: (await res.json()) as any };
 }
-/** Adds `us`, the proof the URL was written for its `u`, as an ESP template would. */
-async function withProof(path: string): Promise<string> {
-  const u = new URL(path, s.url).searchParams.get("u");
-  if (!u) return path;
-  const res = await s.api("/v1/recipients/sign", { method: "POST", json: { recipients: [u] } });
-  const { signatures } = (await res.json()) as { signatures: { us: string }[] };
-  return `${path}&us=${signatures[0]!.us}`;
-}
 async function open(path: string, proof = true) {
-  const res = await fetch(`${s.url}${proof ? await withProof(path) : path}`);
+  const res = await fetch(`${s.url}${proof ? await withRecipientProof(s, path) : path}`);
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toBe("image/png");
   expect(res.headers.get("x-opentime-fallback")).toBeNull();
@@ -123,7 +115,7 @@ describe("banner blocks", () => {
       `/i/${body.id}.png?u=pia%40example.com`,
       `/i/${body.id}.png?u=pia%40example.com&us=${"0".repeat(64)}`,
       // A proof for someone else does not open Pia's profile.
-      `${await withProof(`/i/${body.id}.png?u=who%40example.com`)}`.replace(
+      `${await withRecipientProof(s, `/i/${body.id}.png?u=who%40example.com`)}`.replace(
         "who%40example.com",
         "pia%40example.com",
       ),

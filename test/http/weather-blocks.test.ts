@@ -10,7 +10,7 @@ import { loadCardAssets } from "../../src/node/cards/assets.js";
 import { createSatoriRenderer } from "../../src/node/cards/satori-renderer.js";
 import { pixelAt, samePixels } from "../helpers/image-snapshot.js";
 import { type OpenMeteoStandIn, startOpenMeteoStandIn } from "../helpers/open-meteo.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startTestServer, type TestServer, withRecipientProof } from "../helpers/server.js";
 import { post, WRITE_KEY } from "../segment/helpers.js";
 
 /**
@@ -43,16 +43,8 @@ async function createBlock(options: Record<string, unknown>) {
   expect(res.status, JSON.stringify(body)).toBe(201);
   return body as { id: string; url: string };
 }
-/** Adds `us`, the proof the URL was written for its `u` (profiles are read only with it). */
-async function withProof(path: string): Promise<string> {
-  const u = new URL(path, s.url).searchParams.get("u");
-  if (!u) return path;
-  const res = await s.api("/v1/recipients/sign", { method: "POST", json: { recipients: [u] } });
-  const { signatures } = (await res.json()) as { signatures: { us: string }[] };
-  return `${path}&us=${signatures[0]!.us}`;
-}
 async function open(path: string) {
-  const url = `${s.url}${await withProof(path)}`;
+  const url = `${s.url}${await withRecipientProof(s, path)}`;
   const started = performance.now();
   const res = await fetch(url);
   const bytes = new Uint8Array(await res.arrayBuffer());

@@ -74,8 +74,20 @@ export function aggregateActivity(events: readonly TrackEvent[]): Map<string, Ac
   return out;
 }
 
-/** Adds a delta to a stored row (in place). Plain addition: order of batches does not matter. */
-export function addActivity(into: ActivityRow, d: ActivityRow): void {
+/** The email counters an activity row and a profile's `email` share (same names, same meaning). */
+type EmailCounts = Pick<
+  ActivityRow,
+  | "opens"
+  | "clicks"
+  | "machineOpens"
+  | "machineClicks"
+  | "machineByClass"
+  | "lastOpenAt"
+  | "lastClickAt"
+  | "hours"
+>;
+
+function addCounts(into: EmailCounts, d: EmailCounts): void {
   into.opens += d.opens;
   into.clicks += d.clicks;
   into.machineOpens += d.machineOpens;
@@ -85,6 +97,11 @@ export function addActivity(into: ActivityRow, d: ActivityRow): void {
   into.lastOpenAt = maxOf(into.lastOpenAt, d.lastOpenAt);
   into.lastClickAt = maxOf(into.lastClickAt, d.lastClickAt);
   for (let h = 0; h < 24; h++) into.hours[h]! += d.hours[h] ?? 0;
+}
+
+/** Adds a delta to a stored row (in place). Plain addition: order of batches does not matter. */
+export function addActivity(into: ActivityRow, d: ActivityRow): void {
+  addCounts(into, d);
   into.engagement = mergeDecayed(into.engagement, d.engagement, HALF_LIFE.engagement);
   into.firstAt = Math.min(into.firstAt, d.firstAt);
   into.lastAt = Math.max(into.lastAt, d.lastAt);
@@ -117,15 +134,7 @@ export function foldActivity(p: Profile, rows: readonly ActivityRow[]): Profile 
   const m = out.email;
   let engagement = out.engagement;
   for (const r of rows) {
-    m.opens += r.opens;
-    m.clicks += r.clicks;
-    m.machineOpens += r.machineOpens;
-    m.machineClicks += r.machineClicks;
-    for (const [c, n] of Object.entries(r.machineByClass))
-      m.machineByClass[c] = (m.machineByClass[c] ?? 0) + n;
-    m.lastOpenAt = maxOf(m.lastOpenAt, r.lastOpenAt);
-    m.lastClickAt = maxOf(m.lastClickAt, r.lastClickAt);
-    for (let h = 0; h < 24; h++) m.hours[h]! += r.hours[h] ?? 0;
+    addCounts(m, r);
     if (r.engagement.v > 0) engagement = mergeDecayed(engagement, r.engagement, HALF_LIFE.engagement);
     out.counts.emailOpens = (out.counts.emailOpens ?? 0) + r.opens + r.machineOpens;
     out.counts.emailClicks = (out.counts.emailClicks ?? 0) + r.clicks + r.machineClicks;

@@ -292,7 +292,14 @@ export class ProfileService {
    */
   async find(id: string, opts: { history?: boolean } = {}): Promise<Profile | null> {
     const found = await this.locate(id);
-    if (!found) return null;
+    return found ? this.read(found, opts) : null;
+  }
+
+  /** A located person as the API shows them: activity folded in, history built. */
+  private async read(
+    found: { profile: Profile; identities: string[] | null },
+    opts: { history?: boolean },
+  ): Promise<Profile> {
     const keys = activityKeysOf(found.profile);
     const profile = foldActivity(found.profile, await this.store.activity(keys));
     if (opts.history === false) return profile;
@@ -334,7 +341,7 @@ export class ProfileService {
     await this.flush();
     const found = await this.locate(id);
     if (!found) return null;
-    const profile = (await this.find(id))!;
+    const profile = await this.read(found, {});
     const identities = found.identities ?? (await this.store.keysOf(profile.id));
     const [events, tracking] = await Promise.all([
       found.identities ? [] : this.store.events(profile.id),

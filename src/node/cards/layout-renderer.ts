@@ -12,11 +12,9 @@
  * MAX_PASSES; a layout that still does not settle throws (the route answers its fallback
  * image). The same fuzz then ran thousands of layouts without a panic.
  */
-import { Resvg } from "@resvg/resvg-js";
 import satori from "satori";
-import sharp from "sharp";
 import type { CardChild, CardElement, CardRenderer, CardRenderOptions } from "../../core/cards/types.js";
-import { loadCardFonts } from "./satori-renderer.js";
+import { loadCardFonts, rasterize } from "./satori-renderer.js";
 
 /** Each pass removes what the previous layout put outside; real layouts settle in 1-2. */
 const MAX_PASSES = 4;
@@ -72,18 +70,7 @@ export async function createLayoutRenderer(opts: { fontsDir?: string } = {}): Pr
       else keyed = prune(keyed, outside);
     }
     if (svg === null) throw new Error("layout does not fit inside the card");
-    const pixels = new Resvg(svg, {
-      font: { loadSystemFonts: false },
-      fitTo: { mode: "zoom", value: o.scale },
-      logLevel: "off",
-    }).render();
-    // Encoded as satori-renderer.ts encodes (keep the two in step).
-    const img = sharp(pixels.pixels, { raw: { width: pixels.width, height: pixels.height, channels: 4 } });
-    if (o.format === "png") return img.png({ compressionLevel: 6 }).toBuffer();
-    if (o.format === "jpg")
-      return img.flatten({ background: "#ffffff" }).jpeg({ quality: 88, mozjpeg: true }).toBuffer();
-    if (o.format === "webp") return img.webp({ quality: 90 }).toBuffer();
-    return img.gif({ effort: 7, dither: 0 }).toBuffer();
+    return rasterize(svg, o);
   }
 
   return { render, families };

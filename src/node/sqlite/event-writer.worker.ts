@@ -13,12 +13,14 @@ const sign = profileSecret ? createSignSync(profileSecret) : null;
 // The same HMAC the ProfileService keeps for erased people (purpose "erased").
 const write = createEventWriter(db, sign ? { hashOf: (k) => sign("erased", k) } : undefined);
 
-type Msg = { id: number; batch: TrackEvent[] } | { close: true };
+// The WorkerRpc protocol (worker-rpc.ts): `{ id, op: "append", args: [batch] }`, replied to
+// with `{ id, ok }`; not serveRpc, because queued calls are committed together here.
+type Msg = { id: number; op: "append"; args: [TrackEvent[]] } | { close: true };
 
 // Batches that arrive while a commit runs are committed together next (one transaction,
 // one fsync): under load the commits grow instead of queueing, and every page a batch
 // dirties is written once for all of them. Each batch is acknowledged after its commit.
-let queue: { id: number; batch: TrackEvent[] }[] = [];
+let queue: { id: number; args: [TrackEvent[]] }[] = [];
 let scheduled = false;
 let closing = false;
 
@@ -28,7 +30,7 @@ function drain(): void {
   queue = [];
   if (group.length) {
     try {
-      write(group.length === 1 ? group[0]!.batch : group.flatMap((m) => m.batch));
+      write(group.length === 1 ? group[0]!.args[0] : group.flatMap((m) => m.args[0]));
       for (const m of group) parentPort!.postMessage({ id: m.id, ok: true });
     } catch (err) {
       for (const m of group)
