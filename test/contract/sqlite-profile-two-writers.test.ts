@@ -26,11 +26,12 @@ const service = (store: ProfileStore) =>
     windowMs: 1,
     trackingWindowMs: 1,
   });
-const identify = (userId: string, email: string): IngestEvent => {
+/** An identify naming the person by user id or anonymous id, with their email. */
+const identifyBy = (ids: { userId?: string; anonymousId?: string }, email: string): IngestEvent => {
   const ev = parseEvent(
     {
       type: "identify",
-      userId,
+      ...ids,
       traits: { email },
       messageId: `tw-${++n}`,
       timestamp: new Date().toISOString(),
@@ -40,6 +41,8 @@ const identify = (userId: string, email: string): IngestEvent => {
   if ("code" in ev) throw new Error(ev.message);
   return ev as IngestEvent;
 };
+const identify = (userId: string, email: string) => identifyBy({ userId }, email);
+const identifyAnon = (anonymousId: string, email: string) => identifyBy({ anonymousId }, email);
 const open = (recipient: string): TrackEvent => ({
   at: Date.now(),
   kind: "open",
@@ -72,21 +75,6 @@ function twoWriters() {
   });
   return { a, b, hook };
 }
-
-const identifyAnon = (anonymousId: string, email: string): IngestEvent => {
-  const ev = parseEvent(
-    {
-      type: "identify",
-      anonymousId,
-      traits: { email },
-      messageId: `tw-${++n}`,
-      timestamp: new Date().toISOString(),
-    },
-    { receivedAt: Date.now(), newId: () => `tw-gen-${++n}` },
-  );
-  if ("code" in ev) throw new Error(ev.message);
-  return ev as IngestEvent;
-};
 
 describe("profiles written from two connections", () => {
   it("a commit by the other connection between a group's reads and its write is not lost", async () => {

@@ -1,5 +1,5 @@
 import type { PriceCardModel } from "./price-model.js";
-import { type CardElement, type CardStyle, el } from "./types.js";
+import { type CardElement, type CardStyle, cardRoot, el } from "./types.js";
 
 export const PRICE_TEMPLATES = ["classic", "compact"] as const;
 export type PriceTemplate = (typeof PRICE_TEMPLATES)[number];
@@ -98,7 +98,7 @@ function classic(m: PriceCardModel, w: number, h: number, t: PriceTheme): CardEl
   );
   return el(
     "div",
-    rootStyle(w, h, t, pad),
+    cardRoot(w, h, t, pad),
     img,
     el(
       "div",
@@ -125,21 +125,6 @@ function classic(m: PriceCardModel, w: number, h: number, t: PriceTheme): CardEl
   );
 }
 
-/** The card's outer box, shared by every template. */
-function rootStyle(w: number, h: number, t: PriceTheme, pad: number) {
-  return {
-    display: "flex",
-    width: w,
-    height: h,
-    // satori's root otherwise adds the padding to the size (a 640x160 SVG box for 600x120).
-    boxSizing: "border-box",
-    backgroundColor: t.background,
-    fontFamily: t.font,
-    padding: pad,
-    alignItems: "center",
-  } as const;
-}
-
 /** One line for narrow banners: name left, price (and badge) right. */
 function compact(m: PriceCardModel, w: number, h: number, t: PriceTheme): CardElement {
   const u = unit(w, h, 120);
@@ -147,7 +132,7 @@ function compact(m: PriceCardModel, w: number, h: number, t: PriceTheme): CardEl
   const right = Math.round((w - 2 * pad) * 0.45);
   return el(
     "div",
-    { ...rootStyle(w, h, t, pad), justifyContent: "space-between" },
+    { ...cardRoot(w, h, t, pad), justifyContent: "space-between" },
     el(
       "div",
       { display: "flex", flexDirection: "column", width: w - 2 * pad - right - pad },

@@ -35,6 +35,21 @@ export interface CardRenderer {
   readonly families: readonly string[];
 }
 
+/** The outer box every built-in card template starts from: its size, ground and font. */
+export function cardRoot(w: number, h: number, t: { background: string; font: string }, pad: number) {
+  return {
+    display: "flex",
+    width: w,
+    height: h,
+    // satori's root otherwise adds the padding to the size (a 640x160 SVG box for 600x120).
+    boxSizing: "border-box",
+    backgroundColor: t.background,
+    fontFamily: t.font,
+    padding: pad,
+    alignItems: "center",
+  } as const;
+}
+
 /** Builds an element; children that are null are dropped (optional parts of a template). */
 export function el(type: string, style: CardStyle, ...children: CardChild[]): CardElement {
   const kept = children.filter((c) => c !== null);

@@ -1,5 +1,5 @@
 import { pictureBox } from "./assets.js";
-import { type CardElement, el } from "./types.js";
+import { type CardElement, cardRoot, el } from "./types.js";
 import { type IconName, weatherIcon } from "./weather-icons.js";
 
 export const WEATHER_TEMPLATES = ["card", "banner", "minimal"] as const;
@@ -48,18 +48,7 @@ function placeLine(m: WeatherCardModel): string | null {
 }
 
 function root(w: number, h: number, t: WeatherTheme, pad: number) {
-  return {
-    display: "flex",
-    width: w,
-    height: h,
-    // satori's root otherwise adds the padding to the size.
-    boxSizing: "border-box",
-    backgroundColor: t.background,
-    fontFamily: t.font,
-    color: t.text,
-    padding: pad,
-    alignItems: "center",
-  } as const;
+  return { ...cardRoot(w, h, t, pad), color: t.text };
 }
 
 const block = (size: number, extra: Record<string, string | number> = {}) => ({
