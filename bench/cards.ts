@@ -6,7 +6,7 @@ import satori from "satori";
 import { priceCard } from "../src/core/cards/price-templates.js";
 import { createSatoriRenderer } from "../src/node/cards/satori-renderer.js";
 import { SAMPLES, THEME } from "../test/cards/samples.js";
-import { BENCH_API_KEY, load, ROOT, report, spawnOpentime, spawnTs } from "./lib.js";
+import { BENCH_API_KEY, load, ROOT, report, spawnBaseline, spawnOpentime } from "./lib.js";
 
 /**
  * Price cards, in one run: (1) an uncached 600x300 render through our renderer vs the
@@ -74,7 +74,7 @@ export async function benchCards(seconds = Number(process.env.BENCH_SECONDS ?? 1
   // generator's HTTP parser is slow on binary bodies, so the ceiling depends on the bytes).
   const pngFile = join(mkdtempSync(join(tmpdir(), "opentime-bench-png-")), "card.png");
   writeFileSync(pngFile, new Uint8Array(await (await fetch(`${ot.url}/i/${id}.png`)).arrayBuffer()));
-  const base = await spawnTs("bench/baseline-server.ts", { BASELINE_FILE: pngFile });
+  const base = await spawnBaseline({ BASELINE_FILE: pngFile });
   const baseline = await load("bare hono 302", base.url, { connections, seconds, path: () => "/c/x" });
   const sameBytes = await load("bare hono, the same PNG bytes", base.url, {
     connections,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchCountdownRender } from "./countdown-render.js";
-import { BENCH_API_KEY, load, report, spawnOpentime, spawnTs } from "./lib.js";
+import { BENCH_API_KEY, load, report, spawnBaseline, spawnOpentime } from "./lib.js";
 
 /**
  * Countdown, in one run: (1) render speed and size vs the naive canvas + gifencoder timer
@@ -33,7 +33,7 @@ export async function benchCountdown(seconds = Number(process.env.BENCH_SECONDS 
   // length go ~6x faster, so the real bytes are what it is given.
   const gifFile = join(mkdtempSync(join(tmpdir(), "opentime-bench-gif-")), "timer.gif");
   writeFileSync(gifFile, new Uint8Array(await (await fetch(`${ot.url}/i/${id}.gif`)).arrayBuffer()));
-  const base = await spawnTs("bench/baseline-server.ts", { BASELINE_FILE: gifFile });
+  const base = await spawnBaseline({ BASELINE_FILE: gifFile });
   const baseline = await load("bare hono 302", base.url, { connections, seconds, path: () => "/c/x" });
   const sameBytes = await load("bare hono, the same GIF bytes", base.url, {
     connections,

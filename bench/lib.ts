@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import autocannon from "autocannon";
+import { buildSync } from "esbuild";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 export const BENCH_API_KEY = "bench-api-key-0123456789abcdefghijkl";
@@ -14,11 +15,39 @@ export interface Spawned {
   stop(): Promise<void>;
 }
 
-/** Starts a TypeScript entry in its own process and waits for `"port":N` on stdout. */
-export function spawnTs(entry: string, env: Record<string, string> = {}): Promise<Spawned> {
+let built = false;
+/**
+ * Servers are measured as they ship: opentime as `npm start` runs it (tsc's output in
+ * dist/), the baseline compiled the same way, never through tsx, whose transform adds work
+ * to every closure a request creates (esbuild's keepNames) and would tax both sides unevenly.
+ */
+function build(): void {
+  if (built) return;
+  execFileSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
+  buildSync({
+    entryPoints: [join(ROOT, "bench/baseline-server.ts")],
+    outfile: join(ROOT, "dist/bench/baseline-server.js"),
+    format: "esm",
+    platform: "node",
+    logLevel: "warning",
+  });
+  built = true;
+}
+
+/** The bare Hono baseline (bench/baseline-server.ts, compiled) in its own process. */
+export function spawnBaseline(env: Record<string, string> = {}): Promise<Spawned> {
+  build();
+  return spawnNode("dist/bench/baseline-server.js", env);
+}
+
+/** Starts a built entry in its own process and waits for `"port":N` on stdout. */
+function spawnNode(entry: string, env: Record<string, string> = {}): Promise<Spawned> {
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the servers under load.
   const extra = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...extra, "--import", "tsx", entry], {
+  const child = spawn(process.execPath, [...extra, entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -50,7 +79,8 @@ export function spawnTs(entry: string, env: Record<string, string> = {}): Promis
 /** A real opentime server (SQLite in a fresh temp dir), as `npm start` would run it. */
 export function spawnOpentime(extraEnv: Record<string, string> = {}): Promise<Spawned & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), "opentime-bench-"));
-  return spawnTs("src/node/main.ts", {
+  build();
+  return spawnNode("dist/node/main.js", {
     OPENTIME_DATA_DIR: dataDir,
     OPENTIME_API_KEY: BENCH_API_KEY,
     OPENTIME_SECRET: BENCH_SECRET,

@@ -1,4 +1,4 @@
-import { BENCH_API_KEY, type LoadResult, load, report, spawnOpentime, spawnTs } from "./lib.js";
+import { BENCH_API_KEY, type LoadResult, load, report, spawnBaseline, spawnOpentime } from "./lib.js";
 
 /**
  * Tracked redirect and open pixel vs a bare Hono 302 server, same run, same machine.
@@ -14,7 +14,7 @@ export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?
   const perRound = Math.max(3, Math.round(seconds / rounds));
   const recipients = (i: number) => `r${i % 50_000}%40example.com`;
 
-  const base = await spawnTs("bench/baseline-server.ts");
+  const base = await spawnBaseline();
   const ot = await spawnOpentime();
   const created = await fetch(`${ot.url}/v1/links`, {
     method: "POST",

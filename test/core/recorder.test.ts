@@ -69,6 +69,31 @@ describe("recorder (group commit)", () => {
     expect(log.map((e) => e.at)).toEqual([1, 2, 3]);
   });
 
+  it("what arrives during a timed write waits for the next window, not a back-to-back commit", async () => {
+    const writes: { at: number; size: number }[] = [];
+    const t0 = performance.now();
+    const slow: EventLog = {
+      async append(batch) {
+        writes.push({ at: performance.now() - t0, size: batch.length });
+        await new Promise((r) => setTimeout(r, 20));
+      },
+      async campaignStats() {
+        throw new Error("unused");
+      },
+    };
+    const rec = createRecorder({ events: slow, windowMs: 60 });
+    rec.record(ev(1));
+    await new Promise((r) => setTimeout(r, 70)); // the first write has started (at ~60 ms)
+    for (let i = 2; i <= 6; i++) rec.record(ev(i));
+    await new Promise((r) => setTimeout(r, 30)); // …and ended: the five are still waiting
+    expect(writes).toHaveLength(1);
+    expect(rec.pending).toBe(5);
+    for (let i = 0; i < 200 && writes.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(writes.map((w) => w.size)).toEqual([1, 5]);
+    expect(writes[1]!.at - writes[0]!.at).toBeGreaterThanOrEqual(60);
+    await rec.close();
+  });
+
   it("retries a failed write without losing or duplicating the batch", async () => {
     const log: TrackEvent[] = [];
     let fail = true;

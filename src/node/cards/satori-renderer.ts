@@ -5,9 +5,9 @@
  *   beside them is picked up as weight 400). satori embeds the glyphs it uses as paths in
  *   the SVG, so resvg needs no font at all: `loadSystemFonts: false` skips the system font
  *   scan that resvg's defaults run on every render (~90 ms of a ~100 ms card here).
- * - resvg draws the pixels; sharp encodes every format (PNG included: faster and smaller
- *   than resvg's own encoder; JPEG flattened on the card's white, since email clients
- *   show JPEG transparency as black).
+ * - resvg draws the pixels; a flat card's PNG is an exact palette (indexed-png.ts), sharp
+ *   encodes the rest (faster and smaller than resvg's own encoder; JPEG flattened on the
+ *   card's white, since email clients show JPEG transparency as black).
  */
 import { readFileSync } from "node:fs";
 import { Resvg } from "@resvg/resvg-js";
@@ -15,6 +15,7 @@ import satori from "satori";
 import sharp from "sharp";
 import type { CardElement, CardRenderer, CardRenderOptions } from "../../core/cards/types.js";
 import { DEFAULT_FONTS_DIR, listFonts } from "../countdown/fonts.js";
+import { encodeIndexedPng } from "./indexed-png.js";
 
 /** File-name prefix → CSS family name templates use. Order = fallback order for missing glyphs. */
 const FAMILIES: readonly [prefix: string, family: string][] = [
@@ -73,9 +74,13 @@ export async function rasterize(svg: string, o: CardRenderOptions): Promise<Uint
   const img = sharp(pixels.pixels, {
     raw: { width: pixels.width, height: pixels.height, channels: 4 },
   });
-  // libpng through sharp, not resvg's encoder: measured on a 600x300 card 1.8 ms and
-  // 7.8 KB against 5.0 ms and 11.6 KB for resvg's asPng(), the same pixels.
-  if (o.format === "png") return img.png({ compressionLevel: 6 }).toBuffer();
+  if (o.format === "png") {
+    // A flat card (≤ 256 colours) as an exact palette PNG, 4.6 KB; otherwise libpng through
+    // sharp, not resvg's encoder: on a 600x300 card 1.8 ms and 7.8 KB against 5.0 ms and
+    // 11.6 KB for resvg's asPng(), the same pixels.
+    const indexed = encodeIndexedPng(pixels.pixels, pixels.width, pixels.height);
+    return indexed ?? img.png({ compressionLevel: 6 }).toBuffer();
+  }
   if (o.format === "jpg")
     return img.flatten({ background: "#ffffff" }).jpeg({ quality: 88, mozjpeg: true }).toBuffer();
   if (o.format === "webp") return img.webp({ quality: 90 }).toBuffer();
