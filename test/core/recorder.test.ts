@@ -82,13 +82,16 @@ describe("recorder (group commit)", () => {
       },
     };
     const rec = createRecorder({ events: slow, windowMs: 60 });
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 300 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
+    };
     rec.record(ev(1));
-    await new Promise((r) => setTimeout(r, 70)); // the first write has started (at ~60 ms)
+    await until(() => writes.length === 1); // the first (timed) write has started
     for (let i = 2; i <= 6; i++) rec.record(ev(i));
-    await new Promise((r) => setTimeout(r, 30)); // …and ended: the five are still waiting
+    await new Promise((r) => setTimeout(r, 35)); // …and ended (20 ms): the five still wait
     expect(writes).toHaveLength(1);
     expect(rec.pending).toBe(5);
-    for (let i = 0; i < 200 && writes.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => writes.length === 2);
     expect(writes.map((w) => w.size)).toEqual([1, 5]);
     expect(writes[1]!.at - writes[0]!.at).toBeGreaterThanOrEqual(60);
     await rec.close();
