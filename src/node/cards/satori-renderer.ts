@@ -71,16 +71,17 @@ export async function rasterize(svg: string, o: CardRenderOptions): Promise<Uint
     fitTo: { mode: "zoom", value: o.scale },
     logLevel: "off",
   }).render();
-  const img = sharp(pixels.pixels, {
-    raw: { width: pixels.width, height: pixels.height, channels: 4 },
-  });
   if (o.format === "png") {
     // A flat card (≤ 256 colours) as an exact palette PNG, 4.6 KB; otherwise libpng through
     // sharp, not resvg's encoder: on a 600x300 card 1.8 ms and 7.8 KB against 5.0 ms and
     // 11.6 KB for resvg's asPng(), the same pixels.
     const indexed = encodeIndexedPng(pixels.pixels, pixels.width, pixels.height);
-    return indexed ?? img.png({ compressionLevel: 6 }).toBuffer();
+    if (indexed) return indexed;
   }
+  const img = sharp(pixels.pixels, {
+    raw: { width: pixels.width, height: pixels.height, channels: 4 },
+  });
+  if (o.format === "png") return img.png({ compressionLevel: 6 }).toBuffer();
   if (o.format === "jpg")
     return img.flatten({ background: "#ffffff" }).jpeg({ quality: 88, mozjpeg: true }).toBuffer();
   if (o.format === "webp") return img.webp({ quality: 90 }).toBuffer();
