@@ -23,10 +23,14 @@ let built = false;
  */
 function build(): void {
   if (built) return;
-  execFileSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
-    cwd: ROOT,
-    stdio: "inherit",
-  });
+  execFileSync(
+    process.execPath,
+    [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
+    {
+      cwd: ROOT,
+      stdio: "inherit",
+    },
+  );
   buildSync({
     entryPoints: [join(ROOT, "bench/baseline-server.ts")],
     outfile: join(ROOT, "dist/bench/baseline-server.js"),

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { priceCard } from "../../src/core/cards/price-templates.js";
-import { createSatoriRenderer } from "../../src/node/cards/satori-renderer.js";
 import { encodeIndexedPng } from "../../src/node/cards/indexed-png.js";
+import { createSatoriRenderer } from "../../src/node/cards/satori-renderer.js";
 import { rawPixels } from "../helpers/image-snapshot.js";
 import { SAMPLES, THEME } from "./samples.js";
 
@@ -73,7 +73,9 @@ describe("indexed PNG (exact palette)", () => {
 
     // A photo's worth of colours: a 64x64 two-way gradient, 4,096 distinct pixels.
     const gradient = image(64, 64, (i) => [(i % 64) * 4, (i >> 6) * 4, 128, 255]);
-    const photoPng = await sharp(gradient, { raw: { width: 64, height: 64, channels: 4 } }).png().toBuffer();
+    const photoPng = await sharp(gradient, { raw: { width: 64, height: 64, channels: 4 } })
+      .png()
+      .toBuffer();
     const photo = priceCard(
       "classic",
       { ...SAMPLES.withImage!, image: `data:image/png;base64,${photoPng.toString("base64")}` },
