@@ -23,11 +23,10 @@ interface Prepared {
   deadline: number | null;
 }
 
-export class RenderError extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-  }
-}
+import { PreparedOptions } from "./prepared-options.js";
+import { RenderError } from "./render-error.js";
+
+export { RenderError };
 
 export interface RenderRequest {
   recipient: string | null;
@@ -45,8 +44,18 @@ export interface RenderRequest {
  */
 export class ImageService {
   readonly cache: RenderCache;
-  // Parsed options per block version: validation runs once per edit, not once per open.
-  private readonly parsed = new Lru<string, Prepared>(10_000);
+  // Validation, the style hash and a fixed deadline: once per block version, not per open.
+  private readonly prepared = new PreparedOptions<Prepared>((options) => {
+    const res = this.parseCountdown(options);
+    if (!res.ok) return null;
+    const cd = res.block.countdown;
+    return {
+      block: res.block,
+      // The style part of the engine's cache key; deadline and seconds left vary per open.
+      style: countdownCacheKey(cd, 0, "").split(":")[1]!,
+      deadline: res.block.evergreen ? null : resolveDeadline(cd),
+    };
+  });
   // Valid block ids and signed payloads already verified: HMAC through crypto.subtle runs on
   // Node's thread pool (~100 µs of latency), too slow to repeat on every open.
   private readonly verified = new Lru<string, string>(50_000);
@@ -125,30 +134,13 @@ export class ImageService {
     ext: ImageExt,
     req: RenderRequest,
   ): Promise<{ image: CachedImage; block: CountdownBlock }> {
-    const p = this.prepare(`${block.id}:${block.version}`, block.options);
+    const p = this.prepared.of(block);
     return { image: await this.render(p, block.id, ext, req), block: p.block };
   }
 
   async renderSigned(payloadKey: string, options: () => unknown, ext: ImageExt, req: RenderRequest) {
-    const p = this.prepare(`s:${payloadKey}`, options);
+    const p = this.prepared.keyed(`s:${payloadKey}`, options);
     return { image: await this.render(p, null, ext, req), block: p.block };
-  }
-
-  /** Validation, the style hash and a fixed deadline, computed once per block version. */
-  private prepare(key: string, options: unknown): Prepared {
-    const hit = this.parsed.get(key);
-    if (hit) return hit;
-    const res = this.parseCountdown(typeof options === "function" ? options() : options);
-    if (!res.ok) throw new RenderError("invalid_options");
-    const cd = res.block.countdown;
-    const prepared: Prepared = {
-      block: res.block,
-      // The style part of the engine's cache key; deadline and seconds left vary per open.
-      style: countdownCacheKey(cd, 0, "").split(":")[1]!,
-      deadline: res.block.evergreen ? null : resolveDeadline(cd),
-    };
-    this.parsed.set(key, prepared);
-    return prepared;
   }
 
   private async render(

@@ -3,9 +3,9 @@ import type { RenderCache } from "../blocks/byte-cache.js";
 import { CONTENT_TYPES, type ImageExt } from "../blocks/fallback.js";
 import { RenderError } from "../blocks/image-service.js";
 import type { BlockKind, OpenContext, RenderedBlock } from "../blocks/kinds.js";
+import { PreparedOptions } from "../blocks/prepared-options.js";
 import type { BlockRecord } from "../ports/index.js";
 import { CAMPAIGN_RE } from "../tracking/recipient.js";
-import { Lru } from "../util/lru.js";
 import { type CardAssets, imageRefSchema, imageSrc, noCardAssets } from "./assets.js";
 import { type LayoutNode, parseLayout } from "./banner-layout.js";
 import {
@@ -82,7 +82,10 @@ interface Prepared {
  * shares one render, and a banner without fields renders once for all.
  */
 export class BannerBlocks {
-  private readonly parsed = new Lru<string, Prepared>(10_000);
+  private readonly prepared = new PreparedOptions<Prepared>((options) => {
+    const res = this.prepare(options);
+    return res.ok ? res.prepared : null;
+  });
   private readonly schema: ReturnType<typeof bannerOptionsSchema>;
 
   constructor(
@@ -161,7 +164,7 @@ export class BannerBlocks {
   async render(block: BlockRecord, ext: ImageExt, open: OpenContext): Promise<RenderedBlock> {
     const renderer = this.renderer;
     if (!renderer) throw new RenderError("renderer_unavailable");
-    const p = this.options(block);
+    const p = this.prepared.of(block);
     const profile = p.fields.length ? await open.profile() : null;
     const all = profileFields(profile?.traits);
     // Only the fields this banner uses: they are the whole per-recipient input, so they are the key.
@@ -211,15 +214,5 @@ export class BannerBlocks {
       };
     });
     return { image, campaign: p.o.campaign ?? block.id };
-  }
-
-  private options(block: BlockRecord): Prepared {
-    const k = `${block.id}:${block.version}`;
-    const hit = this.parsed.get(k);
-    if (hit) return hit;
-    const res = this.prepare(block.options);
-    if (!res.ok) throw new RenderError("invalid_options");
-    this.parsed.set(k, res.prepared);
-    return res.prepared;
   }
 }

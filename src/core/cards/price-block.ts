@@ -3,6 +3,7 @@ import type { CachedImage, RenderCache } from "../blocks/byte-cache.js";
 import { CONTENT_TYPES, type ImageExt } from "../blocks/fallback.js";
 import { RenderError } from "../blocks/image-service.js";
 import type { BlockKind } from "../blocks/kinds.js";
+import { PreparedOptions } from "../blocks/prepared-options.js";
 import { productId } from "../catalog/schema.js";
 import type { CatalogStore, PricePoint, ProductRecord } from "../ports/catalog.js";
 import type { BlockRecord, Clock } from "../ports/index.js";
@@ -94,7 +95,10 @@ function customPriceCard(
 }
 
 export class PriceBlocks {
-  private readonly parsed = new Lru<string, PriceOptions>(10_000);
+  private readonly prepared = new PreparedOptions<PriceOptions>((options) => {
+    const res = this.parse(options);
+    return res.ok ? res.options : null;
+  });
   private readonly products = new Lru<string, { p: ProductRecord; h: PricePoint[]; at: number }>(10_000);
   // The cache key per (block version, product version): building it formats money with Intl
   // and serialises the model (~50 µs), too much to repeat on every open of a hot card.
@@ -155,7 +159,7 @@ export class PriceBlocks {
   async render(block: BlockRecord, ext: ImageExt): Promise<{ image: CachedImage; campaign: string }> {
     const renderer = this.renderer;
     if (!renderer || !this.catalog) throw new RenderError("renderer_unavailable");
-    const o = this.options(block);
+    const o = this.prepared.of(block);
     const entry = await this.product(o.productId);
     if (!entry) throw new RenderError("unknown_product");
     const photo = this.images
@@ -210,16 +214,6 @@ export class PriceBlocks {
       contentType: CONTENT_TYPES[ext],
     }));
     return { image, campaign: o.campaign ?? block.id };
-  }
-
-  private options(block: BlockRecord): PriceOptions {
-    const k = `${block.id}:${block.version}`;
-    const hit = this.parsed.get(k);
-    if (hit) return hit;
-    const res = this.parse(block.options);
-    if (!res.ok) throw new RenderError("invalid_options");
-    this.parsed.set(k, res.options);
-    return res.options;
   }
 
   private async product(id: string) {

@@ -2,6 +2,7 @@ import type { RenderCache } from "../blocks/byte-cache.js";
 import { CONTENT_TYPES, type ImageExt } from "../blocks/fallback.js";
 import { RenderError } from "../blocks/image-service.js";
 import type { BlockKind, OpenContext, RenderedBlock } from "../blocks/kinds.js";
+import { PreparedOptions } from "../blocks/prepared-options.js";
 import type { BlockRecord } from "../ports/index.js";
 import { Lru } from "../util/lru.js";
 import { resolvePlace } from "../weather/location.js";
@@ -61,7 +62,10 @@ interface Prepared {
  * so everyone in the same weather shares one render.
  */
 export class WeatherBlocks {
-  private readonly parsed = new Lru<string, Prepared>(10_000);
+  private readonly prepared = new PreparedOptions<Prepared>((options) => {
+    const res = this.prepare(options);
+    return res.ok ? res.prepared : null;
+  });
   private readonly schema: ReturnType<typeof weatherOptionsSchema>;
   // Intl formatters per locale+unit: building one costs far more than formatting with it.
   private readonly formatters = new Lru<string, Intl.NumberFormat>(200);
@@ -156,7 +160,7 @@ export class WeatherBlocks {
   async render(block: BlockRecord, ext: ImageExt, open: OpenContext): Promise<RenderedBlock> {
     const renderer = this.renderer;
     if (!renderer) throw new RenderError("renderer_unavailable");
-    const p = this.options(block);
+    const p = this.prepared.of(block);
     const where = await resolvePlace(open, p.o);
     let lookup: WeatherLookup | null = null;
     if (where && this.weather) lookup = await this.weather.lookup(where.lat, where.lon);
@@ -249,15 +253,5 @@ export class WeatherBlocks {
     }
     // `|| 0` turns -0 into 0: nobody wants to read "-0°C".
     return f.format(Math.round(value) || 0);
-  }
-
-  private options(block: BlockRecord): Prepared {
-    const k = `${block.id}:${block.version}`;
-    const hit = this.parsed.get(k);
-    if (hit) return hit;
-    const res = this.prepare(block.options);
-    if (!res.ok) throw new RenderError("invalid_options");
-    this.parsed.set(k, res.prepared);
-    return res.prepared;
   }
 }

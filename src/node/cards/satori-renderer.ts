@@ -29,7 +29,13 @@ const WEIGHTS: Record<string, 400 | 700> = { Regular: 400, Bold: 700 };
 
 type SatoriFont = { name: string; data: Buffer; weight: 400 | 700; style: "normal" };
 
+// One array per directory for the process: the card and layout renderers share it, and satori
+// keeps its parsed fonts per array, so the ~2 MB of faces are read and parsed once.
+const loaded = new Map<string, SatoriFont[]>();
+
 export function loadCardFonts(dir = DEFAULT_FONTS_DIR): SatoriFont[] {
+  const hit = loaded.get(dir);
+  if (hit) return hit;
   const fonts: SatoriFont[] = [];
   const files = listFonts([dir]);
   for (const [prefix, family] of FAMILIES) {
@@ -39,6 +45,7 @@ export function loadCardFonts(dir = DEFAULT_FONTS_DIR): SatoriFont[] {
     }
   }
   if (!fonts.length) throw new Error(`no card fonts found in ${dir}`);
+  loaded.set(dir, fonts);
   return fonts;
 }
 

@@ -1,0 +1,35 @@
+import type { BlockRecord } from "../ports/index.js";
+import { Lru } from "../util/lru.js";
+import { RenderError } from "./render-error.js";
+
+/**
+ * A block's options as its kind prepares them (validated, defaults resolved, templates
+ * parsed), once per block version and reused by every open. The version is in the key,
+ * so an edit is seen at the next open; options that no longer validate render the
+ * fallback image ("invalid_options"), never a 500.
+ */
+export class PreparedOptions<P> {
+  private readonly byKey: Lru<string, P>;
+
+  /** `prepare` answers null for options it refuses. */
+  constructor(
+    private readonly prepare: (options: unknown) => P | null,
+    max = 10_000,
+  ) {
+    this.byKey = new Lru(max);
+  }
+
+  of(block: BlockRecord): P {
+    return this.keyed(`${block.id}:${block.version}`, () => block.options);
+  }
+
+  /** For options that are not a stored block (e.g. a signed URL's payload), under their own key. */
+  keyed(key: string, options: () => unknown): P {
+    const hit = this.byKey.get(key);
+    if (hit) return hit;
+    const prepared = this.prepare(options());
+    if (prepared === null) throw new RenderError("invalid_options");
+    this.byKey.set(key, prepared);
+    return prepared;
+  }
+}
