@@ -1,10 +1,16 @@
 /** Shared test tooling: decode GIFs the way a client shows them, and read digits back from pixels. */
 import { GifReader } from "omggif";
 import { type CountdownOptions, countdownOptionsSchema } from "../../src/core/countdown/index.js";
-import { parseColour } from "../../src/core/countdown/palette.js";
+import { LEVELS, parseColour } from "../../src/core/countdown/palette.js";
 import { digitCounts, engineFor, type Style, styleFor } from "../../src/core/countdown/style.js";
 import { remainingSeconds, resolveDeadline } from "../../src/core/countdown/time.js";
 import { createResvgRasterizer, loadExpiredImages } from "../../src/node/countdown/index.js";
+
+/**
+ * The faintest coverage a glyph tile keeps: alpha that quantizes to level 1 or more (the
+ * renderer's ink box, hence its centring, is measured on quantized levels).
+ */
+const INK_ALPHA = Math.ceil(128 / (LEVELS - 1));
 
 export const rasterizer = createResvgRasterizer();
 export const images = await loadExpiredImages();
@@ -93,7 +99,7 @@ function referenceDigit(
   let x1 = -1;
   for (let y = 0; y < m.height; y++)
     for (let x = 0; x < m.width; x++)
-      if ((m.alpha[y * m.width + x] as number) > 8) {
+      if ((m.alpha[y * m.width + x] as number) >= INK_ALPHA) {
         x0 = Math.min(x0, x);
         x1 = Math.max(x1, x);
       }
@@ -181,7 +187,7 @@ export function readLabel(
     let x1 = -1;
     for (let y = 0; y < m.height; y++)
       for (let x = 0; x < m.width; x++)
-        if ((m.alpha[y * m.width + x] as number) > 8) {
+        if ((m.alpha[y * m.width + x] as number) >= INK_ALPHA) {
           x0 = Math.min(x0, x);
           x1 = Math.max(x1, x);
         }
