@@ -91,3 +91,20 @@ describe("indexed PNG (exact palette)", () => {
     expect(encodeIndexedPng(new Uint8Array(randomBytes(64 * 64 * 4)), 64, 64)).toBeNull();
   });
 });
+
+describe("cards drawn at once", () => {
+  it("come out byte for byte as when drawn alone (resvg then runs on libuv's pool)", async () => {
+    const renderer = await createSatoriRenderer();
+    const opts = { width: 600, height: 300, scale: 1 as const, format: "png" as const };
+    const trees = ["€69.00", "€70.00", "€71.00", "€72.00"].map((now) =>
+      priceCard("classic", { ...SAMPLES.drop!, now }, 600, 300, THEME),
+    );
+    const alone: Uint8Array[] = [];
+    for (const t of trees) alone.push(await renderer.render(t, opts));
+    const together = await Promise.all(trees.map((t) => renderer.render(t, opts)));
+    for (const [i, png] of together.entries()) {
+      expect(Buffer.from(png).equals(Buffer.from(alone[i]!)), `card ${i}`).toBe(true);
+    }
+    expect(new Set(alone.map((b) => Buffer.from(b).toString("base64"))).size).toBe(4);
+  });
+});

@@ -14,7 +14,7 @@
  */
 import satori from "satori";
 import type { CardChild, CardElement, CardRenderer, CardRenderOptions } from "../../core/cards/types.js";
-import { loadCardFonts, rasterize } from "./satori-renderer.js";
+import { drawingCard, loadCardFonts, rasterize } from "./satori-renderer.js";
 
 /** Each pass removes what the previous layout put outside; real layouts settle in 1-2. */
 const MAX_PASSES = 4;
@@ -45,7 +45,9 @@ export async function createLayoutRenderer(opts: { fontsDir?: string } = {}): Pr
   const fonts = loadCardFonts(opts.fontsDir);
   const families = [...new Set(fonts.map((f) => f.name))];
 
-  async function render(tree: CardElement, o: CardRenderOptions): Promise<Uint8Array> {
+  const render = (tree: CardElement, o: CardRenderOptions) => drawingCard(() => draw(tree, o));
+
+  async function draw(tree: CardElement, o: CardRenderOptions): Promise<Uint8Array> {
     let keyed = withKeys(tree);
     let svg: string | null = null;
     for (let pass = 0; pass < MAX_PASSES && svg === null; pass++) {
