@@ -6,6 +6,7 @@ import type { CardRenderer } from "../../src/core/cards/types.js";
 import { el } from "../../src/core/cards/types.js";
 import { WEATHER_DEFAULTS, WEATHER_LAYOUT_FIELDS } from "../../src/core/cards/weather-options.js";
 import { weatherCard } from "../../src/core/cards/weather-templates.js";
+import { weatherTexts } from "../../src/core/cards/weather-texts.js";
 import { loadCardAssets } from "../../src/node/cards/assets.js";
 import { createSatoriRenderer } from "../../src/node/cards/satori-renderer.js";
 import { pixelAt, samePixels } from "../helpers/image-snapshot.js";
@@ -104,6 +105,37 @@ describe("weather blocks", () => {
     expect(clear.bytes).not.toEqual(rain.bytes);
     const stats = (await (await s.api("/v1/campaigns/wx/stats")).json()) as any;
     expect(stats.opens.total).toBe(1);
+  });
+
+  it("speaks the block's language when it has no texts of its own (German, Japanese)", async () => {
+    meteo.weather.set("48.1,11.6", { temperature: 7.9, code: 63 }); // Munich: rain
+    const draw = (lang: string, temperature: string) =>
+      renderer.render(
+        weatherCard(
+          "card",
+          { icon: "rain", ...weatherTexts(lang).rain, image: null, temperature, label: "München" },
+          600,
+          300,
+          {
+            background: WEATHER_DEFAULTS.rain.background,
+            text: "#111827",
+            accent: WEATHER_DEFAULTS.rain.accent,
+            font: "Roboto",
+          },
+        ),
+        { width: 600, height: 300, scale: 1, format: "png" },
+      );
+    const place = { lat: 48.14, lon: 11.58, label: "München" };
+    const de = await createBlock({ location: place, locale: "de-DE" });
+    const ja = await createBlock({ location: place, locale: "ja-JP" });
+    const en = await createBlock({ location: place, locale: "en-GB" });
+    const [deCard, jaCard, enCard] = await Promise.all(
+      [de, ja, en].map((b) => open(`/i/${b.id}.png`).then((r) => r.bytes)),
+    );
+    expect(weatherTexts("de-DE").rain.headline).toBe("Regentag? Bleib trocken.");
+    expect(await samePixels(deCard!, await draw("de", "8 °C")), "German texts, German unit style").toBe(true);
+    expect(await samePixels(jaCard!, await draw("ja", "8°C")), "Japanese texts").toBe(true);
+    expect(await samePixels(enCard!, deCard!)).toBe(false);
   });
 
   it("takes the place from the URL first, then the block, then the profile, then the default", async () => {

@@ -34,6 +34,7 @@ import {
   weatherOptionsSchema,
 } from "./weather-options.js";
 import { WEATHER_SIZES, type WeatherCardModel, weatherCard } from "./weather-templates.js";
+import { weatherTexts } from "./weather-texts.js";
 
 interface Content {
   headline: ParsedTemplate;
@@ -114,6 +115,7 @@ export class WeatherBlocks {
       return t.template;
     };
     const content = {} as Record<ContentKey, Content>;
+    const texts = weatherTexts(o.locale);
     for (const k of CONTENT_KEYS) {
       const mine = o.content?.[k];
       const borrowed = BORROWS[k] ? o.content?.[BORROWS[k]!] : undefined;
@@ -121,8 +123,8 @@ export class WeatherBlocks {
       const d = WEATHER_DEFAULTS[k];
       const path = `content.${mine ? k : BORROWS[k]}`;
       content[k] = {
-        headline: parse(c?.headline ?? d.headline, `${path}.headline`),
-        text: c ? (c.text ? parse(c.text, `${path}.text`) : null) : parse(d.text, "text"),
+        headline: parse(c?.headline ?? texts[k].headline, `${path}.headline`),
+        text: c ? (c.text ? parse(c.text, `${path}.text`) : null) : parse(texts[k].text, "text"),
         image: c?.image,
         background: c?.background ?? o.background ?? d.background,
         accent: c?.accentColor ?? o.accentColor ?? d.accent,
