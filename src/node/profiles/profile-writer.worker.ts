@@ -12,6 +12,8 @@ import { serveRpc, workerLogger } from "../worker-rpc.js";
 // on its own connection, so the main thread never holds the write lock nor waits on an
 // fsync while it has requests to answer.
 const { file, secret } = workerData as { file: string; secret: string };
+// SQLite's default checkpoint size here: a Segment batch's 200 waits for this thread's
+// commit, and a long WAL's checkpoint would land on that wait (ingest p99 54 vs 25 ms).
 const db = openDatabase(file);
 const service = new ProfileService({
   store: createSqliteProfileStore(db),

@@ -14,12 +14,33 @@ import { createActivityTable } from "./activity-table.js";
 import { startEventWriterThread } from "./event-writer-thread.js";
 import { MIGRATIONS } from "./migrations.js";
 
-export function openDatabase(file: string): Database.Database {
+/**
+ * WAL pages after which the event-writer thread's commit checkpoints (copies the WAL back
+ * into the database file). Nobody waits on that thread's commits (opens and clicks were
+ * answered already), so it can afford long checkpoints. Per-person writes (uniques, email activity, the log's recipient index)
+ * land on random pages; a WAL this long holds several versions of a hot page, and a
+ * checkpoint copies only the last one. Measured on batches of 1,500 clicks over 50,000
+ * recipients: 27 µs per event at SQLite's default of 1,000 pages, 20 µs at 10,000, 17.7 µs
+ * at 30,000. 16,384 pages is a 64 MB WAL, replayed in well under a second after a crash.
+ */
+export const WRITER_CHECKPOINT_PAGES = 16_384;
+/**
+ * The main thread's connection: a backstop only. A checkpoint of a long WAL takes tens of
+ * milliseconds, which the writer threads pay off the request path; the main connection
+ * checkpoints only if they have fallen this far behind. (The profile writer keeps SQLite's
+ * default: its commits are waited on.)
+ */
+export const MAIN_CHECKPOINT_PAGES = 4 * WRITER_CHECKPOINT_PAGES;
+
+export function openDatabase(file: string, opts: { checkpointPages?: number } = {}): Database.Database {
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   // FULL: a committed batch survives a power cut, not only a process crash. Group commit
   // keeps the fsync count low enough that this costs little.
   db.pragma("synchronous = FULL");
+  db.pragma(`wal_autocheckpoint = ${opts.checkpointPages ?? 1000}`);
+  // After a checkpoint resets the WAL, its file is cut back to this size (bytes).
+  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   db.pragma("busy_timeout = 5000");
   db.pragma("foreign_keys = ON");
   migrate(db);
@@ -120,7 +141,8 @@ export function createSqliteStore(
   file: string,
   options: SqliteStoreOptions = {},
 ): Store & { db: Database.Database } {
-  const db = openDatabase(file);
+  // With writer threads, they checkpoint; this connection only as a backstop.
+  const db = openDatabase(file, options.offThreadWrites ? { checkpointPages: MAIN_CHECKPOINT_PAGES } : {});
   const insertLink = db.prepare(
     "INSERT INTO links (id, url, campaign, created_at) VALUES (@id, @url, @campaign, @createdAt) ON CONFLICT DO NOTHING",
   );
