@@ -18,6 +18,9 @@ const cases: [string, PriceTemplate, keyof typeof SAMPLES, number, number, 1 | 2
   ["classic-image", "classic", "withImage", 600, 300, 1],
   ["classic-drop-2x", "classic", "drop", 300, 150, 2],
   ["compact-drop", "compact", "drop", 600, 120, 1],
+  ["tile-drop", "tile", "drop", 300, 420, 1],
+  ["tile-image", "tile", "withImage", 300, 420, 1],
+  ["tile-sold-out-2x", "tile", "soldOut", 300, 420, 2],
 ];
 
 describe("price card snapshots", () => {

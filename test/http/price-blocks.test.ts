@@ -117,6 +117,31 @@ describe("price blocks", () => {
     );
   });
 
+  it("draws a tile at its own size (300x420) unless told one, also when a variant picks it", async () => {
+    await put([{ id: "mug", name: "Enamel mug", price: 18, currency: "EUR", stock: 40 }]);
+    const { res, body } = await createBlock({ productId: "mug", template: "tile" });
+    expect(res.status, JSON.stringify(body)).toBe(201);
+    expect(body.options).toEqual({ productId: "mug", template: "tile" });
+    const { bytes } = await image(`/i/${body.id}.png`);
+    expect((await pixels(bytes)).width).toBe(300);
+    await expectSamePixels(
+      bytes,
+      expected({ name: "Enamel mug", now: "€18.00" }, { template: "tile", w: 300, h: 420 }),
+    );
+    // A classic card whose variant shows the tile: the tile's size, not the card's.
+    const { res: vres, body: v } = await createBlock({
+      productId: "mug",
+      variants: [{ name: "tile", when: { random: 100 }, options: { template: "tile" } }],
+    });
+    expect(vres.status, JSON.stringify(v)).toBe(201);
+    const shown = await image(`/i/${v.id}.png?u=bob%40x.com`);
+    expect(shown.res.headers.get("x-opentime-variant")).toBe("tile");
+    await expectSamePixels(
+      shown.bytes,
+      expected({ name: "Enamel mug", now: "€18.00" }, { template: "tile", w: 300, h: 420 }),
+    );
+  });
+
   it("serves jpg, webp and gif at the asked size, and 2x for retina", async () => {
     await put([{ id: "mug", name: "Mug", price: 12, currency: "USD" }]);
     const { body } = await createBlock({ productId: "mug", width: 300, height: 150, scale: 2 });

@@ -14,7 +14,7 @@ import { type LayoutNode, layoutTree, parseLayout } from "./banner-layout.js";
 import { fillTemplate } from "./merge-fields.js";
 import type { PriceCardModel } from "./price-model.js";
 import { isKnownLocale, priceCardModel, priceModelValidUntil } from "./price-model.js";
-import { PRICE_TEMPLATES, priceCard } from "./price-templates.js";
+import { PRICE_SIZES, PRICE_TEMPLATES, priceCard } from "./price-templates.js";
 import type { ProductImages } from "./product-images.js";
 import { type CardElement, type CardRenderer, el } from "./types.js";
 
@@ -27,8 +27,9 @@ export const priceOptionsSchema = z
     template: z.enum(PRICE_TEMPLATES).default("classic"),
     locale: z.string().max(35).refine(isKnownLocale, "unknown locale").default("en-US"),
     // Bounded: a render is ~25 ms of CPU at 600x300 and grows with the pixel count.
-    width: z.number().int().min(200).max(1200).default(600),
-    height: z.number().int().min(80).max(800).default(300),
+    /** Default: the template's own size (PRICE_SIZES). */
+    width: z.number().int().min(200).max(1200).optional(),
+    height: z.number().int().min(80).max(800).optional(),
     scale: z.union([z.literal(1), z.literal(2)]).default(1),
     lowStock: z.number().int().min(0).max(1000).default(5),
     dropDays: z.number().int().min(1).max(365).default(30),
@@ -44,7 +45,11 @@ export const priceOptionsSchema = z
     layout: z.unknown().optional(),
   })
   .strict();
-export type PriceOptions = z.infer<typeof priceOptionsSchema> & { parsedLayout?: LayoutNode };
+export type PriceOptions = z.infer<typeof priceOptionsSchema> & {
+  width: number;
+  height: number;
+  parsedLayout?: LayoutNode;
+};
 
 /** What a custom price layout's texts may use (`{{now}}`, `{{was|}}`…), from the card model. */
 export const PRICE_LAYOUT_FIELDS = ["name", "now", "was", "discount", "stock"] as const;
@@ -126,11 +131,12 @@ export class PriceBlocks {
     const res = priceOptionsSchema.safeParse(options);
     if (!res.success)
       return { ok: false, issues: res.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) };
-    const font = res.data.font;
-    if (font !== undefined && !this.renderer.families.includes(font))
+    const size = PRICE_SIZES[res.data.template];
+    const o = { ...res.data, width: res.data.width ?? size.width, height: res.data.height ?? size.height };
+    if (o.font !== undefined && !this.renderer.families.includes(o.font))
       return { ok: false, issues: [`font: use one of ${this.renderer.families.join(", ")}`] };
-    if (res.data.layout === undefined) return { ok: true, options: res.data };
-    const l = parseLayout(res.data.layout, {
+    if (o.layout === undefined) return { ok: true, options: o };
+    const l = parseLayout(o.layout, {
       assets: this.layouts.assets,
       fields: PRICE_LAYOUT_FIELDS,
       families: this.renderer.families,
@@ -138,7 +144,7 @@ export class PriceBlocks {
       images: ["product"],
     });
     if (!l.ok) return { ok: false, issues: [l.issue] };
-    return { ok: true, options: { ...res.data, parsedLayout: l.layout } };
+    return { ok: true, options: { ...o, parsedLayout: l.layout } };
   }
 
   /** Price cards as a block kind (PNG by default: a still, sharper and smaller than GIF). */

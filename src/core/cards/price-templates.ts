@@ -1,7 +1,7 @@
 import type { PriceCardModel } from "./price-model.js";
 import { type CardElement, type CardStyle, cardRoot, el } from "./types.js";
 
-export const PRICE_TEMPLATES = ["classic", "compact"] as const;
+export const PRICE_TEMPLATES = ["classic", "compact", "tile"] as const;
 export type PriceTemplate = (typeof PRICE_TEMPLATES)[number];
 
 export interface PriceTheme {
@@ -148,6 +148,77 @@ function compact(m: PriceCardModel, w: number, h: number, t: PriceTheme): CardEl
   );
 }
 
+/**
+ * A portrait product tile, designed at 300x420: photo on top (the drop badge over its
+ * corner), then name, now/was and stock. Two side by side make the product grid of a
+ * mobile-first email.
+ */
+function tile(m: PriceCardModel, w: number, h: number, t: PriceTheme): CardElement {
+  const u = Math.min(w / 300, h / 420);
+  const pad = px(16 * u);
+  const inner = w - 2 * pad;
+  const imgSize = Math.round(Math.min(inner, h * 0.52));
+  const img = image(m, imgSize);
+  return el(
+    "div",
+    { ...cardRoot(w, h, t, pad), flexDirection: "column", alignItems: "stretch" },
+    img
+      ? el(
+          "div",
+          { display: "flex", justifyContent: "center", position: "relative", width: inner, height: imgSize },
+          img,
+          m.discount
+            ? el(
+                "div",
+                { display: "flex", position: "absolute", top: 0, right: 0 },
+                badge(m.discount, t.accent, "#ffffff", 18 * u),
+              )
+            : null,
+        )
+      : null,
+    el(
+      "div",
+      {
+        display: "flex",
+        flexDirection: "column",
+        width: inner,
+        flexGrow: 1,
+        justifyContent: img ? "flex-start" : "center",
+        marginTop: img ? px(12 * u) : 0,
+      },
+      !img && m.discount
+        ? el(
+            "div",
+            { display: "flex", marginBottom: px(10 * u) },
+            badge(m.discount, t.accent, "#ffffff", 18 * u),
+          )
+        : null,
+      el(
+        "div",
+        {
+          display: "block",
+          fontSize: px(20 * u),
+          lineHeight: 1.25,
+          color: t.text,
+          lineClamp: 2,
+          maxWidth: "100%",
+        },
+        m.name,
+      ),
+      el("div", { display: "flex", marginTop: px(8 * u) }, prices(m, t, u, 34)),
+      stock(m, u * 0.85),
+    ),
+  );
+}
+
+/** Each template's own size, used when a block names no width or height. */
+export const PRICE_SIZES: Record<PriceTemplate, { width: number; height: number }> = {
+  classic: { width: 600, height: 300 },
+  // 600x300 like classic for blocks saved before sizes were per template; strips set 120.
+  compact: { width: 600, height: 300 },
+  tile: { width: 300, height: 420 },
+};
+
 export function priceCard(
   template: PriceTemplate,
   m: PriceCardModel,
@@ -155,5 +226,7 @@ export function priceCard(
   height: number,
   theme: PriceTheme,
 ): CardElement {
-  return template === "compact" ? compact(m, width, height, theme) : classic(m, width, height, theme);
+  if (template === "compact") return compact(m, width, height, theme);
+  if (template === "tile") return tile(m, width, height, theme);
+  return classic(m, width, height, theme);
 }
