@@ -58,6 +58,17 @@ async function open(path: string) {
 }
 /** The card's background colour: the condition's palette (see WEATHER_DEFAULTS). */
 const background = (png: Uint8Array) => pixelAt(png, 2, 2);
+/** A 600x300 rain card as the engine draws it with the built-in rain palette. */
+const rainCard = (texts: { headline: string; text: string }, temperature: string, label: string) =>
+  renderer.render(
+    weatherCard("card", { icon: "rain", ...texts, image: null, temperature, label }, 600, 300, {
+      background: WEATHER_DEFAULTS.rain.background,
+      text: "#111827",
+      accent: WEATHER_DEFAULTS.rain.accent,
+      font: "Roboto",
+    }),
+    { width: 600, height: 300, scale: 1, format: "png" },
+  );
 
 describe("weather blocks", () => {
   it("draws the weather at the block's place: rain and clear give different cards", async () => {
@@ -75,28 +86,7 @@ describe("weather blocks", () => {
     const rain = await open(`/i/${berlin.id}.png?u=ann%40example.com`);
     expect(rain.fallback).toBeNull();
     // Exactly what the card engine draws for that weather, with the block's rain content.
-    const want = await renderer.render(
-      weatherCard(
-        "card",
-        {
-          icon: "rain",
-          headline: "Rain, rain",
-          text: "Boots are 20% off",
-          image: null,
-          temperature: "8°C",
-          label: "Berlin",
-        },
-        600,
-        300,
-        {
-          background: WEATHER_DEFAULTS.rain.background,
-          text: "#111827",
-          accent: WEATHER_DEFAULTS.rain.accent,
-          font: "Roboto",
-        },
-      ),
-      { width: 600, height: 300, scale: 1, format: "png" },
-    );
+    const want = await rainCard({ headline: "Rain, rain", text: "Boots are 20% off" }, "8°C", "Berlin");
     expect(await samePixels(rain.bytes, want), "the rain card as the engine draws it").toBe(true);
 
     const clear = await open(`/i/${madrid.id}.png`);
@@ -110,21 +100,7 @@ describe("weather blocks", () => {
   it("speaks the block's language when it has no texts of its own (German, Japanese)", async () => {
     meteo.weather.set("48.1,11.6", { temperature: 7.9, code: 63 }); // Munich: rain
     const draw = (lang: string, temperature: string) =>
-      renderer.render(
-        weatherCard(
-          "card",
-          { icon: "rain", ...weatherTexts(lang).rain, image: null, temperature, label: "München" },
-          600,
-          300,
-          {
-            background: WEATHER_DEFAULTS.rain.background,
-            text: "#111827",
-            accent: WEATHER_DEFAULTS.rain.accent,
-            font: "Roboto",
-          },
-        ),
-        { width: 600, height: 300, scale: 1, format: "png" },
-      );
+      rainCard(weatherTexts(lang).rain, temperature, "München");
     const place = { lat: 48.14, lon: 11.58, label: "München" };
     const de = await createBlock({ location: place, locale: "de-DE" });
     const ja = await createBlock({ location: place, locale: "ja-JP" });

@@ -33,6 +33,16 @@ function badge(text: string, bg: string, fg: string, size: number): CardElement 
   );
 }
 
+/** The drop badge ("-20%") pinned to the top right corner of its (relative) parent. */
+function cornerBadge(m: PriceCardModel, t: PriceTheme, size: number): CardElement | null {
+  if (!m.discount) return null;
+  return el(
+    "div",
+    { display: "flex", position: "absolute", top: 0, right: 0 },
+    badge(m.discount, t.accent, "#ffffff", size),
+  );
+}
+
 function prices(m: PriceCardModel, t: PriceTheme, u: number, big: number): CardElement {
   return el(
     "div",
@@ -111,13 +121,7 @@ function classic(m: PriceCardModel, w: number, h: number, t: PriceTheme): CardEl
         marginLeft: img ? pad : 0,
         position: "relative",
       },
-      m.discount
-        ? el(
-            "div",
-            { display: "flex", position: "absolute", top: 0, right: 0 },
-            badge(m.discount, t.accent, "#ffffff", 24 * u),
-          )
-        : null,
+      cornerBadge(m, t, 24 * u),
       el("div", { display: "flex", paddingRight: m.discount ? px(100 * u) : 0 }, name),
       el("div", { display: "flex", marginTop: px(16 * u) }, prices(m, t, u, 56)),
       stock(m, u),
@@ -167,13 +171,7 @@ function tile(m: PriceCardModel, w: number, h: number, t: PriceTheme): CardEleme
           "div",
           { display: "flex", justifyContent: "center", position: "relative", width: inner, height: imgSize },
           img,
-          m.discount
-            ? el(
-                "div",
-                { display: "flex", position: "absolute", top: 0, right: 0 },
-                badge(m.discount, t.accent, "#ffffff", 18 * u),
-              )
-            : null,
+          cornerBadge(m, t, 18 * u),
         )
       : null,
     el(
