@@ -98,7 +98,7 @@ export async function startServer(
 
   // What each open of a block showed (variants, slot URLs): group-committed like events.
   const decisions = createDecisionRecorder({
-    log: createSqliteDecisionLog(store.db),
+    log: createSqliteDecisionLog(store.db, { writeOffThread: store.writeDecisions }),
     windowMs: config.OPENTIME_BATCH_MS,
     logger,
   });

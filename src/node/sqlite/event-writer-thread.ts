@@ -1,3 +1,4 @@
+import type { DecisionEntry } from "../../core/ports/decisions.js";
 import type { Logger, TrackEvent } from "../../core/ports/index.js";
 import { WorkerRpc } from "../worker-rpc.js";
 import { startModuleWorker } from "../worker-thread.js";
@@ -11,6 +12,8 @@ import { startModuleWorker } from "../worker-thread.js";
  */
 export interface EventWriterThread {
   append(batch: readonly TrackEvent[]): Promise<void>;
+  /** Render decisions, committed on the same thread (see decision-store.ts). */
+  decisions(batch: readonly DecisionEntry[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -25,6 +28,7 @@ export function startEventWriterThread(
   );
   return {
     append: (batch) => rpc.call<void>("append", batch),
+    decisions: (batch) => rpc.call<void>("decisions", batch),
     // The worker closes its connection after every batch already posted.
     close: () => rpc.close(),
   };

@@ -1,6 +1,8 @@
 import { parentPort, workerData } from "node:worker_threads";
+import type { DecisionEntry } from "../../core/ports/decisions.js";
 import type { TrackEvent } from "../../core/ports/index.js";
 import { createSignSync } from "../node-signer.js";
+import { createDecisionWriter } from "./decision-store.js";
 import { createEventWriter, openDatabase, WRITER_CHECKPOINT_PAGES } from "./store.js";
 
 // Worker thread: owns one SQLite connection and commits each batch it is sent, in order.
@@ -11,18 +13,31 @@ const { file, profileSecret } = workerData as { file: string; profileSecret: str
 const db = openDatabase(file, { checkpointPages: WRITER_CHECKPOINT_PAGES });
 const sign = profileSecret ? createSignSync(profileSecret) : null;
 // The same HMAC the ProfileService keeps for erased people (purpose "erased").
-const write = createEventWriter(db, sign ? { hashOf: (k) => sign("erased", k) } : undefined);
+const writeEvents = createEventWriter(db, sign ? { hashOf: (k) => sign("erased", k) } : undefined);
+// Render decisions (blocks with variants) are committed here too, off the main thread.
+const writeDecisions = createDecisionWriter(db);
 
-// The WorkerRpc protocol (worker-rpc.ts): `{ id, op: "append", args: [batch] }`, replied to
-// with `{ id, ok }`; not serveRpc, because queued calls are committed together here.
-type Msg = { id: number; op: "append"; args: [TrackEvent[]] } | { close: true };
+// The WorkerRpc protocol (worker-rpc.ts): `{ id, op, args: [batch] }`, replied to with
+// `{ id, ok }`; not serveRpc, because queued calls are committed together here.
+type Call =
+  | { id: number; op: "append"; args: [TrackEvent[]] }
+  | { id: number; op: "decisions"; args: [DecisionEntry[]] };
+type Msg = Call | { close: true };
 
 // Batches that arrive while a commit runs are committed together next (one transaction,
 // one fsync): under load the commits grow instead of queueing, and every page a batch
 // dirties is written once for all of them. Each batch is acknowledged after its commit.
-let queue: { id: number; args: [TrackEvent[]] }[] = [];
+let queue: Call[] = [];
 let scheduled = false;
 let closing = false;
+
+const commitGroup = db.transaction((group: Call[]) => {
+  const events = group.flatMap((m) => (m.op === "append" ? m.args[0] : []));
+  const decisions = group.flatMap((m) => (m.op === "decisions" ? m.args[0] : []));
+  // Each writer's own transaction nests here as a savepoint: one commit for the group.
+  if (events.length) writeEvents(events);
+  if (decisions.length) writeDecisions(decisions);
+});
 
 function drain(): void {
   scheduled = false;
@@ -30,7 +45,7 @@ function drain(): void {
   queue = [];
   if (group.length) {
     try {
-      write(group.length === 1 ? group[0]!.args[0] : group.flatMap((m) => m.args[0]));
+      commitGroup.immediate(group);
       for (const m of group) parentPort!.postMessage({ id: m.id, ok: true });
     } catch (err) {
       for (const m of group)

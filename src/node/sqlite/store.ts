@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import type { DecisionEntry } from "../../core/ports/decisions.js";
 import type {
   BlockRecord,
   CampaignStats,
@@ -140,7 +141,11 @@ export interface SqliteStoreOptions {
 export function createSqliteStore(
   file: string,
   options: SqliteStoreOptions = {},
-): Store & { db: Database.Database } {
+): Store & {
+  db: Database.Database;
+  /** With offThreadWrites: commits render decisions on the event-writer thread. */
+  writeDecisions?: (batch: readonly DecisionEntry[]) => Promise<void>;
+} {
   // With writer threads, they checkpoint; this connection only as a backstop.
   const db = openDatabase(file, options.offThreadWrites ? { checkpointPages: MAIN_CHECKPOINT_PAGES } : {});
   const insertLink = db.prepare(
@@ -200,6 +205,7 @@ export function createSqliteStore(
 
   return {
     db,
+    ...(writer ? { writeDecisions: (batch: readonly DecisionEntry[]) => writer.decisions(batch) } : {}),
     blocks: {
       async create(b) {
         insertBlock.run(b.id, b.type, JSON.stringify(b.options), b.version, b.createdAt, b.updatedAt);
