@@ -58,6 +58,7 @@ export async function startServer(
   const store = createSqliteStore(join(config.OPENTIME_DATA_DIR, DB_FILE), {
     offThreadWrites: true,
     offThreadProfiles: { secret: config.OPENTIME_SECRET, logger },
+    batchMs: config.OPENTIME_BATCH_MS,
   });
   const metrics = new Metrics();
   const recorder = createRecorder({

@@ -131,6 +131,30 @@ export function storeContract(
       }
     });
 
+    it("forgets the first opens of a deleted block, and a new start is taken after it", async () => {
+      const { store, reopen } = await open();
+      const b = {
+        id: "d".repeat(20),
+        type: "countdown" as const,
+        options: {},
+        version: 1,
+        createdAt: 1,
+        updatedAt: 1,
+      };
+      await store.blocks.create(b);
+      expect(await store.blocks.firstSeen(b.id, "ann@x.com", 1000)).toBe(1000);
+      expect(await store.blocks.peekFirstSeen?.(b.id, "ann@x.com")).toBe(1000);
+      expect(await store.blocks.delete(b.id)).toBe(true);
+      expect(await store.blocks.peekFirstSeen?.(b.id, "ann@x.com")).toBeNull();
+      expect(await store.blocks.firstSeen(b.id, "ann@x.com", 2000)).toBe(2000);
+      await store.close();
+      if (reopen) {
+        const again = await reopen();
+        expect(await again.blocks.firstSeen(b.id, "ann@x.com", 9000)).toBe(2000);
+        await again.close();
+      }
+    });
+
     it("answers ping while open", async () => {
       const { store } = await open();
       expect(await store.ping()).toBe(true);

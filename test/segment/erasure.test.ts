@@ -111,6 +111,24 @@ describe("erasure", () => {
     const stats = (await (await s.api("/v1/campaigns/er/stats")).json()) as any;
     expect(stats.opens.total).toBe(opensBefore + 2);
     expect(mentions(person)).toEqual({});
+
+    // An evergreen timer opened by them and by someone else: only the other start is kept.
+    const block = (await (
+      await s.api("/v1/blocks", {
+        method: "POST",
+        json: {
+          type: "countdown",
+          options: { evergreen: { duration: 3600, from: "first_open" }, campaign: "er2" },
+        },
+      })
+    ).json()) as any;
+    for (const u of ["gone%40example.com", "erase-me-user", "other-reader%40example.com"])
+      expect((await fetch(`${block.url}?u=${u}`)).status).toBe(200);
+    // First opens are group-committed: wait for the bystander's, written with theirs.
+    for (let i = 0; i < 100 && !mentions(["other-reader@example.com"]).block_first_seen; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(mentions(["other-reader@example.com"]).block_first_seen).toBe(1);
+    expect(mentions(person)).toEqual({});
   });
 
   it("answers 404 for unknown people and 401 without the operator key", async () => {

@@ -2,6 +2,7 @@ import type { DecisionEntry } from "../../core/ports/decisions.js";
 import type { Logger, TrackEvent } from "../../core/ports/index.js";
 import { WorkerRpc } from "../worker-rpc.js";
 import { startModuleWorker } from "../worker-thread.js";
+import type { FirstSeen } from "./first-seen.js";
 
 /**
  * The main-thread side of the event writer: batches go to a worker thread that owns its
@@ -14,6 +15,8 @@ export interface EventWriterThread {
   append(batch: readonly TrackEvent[]): Promise<void>;
   /** Render decisions, committed on the same thread (see decision-store.ts). */
   decisions(batch: readonly DecisionEntry[]): Promise<void>;
+  /** First opens of evergreen timers (see first-seen.ts). */
+  firstSeen(batch: readonly FirstSeen[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -29,6 +32,7 @@ export function startEventWriterThread(
   return {
     append: (batch) => rpc.call<void>("append", batch),
     decisions: (batch) => rpc.call<void>("decisions", batch),
+    firstSeen: (batch) => rpc.call<void>("firstSeen", batch),
     // The worker closes its connection after every batch already posted.
     close: () => rpc.close(),
   };

@@ -3,6 +3,7 @@ import type { DecisionEntry } from "../../core/ports/decisions.js";
 import type { TrackEvent } from "../../core/ports/index.js";
 import { createSignSync } from "../node-signer.js";
 import { createDecisionWriter } from "./decision-store.js";
+import { createFirstSeenWriter, type FirstSeen } from "./first-seen.js";
 import { createEventWriter, openDatabase, WRITER_CHECKPOINT_PAGES } from "./store.js";
 
 // Worker thread: owns one SQLite connection and commits each batch it is sent, in order.
@@ -13,15 +14,19 @@ const { file, profileSecret } = workerData as { file: string; profileSecret: str
 const db = openDatabase(file, { checkpointPages: WRITER_CHECKPOINT_PAGES });
 const sign = profileSecret ? createSignSync(profileSecret) : null;
 // The same HMAC the ProfileService keeps for erased people (purpose "erased").
-const writeEvents = createEventWriter(db, sign ? { hashOf: (k) => sign("erased", k) } : undefined);
-// Render decisions (blocks with variants) are committed here too, off the main thread.
+const hashOf = sign ? (k: string) => sign("erased", k) : undefined;
+const writeEvents = createEventWriter(db, hashOf ? { hashOf } : undefined);
+// Render decisions (blocks with variants) and evergreen first opens are committed here
+// too, off the main thread.
 const writeDecisions = createDecisionWriter(db);
+const writeFirstSeen = createFirstSeenWriter(db, hashOf);
 
 // The WorkerRpc protocol (worker-rpc.ts): `{ id, op, args: [batch] }`, replied to with
 // `{ id, ok }`; not serveRpc, because queued calls are committed together here.
 type Call =
   | { id: number; op: "append"; args: [TrackEvent[]] }
-  | { id: number; op: "decisions"; args: [DecisionEntry[]] };
+  | { id: number; op: "decisions"; args: [DecisionEntry[]] }
+  | { id: number; op: "firstSeen"; args: [FirstSeen[]] };
 type Msg = Call | { close: true };
 
 // Batches that arrive while a commit runs are committed together next (one transaction,
@@ -34,9 +39,11 @@ let closing = false;
 const commitGroup = db.transaction((group: Call[]) => {
   const events = group.flatMap((m) => (m.op === "append" ? m.args[0] : []));
   const decisions = group.flatMap((m) => (m.op === "decisions" ? m.args[0] : []));
+  const firstSeen = group.flatMap((m) => (m.op === "firstSeen" ? m.args[0] : []));
   // Each writer's own transaction nests here as a savepoint: one commit for the group.
   if (events.length) writeEvents(events);
   if (decisions.length) writeDecisions(decisions);
+  if (firstSeen.length) writeFirstSeen(firstSeen);
 });
 
 function drain(): void {

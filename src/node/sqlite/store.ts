@@ -11,8 +11,10 @@ import type {
 } from "../../core/ports/index.js";
 import { aggregateActivity } from "../../core/profiles/activity.js";
 import { recipientKey } from "../../core/profiles/identity.js";
+import { createGroupCommit } from "../../core/util/group-commit.js";
 import { createActivityTable } from "./activity-table.js";
 import { startEventWriterThread } from "./event-writer-thread.js";
+import { createFirstSeenWriter, type FirstSeen } from "./first-seen.js";
 import { MIGRATIONS } from "./migrations.js";
 
 /**
@@ -136,6 +138,8 @@ export interface SqliteStoreOptions {
    * for /o, /c and /i.
    */
   offThreadProfiles?: { secret: string; logger?: Logger };
+  /** With offThreadWrites: the group-commit window of first opens of evergreen timers (ms). */
+  batchMs?: number;
 }
 
 export function createSqliteStore(
@@ -182,10 +186,35 @@ export function createSqliteStore(
   );
   const deleteBlock = db.prepare("DELETE FROM blocks WHERE id = ?");
   const deleteFirstSeen = db.prepare("DELETE FROM block_first_seen WHERE block_id = ?");
-  const insertFirstSeen = db.prepare(
-    "INSERT INTO block_first_seen (block_id, recipient, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-  );
   const firstSeenOf = db.prepare("SELECT at FROM block_first_seen WHERE block_id = ? AND recipient = ?");
+  const storedStart = (blockId: string, recipient: string) =>
+    (firstSeenOf.get(blockId, recipient) as { at: number } | undefined)?.at ?? null;
+  const writeFirstSeenHere = createFirstSeenWriter(db);
+  // First opens of evergreen timers. Written here, each new recipient cost a transaction
+  // and an fsync on the main thread (an evergreen send opened at 1,600 req/s, p99 60 ms,
+  // against 16,000 for a fixed deadline). With a writer thread they are group-committed
+  // there like opens (a crash loses at most the window: that person's start is then taken
+  // again at their next open); until written, `pendingStarts` answers for them.
+  const pendingStarts = new Map<string, FirstSeen>();
+  const startKey = (blockId: string, recipient: string) => `${blockId}\u0000${recipient}`;
+  const forgetStart = (f: FirstSeen) => {
+    const k = startKey(f.blockId, f.recipient);
+    if (pendingStarts.get(k) === f) pendingStarts.delete(k);
+  };
+  const starts = writer
+    ? createGroupCommit<FirstSeen>({
+        write: (batch) => writer.firstSeen(batch),
+        windowMs: options.batchMs ?? 50,
+        maxBatch: 2000,
+        maxBuffered: 200_000,
+        logger: options.offThreadProfiles?.logger,
+        what: "first-open",
+        onWritten: (batch) => {
+          for (const f of batch) forgetStart(f);
+        },
+        onDropped: forgetStart,
+      })
+    : null;
   type BlockRow = {
     id: string;
     type: BlockRecord["type"];
@@ -219,17 +248,33 @@ export function createSqliteStore(
         return r ? toBlock(r) : null;
       },
       async delete(id) {
+        if (starts) {
+          // Written first (a batch already on its way would otherwise land after the
+          // delete), then anything added meanwhile dropped.
+          await starts.flush();
+          starts.discard((f) => f.blockId === id);
+          for (const [k, f] of pendingStarts) if (f.blockId === id) pendingStarts.delete(k);
+        }
         return db.transaction(() => {
           deleteFirstSeen.run(id);
           return deleteBlock.run(id).changes > 0;
         })();
       },
       async firstSeen(blockId, recipient, at) {
-        insertFirstSeen.run(blockId, recipient, at);
-        return (firstSeenOf.get(blockId, recipient) as { at: number }).at;
+        if (!starts) {
+          writeFirstSeenHere([{ blockId, recipient, at }]);
+          return storedStart(blockId, recipient)!;
+        }
+        const k = startKey(blockId, recipient);
+        const known = pendingStarts.get(k)?.at ?? storedStart(blockId, recipient);
+        if (known !== null) return known;
+        const f = { blockId, recipient, at };
+        pendingStarts.set(k, f);
+        starts.add(f);
+        return at;
       },
       async peekFirstSeen(blockId, recipient) {
-        return (firstSeenOf.get(blockId, recipient) as { at: number } | undefined)?.at ?? null;
+        return pendingStarts.get(startKey(blockId, recipient))?.at ?? storedStart(blockId, recipient);
       },
     },
     links: {
@@ -274,6 +319,7 @@ export function createSqliteStore(
       return (db.prepare("SELECT 1 AS ok").get() as { ok: number }).ok === 1;
     },
     async close() {
+      await starts?.close();
       await writer?.close();
       if (db.open) db.close();
     },
