@@ -87,6 +87,18 @@ describe("countdown GIF", () => {
     expect(countdownCacheKey(o, NOW)).not.toBe(countdownCacheKey({ ...o, locale: "fr" }, NOW));
   });
 
+  it("depends on the deadline only through the seconds left: two timers, same bytes and key", () => {
+    const a = opts({ ...base, frames: 5 });
+    const later = Date.parse(a.deadline as string) + 7 * 86_400_000 + 123; // a week (and 123 ms) later
+    const b = opts({ ...base, frames: 5, deadline: new Date(later).toISOString() });
+    const nowA = NOW;
+    const nowB = NOW + 7 * 86_400_000 + 400; // the same 4 d 06:59:59.x left, another phase
+    expect(
+      Buffer.from(renderCountdownGif(a, nowA, deps)).equals(Buffer.from(renderCountdownGif(b, nowB, deps))),
+    ).toBe(true);
+    expect(countdownCacheKey(a, nowA)).toBe(countdownCacheKey(b, nowB));
+  });
+
   it("retina doubles the pixel dimensions", () => {
     const o = opts({ ...base, width: 300, height: 80, scale: 2, frames: 2 });
     const g = decodeGif(renderCountdownGif(o, NOW, deps));

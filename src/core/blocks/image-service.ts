@@ -159,9 +159,10 @@ export class ImageService {
       deadline = (await this.evergreenStart(p.block, blockId, req, now)) + eg.duration * 1000;
       opts = withDeadline(opts, deadline);
     }
-    // Everyone opening in the same whole second before the same deadline shares these bytes.
+    // Everyone with the same whole seconds left shares these bytes (see countdownCacheKey):
+    // all openers of a timer within a second, and an evergreen timer's first openers.
     const left = deadline <= now ? "x" : String(remainingSeconds(deadline, now));
-    const key = `cd1:${p.style}:${ext}:${deadline}:${left}`;
+    const key = `cd2:${p.style}:${ext}:${left}`;
     return this.cache.get(key, () => renderCountdown(kit, opts, now, ext));
   }
 

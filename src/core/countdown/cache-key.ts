@@ -33,13 +33,16 @@ function canonical(v: unknown): string {
 }
 
 /**
- * `cd1:<style hash>:<deadline ms>:<seconds left | "x" once expired>`. The
- * output depends on the request time only through the whole seconds left, so
- * that (not the wall-clock second) is in the key. `ext` separates gif/png/….
+ * `cd2:<style hash>:<seconds left | "x" once expired>`. The output depends on
+ * the deadline and the request time only through the whole seconds left (a
+ * test renders two timers a week apart to the same bytes), so that is the key:
+ * every timer of one style shares renders, and so do the recipients of an
+ * evergreen timer, each with their own deadline, who open in the same second
+ * of their countdown. `ext` separates gif/png/….
  */
 export function countdownCacheKey(opts: CountdownOptions, nowMs: number, ext = "gif"): string {
   const { deadline: _d, ...style } = opts;
   const deadline = resolveDeadline(opts);
   const left = deadline <= nowMs ? "x" : String(remainingSeconds(deadline, nowMs));
-  return `cd1:${hash53(canonical({ ...style, ext }))}:${deadline}:${left}`;
+  return `cd2:${hash53(canonical({ ...style, ext }))}:${left}`;
 }
