@@ -39,6 +39,11 @@ export const configSchema = z.object({
   /** Group-commit window for opens and clicks: a crash loses at most this much. */
   OPENTIME_BATCH_MS: z.coerce.number().int().min(1).max(5000).default(50),
   OPENTIME_BATCH_MAX: z.coerce.number().int().min(1).max(100_000).default(2000),
+  /**
+   * Days the open/click log and the render-decision log keep their rows; 0 keeps them for
+   * ever. Totals, unique counts and each person's email activity are kept regardless.
+   */
+  OPENTIME_EVENT_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(0),
   /** Trust X-Forwarded-For from a reverse proxy in front of opentime. */
   OPENTIME_TRUST_PROXY: z
     .enum(["true", "false", "1", "0"])

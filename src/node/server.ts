@@ -59,6 +59,7 @@ export async function startServer(
     offThreadWrites: true,
     offThreadProfiles: { secret: config.OPENTIME_SECRET, logger },
     batchMs: config.OPENTIME_BATCH_MS,
+    retentionDays: config.OPENTIME_EVENT_RETENTION_DAYS,
   });
   const metrics = new Metrics();
   const recorder = createRecorder({

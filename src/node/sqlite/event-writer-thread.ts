@@ -23,8 +23,9 @@ export interface EventWriterThread {
 export function startEventWriterThread(
   file: string,
   profiles?: { secret: string; logger?: Logger },
+  retentionDays = 0,
 ): EventWriterThread {
-  const workerData = { file, profileSecret: profiles?.secret ?? null };
+  const workerData = { file, profileSecret: profiles?.secret ?? null, retentionDays };
   const rpc = new WorkerRpc(
     startModuleWorker(import.meta.url, "./event-writer.worker", workerData),
     profiles?.logger,

@@ -2,15 +2,21 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { DecisionEntry } from "../../core/ports/decisions.js";
 import type { TrackEvent } from "../../core/ports/index.js";
 import { createSignSync } from "../node-signer.js";
+import { workerLogger } from "../worker-rpc.js";
 import { createDecisionWriter } from "./decision-store.js";
 import { createFirstSeenWriter, type FirstSeen } from "./first-seen.js";
+import { createPruner } from "./retention.js";
 import { createEventWriter, openDatabase, WRITER_CHECKPOINT_PAGES } from "./store.js";
 
 // Worker thread: owns one SQLite connection and commits each batch it is sent, in order.
 // With a profile secret, each batch's opens/clicks also go to the recipients' email
 // activity in the same transaction (see createEventWriter), so the profiles fed by
 // /o, /c and /i are current once the batch is acknowledged.
-const { file, profileSecret } = workerData as { file: string; profileSecret: string | null };
+const { file, profileSecret, retentionDays } = workerData as {
+  file: string;
+  profileSecret: string | null;
+  retentionDays: number;
+};
 const db = openDatabase(file, { checkpointPages: WRITER_CHECKPOINT_PAGES });
 const sign = profileSecret ? createSignSync(profileSecret) : null;
 // The same HMAC the ProfileService keeps for erased people (purpose "erased").
@@ -46,6 +52,32 @@ const commitGroup = db.transaction((group: Call[]) => {
   if (firstSeen.length) writeFirstSeen(firstSeen);
 });
 
+// Retention (OPENTIME_EVENT_RETENTION_DAYS): after a commit, at most every 10 minutes, old
+// log rows go one slice per turn of this thread's loop, so appends keep landing between them.
+const PRUNE_EVERY_MS = 10 * 60_000;
+const logger = workerLogger();
+const pruner = retentionDays > 0 ? createPruner(db, retentionDays) : null;
+let lastPrune = 0;
+let pruning = false;
+function pruneStep(): void {
+  try {
+    if (!closing && pruner!.slice()) {
+      setImmediate(pruneStep);
+      return;
+    }
+  } catch (err) {
+    logger.warn({ err }, "pruning old log rows failed; tried again at the next run");
+  }
+  pruning = false;
+}
+function maybePrune(): void {
+  if (!pruner || pruning || closing || Date.now() - lastPrune < PRUNE_EVERY_MS) return;
+  lastPrune = Date.now();
+  pruning = true;
+  pruner.plan();
+  setImmediate(pruneStep);
+}
+
 function drain(): void {
   scheduled = false;
   const group = queue;
@@ -54,6 +86,7 @@ function drain(): void {
     try {
       commitGroup.immediate(group);
       for (const m of group) parentPort!.postMessage({ id: m.id, ok: true });
+      maybePrune();
     } catch (err) {
       for (const m of group)
         parentPort!.postMessage({ id: m.id, ok: false, message: (err as Error).message });

@@ -140,6 +140,8 @@ export interface SqliteStoreOptions {
   offThreadProfiles?: { secret: string; logger?: Logger };
   /** With offThreadWrites: the group-commit window of first opens of evergreen timers (ms). */
   batchMs?: number;
+  /** With offThreadWrites: days the writer thread keeps log rows (retention.ts); 0: for ever. */
+  retentionDays?: number;
 }
 
 export function createSqliteStore(
@@ -175,7 +177,9 @@ export function createSqliteStore(
   });
 
   const appendInline = createEventWriter(db);
-  const writer = options.offThreadWrites ? startEventWriterThread(file, options.offThreadProfiles) : null;
+  const writer = options.offThreadWrites
+    ? startEventWriterThread(file, options.offThreadProfiles, options.retentionDays)
+    : null;
 
   const insertBlock = db.prepare(
     "INSERT INTO blocks (id, type, options, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",

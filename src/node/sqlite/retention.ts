@@ -1,0 +1,47 @@
+import type Database from "better-sqlite3";
+
+/** Rows per delete: each slice is its own short transaction, so appends get in between. */
+const SLICE = 5000;
+/** The log tables pruned by age: append-only, `seq` in time order, `at` in ms. */
+const TABLES = ["events", "decisions"] as const;
+
+/**
+ * Deletes log rows older than `days` (the open/click log and the render-decision log).
+ * Rows are appended in time order, so the cut is a `seq` found by walking from the oldest
+ * row to the first young one (no index on `at`, and no full scan when there is nothing to
+ * do), once per run; the rows below it then go in slices of 5,000. Aggregates (campaign
+ * totals and uniques, per-variant totals, email activity) are other tables and stay.
+ * `plan()` starts a run; each `slice()` deletes one slice and says whether more is left.
+ */
+export function createPruner(db: Database.Database, days: number, now = () => Date.now()) {
+  const steps = TABLES.map((t) => ({
+    firstYoung: db.prepare(`SELECT seq FROM ${t} WHERE at >= ? ORDER BY seq LIMIT 1`).pluck(),
+    first: db.prepare(`SELECT MIN(seq) FROM ${t}`).pluck(),
+    last: db.prepare(`SELECT MAX(seq) FROM ${t}`).pluck(),
+    del: db.prepare(`DELETE FROM ${t} WHERE seq >= ? AND seq < ?`),
+  }));
+  let work: { step: (typeof steps)[number]; from: number; end: number }[] = [];
+  return {
+    plan(): void {
+      const cutoff = now() - days * 86_400_000;
+      work = [];
+      for (const step of steps) {
+        const from = step.first.get() as number | null;
+        if (from === null) continue;
+        const young = step.firstYoung.get(cutoff) as number | undefined;
+        const end = young ?? (step.last.get() as number) + 1;
+        if (from < end) work.push({ step, from, end });
+      }
+    },
+    /** Deletes the next slice of the planned run; false once the run is done. */
+    slice(): boolean {
+      const w = work[0];
+      if (!w) return false;
+      const to = Math.min(w.end, w.from + SLICE);
+      db.transaction(() => w.step.del.run(w.from, to)).immediate();
+      w.from = to;
+      if (w.from >= w.end) work.shift();
+      return work.length > 0;
+    },
+  };
+}
