@@ -140,7 +140,7 @@ export async function startServer(
     }),
     // Price cards: fonts read once here; the catalog shares the SQLite file.
     cards: await createSatoriRenderer(),
-    catalog: createSqliteCatalogStore(store.db),
+    catalog: createSqliteCatalogStore(store.db, { upsertOffThread: store.upsertProducts }),
     decisions,
     // Feeds and product images: only OPENTIME_FETCH_ALLOW hosts, never a private address.
     fetcher: createGuardedFetcher({

@@ -1,3 +1,4 @@
+import type { ProductInput, UpsertResult } from "../../core/ports/catalog.js";
 import type { DecisionEntry } from "../../core/ports/decisions.js";
 import type { Logger, TrackEvent } from "../../core/ports/index.js";
 import { WorkerRpc } from "../worker-rpc.js";
@@ -17,6 +18,8 @@ export interface EventWriterThread {
   decisions(batch: readonly DecisionEntry[]): Promise<void>;
   /** First opens of evergreen timers (see first-seen.ts). */
   firstSeen(batch: readonly FirstSeen[]): Promise<void>;
+  /** Catalog writes (see catalog-store.ts), each its own transaction, answered with its counts. */
+  upsertProducts(products: readonly ProductInput[], at: number): Promise<UpsertResult>;
   close(): Promise<void>;
 }
 
@@ -34,6 +37,7 @@ export function startEventWriterThread(
     append: (batch) => rpc.call<void>("append", batch),
     decisions: (batch) => rpc.call<void>("decisions", batch),
     firstSeen: (batch) => rpc.call<void>("firstSeen", batch),
+    upsertProducts: (products, at) => rpc.call<UpsertResult>("catalog", products, at),
     // The worker closes its connection after every batch already posted.
     close: () => rpc.close(),
   };

@@ -1,8 +1,10 @@
 import { parentPort, workerData } from "node:worker_threads";
+import type { ProductInput } from "../../core/ports/catalog.js";
 import type { DecisionEntry } from "../../core/ports/decisions.js";
 import type { TrackEvent } from "../../core/ports/index.js";
 import { createSignSync } from "../node-signer.js";
 import { workerLogger } from "../worker-rpc.js";
+import { createProductUpserter } from "./catalog-store.js";
 import { createDecisionWriter } from "./decision-store.js";
 import { createFirstSeenWriter, type FirstSeen } from "./first-seen.js";
 import { createPruner } from "./retention.js";
@@ -29,10 +31,13 @@ const writeFirstSeen = createFirstSeenWriter(db, hashOf);
 
 // The WorkerRpc protocol (worker-rpc.ts): `{ id, op, args: [batch] }`, replied to with
 // `{ id, ok }`; not serveRpc, because queued calls are committed together here.
-type Call =
+type Batched =
   | { id: number; op: "append"; args: [TrackEvent[]] }
   | { id: number; op: "decisions"; args: [DecisionEntry[]] }
   | { id: number; op: "firstSeen"; args: [FirstSeen[]] };
+/** An operator's catalog write: its own transaction, answered with its counts. */
+type CatalogCall = { id: number; op: "catalog"; args: [ProductInput[], number] };
+type Call = Batched | CatalogCall;
 type Msg = Call | { close: true };
 
 // Batches that arrive while a commit runs are committed together next (one transaction,
@@ -42,7 +47,9 @@ let queue: Call[] = [];
 let scheduled = false;
 let closing = false;
 
-const commitGroup = db.transaction((group: Call[]) => {
+const upsertProducts = createProductUpserter(db);
+
+const commitGroup = db.transaction((group: Batched[]) => {
   const events = group.flatMap((m) => (m.op === "append" ? m.args[0] : []));
   const decisions = group.flatMap((m) => (m.op === "decisions" ? m.args[0] : []));
   const firstSeen = group.flatMap((m) => (m.op === "firstSeen" ? m.args[0] : []));
@@ -80,8 +87,9 @@ function maybePrune(): void {
 
 function drain(): void {
   scheduled = false;
-  const group = queue;
+  const calls = queue;
   queue = [];
+  const group = calls.filter((m): m is Batched => m.op !== "catalog");
   if (group.length) {
     try {
       commitGroup.immediate(group);
@@ -90,6 +98,14 @@ function drain(): void {
     } catch (err) {
       for (const m of group)
         parentPort!.postMessage({ id: m.id, ok: false, message: (err as Error).message });
+    }
+  }
+  for (const m of calls) {
+    if (m.op !== "catalog") continue;
+    try {
+      parentPort!.postMessage({ id: m.id, ok: true, value: upsertProducts(...m.args) });
+    } catch (err) {
+      parentPort!.postMessage({ id: m.id, ok: false, message: (err as Error).message });
     }
   }
   if (closing) {

@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import type { CatalogStore, ProductInput } from "../../core/ports/catalog.js";
 import type { DecisionEntry } from "../../core/ports/decisions.js";
 import type {
   BlockRecord,
@@ -152,6 +153,8 @@ export function createSqliteStore(
   db: Database.Database;
   /** With offThreadWrites: commits render decisions on the event-writer thread. */
   writeDecisions?: (batch: readonly DecisionEntry[]) => Promise<void>;
+  /** With offThreadWrites: commits catalog writes on the event-writer thread. */
+  upsertProducts?: CatalogStore["upsertMany"];
 } {
   // With writer threads, they checkpoint; this connection only as a backstop.
   const db = openDatabase(file, options.offThreadWrites ? { checkpointPages: MAIN_CHECKPOINT_PAGES } : {});
@@ -239,7 +242,13 @@ export function createSqliteStore(
 
   return {
     db,
-    ...(writer ? { writeDecisions: (batch: readonly DecisionEntry[]) => writer.decisions(batch) } : {}),
+    ...(writer
+      ? {
+          writeDecisions: (batch: readonly DecisionEntry[]) => writer.decisions(batch),
+          upsertProducts: (products: readonly ProductInput[], at: number) =>
+            writer.upsertProducts(products, at),
+        }
+      : {}),
     blocks: {
       async create(b) {
         insertBlock.run(b.id, b.type, JSON.stringify(b.options), b.version, b.createdAt, b.updatedAt);
