@@ -24,13 +24,15 @@ const sign = profileSecret ? createSignSync(profileSecret) : null;
 // The same HMAC the ProfileService keeps for erased people (purpose "erased").
 const hashOf = sign ? (k: string) => sign("erased", k) : undefined;
 const writeEvents = createEventWriter(db, hashOf ? { hashOf } : undefined);
-// Render decisions (blocks with variants) and evergreen first opens are committed here
-// too, off the main thread.
+// Render decisions (blocks with variants), evergreen first opens and catalog writes are
+// committed here too, off the main thread.
 const writeDecisions = createDecisionWriter(db);
 const writeFirstSeen = createFirstSeenWriter(db, hashOf);
+const upsertProducts = createProductUpserter(db);
 
-// The WorkerRpc protocol (worker-rpc.ts): `{ id, op, args: [batch] }`, replied to with
-// `{ id, ok }`; not serveRpc, because queued calls are committed together here.
+// The WorkerRpc protocol (worker-rpc.ts): `{ id, op, args }`, replied to with `{ id, ok }`
+// (and the counts, for catalog writes); not serveRpc, because queued batches are committed
+// together here.
 type Batched =
   | { id: number; op: "append"; args: [TrackEvent[]] }
   | { id: number; op: "decisions"; args: [DecisionEntry[]] }
@@ -46,8 +48,6 @@ type Msg = Call | { close: true };
 let queue: Call[] = [];
 let scheduled = false;
 let closing = false;
-
-const upsertProducts = createProductUpserter(db);
 
 const commitGroup = db.transaction((group: Batched[]) => {
   const events = group.flatMap((m) => (m.op === "append" ? m.args[0] : []));
@@ -80,8 +80,13 @@ function pruneStep(): void {
 function maybePrune(): void {
   if (!pruner || pruning || closing || Date.now() - lastPrune < PRUNE_EVERY_MS) return;
   lastPrune = Date.now();
+  try {
+    pruner.plan();
+  } catch (err) {
+    logger.warn({ err }, "pruning old log rows failed; tried again at the next run");
+    return;
+  }
   pruning = true;
-  pruner.plan();
   setImmediate(pruneStep);
 }
 
