@@ -1,5 +1,7 @@
-import type { BlockRecord } from "../ports/index.js";
+import type { BlockRecord, BlockType } from "../ports/index.js";
 import { Lru } from "../util/lru.js";
+import type { ImageExt } from "./fallback.js";
+import type { BlockKind, OpenContext, RenderedBlock } from "./kinds.js";
 import { RenderError } from "./render-error.js";
 
 /**
@@ -32,4 +34,31 @@ export class PreparedOptions<P> {
     this.byKey.set(key, prepared);
     return prepared;
   }
+}
+
+/** What a kind's `prepare` answers: the prepared options (holding the parsed ones as `o`), or issues. */
+export type Prepare<P> = (options: unknown) => { ok: true; prepared: P } | { ok: false; issues: string[] };
+
+/**
+ * A card kind (PNG by default) whose options are prepared once per block version: `parse`
+ * answers the parsed options `o`, `render` gets the prepared ones for the block's version.
+ */
+export function preparedKind<P extends { o: Record<string, unknown> }>(
+  type: BlockType,
+  prepare: Prepare<P>,
+  render: (prepared: P, block: BlockRecord, ext: ImageExt, open: OpenContext) => Promise<RenderedBlock>,
+): BlockKind {
+  const byVersion = new PreparedOptions<P>((options) => {
+    const res = prepare(options);
+    return res.ok ? res.prepared : null;
+  });
+  return {
+    type,
+    defaultExt: "png",
+    parse: (options) => {
+      const res = prepare(options);
+      return res.ok ? { ok: true, options: res.prepared.o } : res;
+    },
+    render: (block, ext, open) => render(byVersion.of(block), block, ext, open),
+  };
 }

@@ -3,7 +3,7 @@ import type { RenderCache } from "../blocks/byte-cache.js";
 import { CONTENT_TYPES, type ImageExt } from "../blocks/fallback.js";
 import { RenderError } from "../blocks/image-service.js";
 import type { BlockKind, OpenContext, RenderedBlock } from "../blocks/kinds.js";
-import { PreparedOptions } from "../blocks/prepared-options.js";
+import { preparedKind } from "../blocks/prepared-options.js";
 import type { BlockRecord } from "../ports/index.js";
 import { CAMPAIGN_RE } from "../tracking/recipient.js";
 import { type CardAssets, imageRefSchema, imageSrc, noCardAssets } from "./assets.js";
@@ -82,10 +82,6 @@ interface Prepared {
  * shares one render, and a banner without fields renders once for all.
  */
 export class BannerBlocks {
-  private readonly prepared = new PreparedOptions<Prepared>((options) => {
-    const res = this.prepare(options);
-    return res.ok ? res.prepared : null;
-  });
   private readonly schema: ReturnType<typeof bannerOptionsSchema>;
 
   constructor(
@@ -97,15 +93,11 @@ export class BannerBlocks {
   }
 
   kind(): BlockKind {
-    return {
-      type: "banner",
-      defaultExt: "png",
-      parse: (options) => {
-        const res = this.prepare(options);
-        return res.ok ? { ok: true, options: res.prepared.o } : res;
-      },
-      render: (block, ext, open) => this.render(block, ext, open),
-    };
+    return preparedKind(
+      "banner",
+      (o) => this.prepare(o),
+      (p, block, ext, open) => this.render(p, block, ext, open),
+    );
   }
 
   prepare(options: unknown): { ok: true; prepared: Prepared } | { ok: false; issues: string[] } {
@@ -161,10 +153,14 @@ export class BannerBlocks {
     };
   }
 
-  async render(block: BlockRecord, ext: ImageExt, open: OpenContext): Promise<RenderedBlock> {
+  private async render(
+    p: Prepared,
+    block: BlockRecord,
+    ext: ImageExt,
+    open: OpenContext,
+  ): Promise<RenderedBlock> {
     const renderer = this.renderer;
     if (!renderer) throw new RenderError("renderer_unavailable");
-    const p = this.prepared.of(block);
     const profile = p.fields.length ? await open.profile() : null;
     const all = profileFields(profile?.traits);
     // Only the fields this banner uses: they are the whole per-recipient input, so they are the key.

@@ -2,7 +2,7 @@ import type { RenderCache } from "../blocks/byte-cache.js";
 import { CONTENT_TYPES, type ImageExt } from "../blocks/fallback.js";
 import { RenderError } from "../blocks/image-service.js";
 import type { BlockKind, OpenContext, RenderedBlock } from "../blocks/kinds.js";
-import { PreparedOptions } from "../blocks/prepared-options.js";
+import { preparedKind } from "../blocks/prepared-options.js";
 import type { BlockRecord } from "../ports/index.js";
 import { Lru } from "../util/lru.js";
 import { resolvePlace } from "../weather/location.js";
@@ -63,10 +63,6 @@ interface Prepared {
  * so everyone in the same weather shares one render.
  */
 export class WeatherBlocks {
-  private readonly prepared = new PreparedOptions<Prepared>((options) => {
-    const res = this.prepare(options);
-    return res.ok ? res.prepared : null;
-  });
   private readonly schema: ReturnType<typeof weatherOptionsSchema>;
   // Intl formatters per locale+unit: building one costs far more than formatting with it.
   private readonly formatters = new Lru<string, Intl.NumberFormat>(200);
@@ -83,15 +79,11 @@ export class WeatherBlocks {
   }
 
   kind(): BlockKind {
-    return {
-      type: "weather",
-      defaultExt: "png",
-      parse: (options) => {
-        const res = this.prepare(options);
-        return res.ok ? { ok: true, options: res.prepared.o } : res;
-      },
-      render: (block, ext, open) => this.render(block, ext, open),
-    };
+    return preparedKind(
+      "weather",
+      (o) => this.prepare(o),
+      (p, block, ext, open) => this.render(p, block, ext, open),
+    );
   }
 
   prepare(options: unknown): { ok: true; prepared: Prepared } | { ok: false; issues: string[] } {
@@ -159,10 +151,14 @@ export class WeatherBlocks {
     };
   }
 
-  async render(block: BlockRecord, ext: ImageExt, open: OpenContext): Promise<RenderedBlock> {
+  private async render(
+    p: Prepared,
+    block: BlockRecord,
+    ext: ImageExt,
+    open: OpenContext,
+  ): Promise<RenderedBlock> {
     const renderer = this.renderer;
     if (!renderer) throw new RenderError("renderer_unavailable");
-    const p = this.prepared.of(block);
     const where = await resolvePlace(open, p.o);
     let lookup: WeatherLookup | null = null;
     if (where && this.weather) lookup = await this.weather.lookup(where.lat, where.lon);
