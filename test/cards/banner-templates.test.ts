@@ -19,6 +19,7 @@ import { loadCardAssets } from "../../src/node/cards/assets.js";
 import { createLayoutRenderer } from "../../src/node/cards/layout-renderer.js";
 import { createSatoriRenderer } from "../../src/node/cards/satori-renderer.js";
 import { matchSnapshot, pixelAt, samePixels } from "../helpers/image-snapshot.js";
+import { BANNER_THEME } from "./samples.js";
 
 let renderer: CardRenderer;
 let layoutRenderer: CardRenderer;
@@ -29,13 +30,6 @@ beforeAll(async () => {
   layoutRenderer = await createLayoutRenderer();
 });
 
-const THEME = {
-  background: "#1e293b",
-  text: "#ffffff",
-  accent: "#f59e0b",
-  ctaText: "#111827",
-  font: "Roboto",
-};
 const BASE: BannerModel = {
   headline: "Hi Ann, your picks are in!",
   subline: "Fresh arrivals chosen for you this week.",
@@ -53,7 +47,7 @@ async function draw(tree: CardElement, w: number, h: number, r = renderer) {
 }
 const sized = (t: BannerTemplate, m: BannerModel) => {
   const { width, height } = BANNER_SIZES[t];
-  return draw(bannerCard(t, m, width, height, THEME), width, height);
+  return draw(bannerCard(t, m, width, height, BANNER_THEME), width, height);
 };
 
 describe("banner snapshots", () => {
@@ -79,8 +73,8 @@ describe("banner snapshots", () => {
       ["hero", 100, 800],
       ["strip", 1200, 40],
     ] as const) {
-      const png = await draw(bannerCard(t, m, w, h, THEME), w, h);
-      expect(await pixelAt(png, w - 1, Math.floor(h / 2))).not.toBe(THEME.background);
+      const png = await draw(bannerCard(t, m, w, h, BANNER_THEME), w, h);
+      expect(await pixelAt(png, w - 1, Math.floor(h / 2))).not.toBe(BANNER_THEME.background);
     }
   });
 
@@ -122,12 +116,12 @@ describe("banner snapshots", () => {
       BASE,
       600,
       200,
-      THEME,
+      BANNER_THEME,
       (ref) => assets.get(ref),
     );
     const png = await draw(tree, 600, 200);
     await matchSnapshot("banner-custom-layout", png);
-    expect(await pixelAt(png, 590, 190)).toBe(THEME.background);
+    expect(await pixelAt(png, 590, 190)).toBe(BANNER_THEME.background);
     // Nothing is outside the card here, so the guarded renderer draws the very same pixels.
     expect(await samePixels(await draw(tree, 600, 200, layoutRenderer), png)).toBe(true);
   });
@@ -155,7 +149,7 @@ describe("banner snapshots", () => {
       BASE,
       1200,
       100,
-      THEME,
+      BANNER_THEME,
       (ref) => assets.get(ref),
     );
     const png = await draw(tree, 1200, 100, layoutRenderer);

@@ -43,3 +43,12 @@ export const SAMPLES: Record<string, PriceCardModel> = {
     image: SAMPLE_IMAGE,
   },
 };
+
+/** A banner block's default colours (banner-block.ts), drawn in Roboto. */
+export const BANNER_THEME = {
+  background: "#1e293b",
+  text: "#ffffff",
+  accent: "#f59e0b",
+  ctaText: "#111827",
+  font: "Roboto",
+};

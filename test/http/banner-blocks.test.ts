@@ -5,6 +5,7 @@ import { fillTemplate, PROFILE_FIELDS } from "../../src/core/cards/merge-fields.
 import type { CardRenderer } from "../../src/core/cards/types.js";
 import { loadCardAssets } from "../../src/node/cards/assets.js";
 import { createSatoriRenderer } from "../../src/node/cards/satori-renderer.js";
+import { BANNER_THEME } from "../cards/samples.js";
 import { pixelAt, samePixels } from "../helpers/image-snapshot.js";
 import { startTestServer, type TestServer, withRecipientProof } from "../helpers/server.js";
 import { post, WRITE_KEY } from "../segment/helpers.js";
@@ -12,13 +13,6 @@ import { post, WRITE_KEY } from "../segment/helpers.js";
 let s: TestServer;
 let renderer: CardRenderer;
 const assets = loadCardAssets();
-const THEME = {
-  background: "#1e293b",
-  text: "#ffffff",
-  accent: "#f59e0b",
-  ctaText: "#111827",
-  font: "Roboto",
-};
 
 beforeAll(async () => {
   renderer = await createSatoriRenderer();
@@ -52,7 +46,7 @@ function hero(m: Partial<BannerModel> & { headline: string }, w = 600, h = 250) 
     overlay: 0,
     ...m,
   };
-  return renderer.render(bannerCard("hero", model, w, h, THEME), {
+  return renderer.render(bannerCard("hero", model, w, h, BANNER_THEME), {
     width: w,
     height: h,
     scale: 1,
@@ -160,12 +154,12 @@ describe("banner blocks", () => {
         },
         600,
         100,
-        THEME,
+        BANNER_THEME,
       ),
       { width: 600, height: 100, scale: 1, format: "png" },
     );
     expect(await samePixels(png, await want)).toBe(true);
-    expect(await pixelAt(png, 1, 1)).not.toBe(THEME.background);
+    expect(await pixelAt(png, 1, 1)).not.toBe(BANNER_THEME.background);
   });
 
   it("draws an operator's layout with merge fields", async () => {
@@ -211,7 +205,7 @@ describe("banner blocks", () => {
         model,
         600,
         160,
-        THEME,
+        BANNER_THEME,
         (r) => assets.get(r),
       ),
       { width: 600, height: 160, scale: 1, format: "png" },
