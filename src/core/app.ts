@@ -43,6 +43,7 @@ import { registerTrackerJs } from "./routes/tracker-js.js";
 import { registerWebhooks } from "./routes/webhooks.js";
 import { isIngestionPath } from "./segment/handler.js";
 import type { AppDeps } from "./services.js";
+import { createFastPath } from "./tracking/fast-path.js";
 
 export type { AppDeps } from "./services.js";
 
@@ -143,7 +144,8 @@ export function createApp(deps: AppDeps) {
     services.logger.error({ err, path: c.req.path, requestId: c.get("requestId") }, "unhandled error");
     return errorResponse(c, new ApiError("internal", "internal error"));
   });
-  return app;
+  // For runtime adapters: most opens and clicks answered before the router (fast-path.ts).
+  return Object.assign(app, { fastPath: createFastPath(services) });
 }
 
 export type { Services } from "./build-services.js";

@@ -35,8 +35,11 @@ class Counter {
     readonly help: string,
   ) {}
   inc(labels: Labels = {}, by = 1): void {
-    const k = labelKey(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
+    this.incRendered(labelKey(labels), by);
+  }
+  /** `key` is a label set as series(): hot callers render it once and keep it. */
+  incRendered(key: string, by = 1): void {
+    this.values.set(key, (this.values.get(key) ?? 0) + by);
   }
   render(): string {
     let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} counter\n`;
@@ -53,7 +56,9 @@ class Histogram {
     readonly buckets: readonly number[],
   ) {}
   observe(labels: Labels, value: number): void {
-    const k = labelKey(labels);
+    this.observeRendered(labelKey(labels), value);
+  }
+  observeRendered(k: string, value: number): void {
     let s = this.series.get(k);
     if (!s) {
       s = { counts: new Array(this.buckets.length).fill(0), sum: 0, count: 0 };
@@ -81,6 +86,9 @@ class Histogram {
     return out;
   }
 }
+
+/** A label set rendered once, for the *Rendered methods of hot callers. */
+export const series = (labels: Labels): string => labelKey(labels);
 
 export class Metrics {
   readonly requests = new Counter(
@@ -111,6 +119,21 @@ export class Metrics {
     [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
   );
   private readonly gauges = new Map<string, { help: string; read: () => number }>();
+  // Rendered label sets of requests by route, method and status (bounded: routes are
+  // patterns, methods and statuses few), so counting a request renders nothing.
+  private readonly requestKeys = new Map<string, { count: string; time: string }>();
+
+  /** One answered request: counted by route, method and status; timed by route. */
+  request(route: string, method: string, status: number, seconds: number): void {
+    const id = `${route} ${method} ${status}`;
+    let keys = this.requestKeys.get(id);
+    if (!keys) {
+      keys = { count: series({ route, method, status: String(status) }), time: series({ route }) };
+      if (this.requestKeys.size < 10_000) this.requestKeys.set(id, keys);
+    }
+    this.requests.incRendered(keys.count);
+    this.latency.observeRendered(keys.time, seconds);
+  }
 
   gauge(name: string, help: string, read: () => number): void {
     this.gauges.set(name, { help, read });

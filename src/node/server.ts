@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
-import type { IncomingMessage } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { serve } from "@hono/node-server";
+import { getRequestListener } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context } from "hono";
 import { type AppDeps, createApp } from "../core/app.js";
@@ -18,6 +18,7 @@ import { loadCardAssets } from "./cards/assets.js";
 import { createLayoutRenderer } from "./cards/layout-renderer.js";
 import { createSatoriRenderer } from "./cards/satori-renderer.js";
 import { createCountdownKit } from "./countdown-kit.js";
+import { withFastPath } from "./fast-listener.js";
 import { createGuardedFetcher } from "./fetch/guarded-fetcher.js";
 import { createNodeIntervals } from "./intervals.js";
 import { createNodeSigner } from "./node-signer.js";
@@ -160,9 +161,17 @@ export async function startServer(
   };
   const app = createApp({ ...deps, ...extraDeps });
 
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+  // @hono/node-server's listener behind the core's fast path for opens and clicks (what
+  // serve() builds, with that one step in front).
+  const listener = withFastPath(
+    app.fastPath,
+    getRequestListener(app.fetch, { hostname: config.HOST }),
+    logger,
+  );
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = createHttpServer(listener);
     s.once("error", reject);
+    s.listen(config.PORT, config.HOST, () => resolve(s));
   });
   const port = (server.address() as AddressInfo).port;
   if (!config.OPENTIME_PUBLIC_URL) publicUrl = publicUrlOf(config, port);

@@ -1,4 +1,4 @@
-import { TRANSPARENT_GIF } from "../routes/open-pixel.js";
+import { TRANSPARENT_GIF } from "../tracking/answers.js";
 
 // A 1x1 transparent PNG (67 bytes). Image routes answer with this or the GIF pixel whenever
 // they cannot render: an email must never show a broken-image icon.

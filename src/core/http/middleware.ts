@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env.js";
+import { type PlainResponse, pickClientIp } from "../tracking/answers.js";
 import { timingSafeEqual } from "../util/encoding.js";
 import { ApiError } from "./errors.js";
 
@@ -25,9 +26,12 @@ export function measure(): MiddlewareHandler<AppEnv> {
     const started = performance.now();
     await next();
     const route = c.req.routePath || "unmatched";
-    const { metrics } = c.get("services");
-    metrics.requests.inc({ route, method: c.req.method, status: String(c.res.status) });
-    metrics.latency.observe({ route }, (performance.now() - started) / 1000);
+    c.get("services").metrics.request(
+      route,
+      c.req.method,
+      c.res.status,
+      (performance.now() - started) / 1000,
+    );
   };
 }
 
@@ -44,16 +48,18 @@ export function hotHeader(c: Context<AppEnv>, name: string): string | null {
 
 export function clientIp(c: Context<AppEnv>): string | null {
   const s = c.get("services");
-  if (s.trustProxy) {
-    const fwd = hotHeader(c, "x-forwarded-for");
-    if (fwd) return fwd.split(",")[0]!.trim().slice(0, 64) || null;
-  }
-  return s.clientIp?.(c) ?? null;
+  return pickClientIp(
+    s.trustProxy,
+    s.trustProxy ? hotHeader(c, "x-forwarded-for") : null,
+    () => s.clientIp?.(c) ?? null,
+  );
 }
 
-/** Headers that keep Gmail's and Yahoo's image proxies (and any CDN) from caching live content. */
-export const NO_CACHE_HEADERS: Record<string, string> = {
-  "Cache-Control": "no-store, no-cache, must-revalidate, max-age=0, private",
-  Pragma: "no-cache",
-  Expires: "-1",
-};
+/** Sends an answer built as plain data (tracking/answers.ts). */
+export function sendPlain(c: Context<AppEnv>, r: PlainResponse): Response {
+  // An empty string, not null, for a bodiless GET answer: Node's adapter answers a string
+  // body from its fast path (Content-Length: 0), while a null body builds a full Fetch
+  // Response and goes chunked. HEAD keeps null (no length is claimed for it).
+  const body = r.body ?? (c.req.method === "HEAD" ? null : "");
+  return c.body(body as string, r.status as 200, r.headers);
+}

@@ -42,6 +42,11 @@ export class Links {
     return stored;
   }
 
+  /** The link if it is in memory (resolved or created recently); no HMAC check, no store read. */
+  cached(id: string): LinkRecord | undefined {
+    return this.cache.get(id);
+  }
+
   /** The registered link for an id, or null for anything forged, tampered or unknown. */
   async resolve(id: string): Promise<LinkRecord | null> {
     const hit = this.cache.get(id);

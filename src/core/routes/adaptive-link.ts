@@ -3,8 +3,8 @@ import type { App, AppEnv } from "../app-env.js";
 import { clientIp } from "../http/middleware.js";
 import type { BlockRecord } from "../ports/index.js";
 import { DEFAULT_VARIANT, isHttpUrl, SLOT_RE } from "../rules/variants.js";
+import { NOT_FOUND_PAGE } from "../tracking/answers.js";
 import { normalizeRecipient } from "../tracking/recipient.js";
-import { NOT_FOUND_PAGE } from "./click.js";
 
 /** Block ids are signed and short; anything longer is not one (no HMAC work for it). */
 const MAX_BLOCK_ID = 128;

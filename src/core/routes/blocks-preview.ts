@@ -3,13 +3,13 @@ import type { App } from "../app-env.js";
 import { fallbackImage, IMAGE_EXTS, type ImageExt } from "../blocks/fallback.js";
 import { RenderError } from "../blocks/image-service.js";
 import { ApiError } from "../http/errors.js";
-import { NO_CACHE_HEADERS } from "../http/middleware.js";
 import { parseParams } from "../http/validate.js";
 import type { BlockRecord } from "../ports/index.js";
 import { INSTANT_RE } from "../rules/conditions.js";
 import type { BlockRules } from "../rules/engine.js";
 import { openContext, renderStoredOpen } from "../rules/render-open.js";
 import { DEFAULT_VARIANT } from "../rules/variants.js";
+import { NO_CACHE_HEADERS } from "../tracking/answers.js";
 import { normalizeRecipient } from "../tracking/recipient.js";
 import { findBlock } from "./blocks-shared.js";
 

@@ -4,9 +4,10 @@ import type { CachedImage } from "../blocks/byte-cache.js";
 import { fallbackImage, IMAGE_EXTS, type ImageExt } from "../blocks/fallback.js";
 import { RenderError } from "../blocks/image-service.js";
 import { MAX_SIGNED_OPTIONS, SIGNED_PURPOSE, SIGNED_SIG_LEN } from "../blocks/signed-url.js";
-import { clientIp, hotHeader, NO_CACHE_HEADERS } from "../http/middleware.js";
+import { clientIp, hotHeader } from "../http/middleware.js";
 import type { BlockRecord } from "../ports/index.js";
 import { openContext, renderStoredOpen } from "../rules/render-open.js";
+import { NO_CACHE_HEADERS } from "../tracking/answers.js";
 import { normalizeRecipient } from "../tracking/recipient.js";
 import { fromBase64url } from "../util/encoding.js";
 

@@ -1,4 +1,4 @@
-import type { Metrics } from "../metrics.js";
+import { type Metrics, series } from "../metrics.js";
 import type { Clock, TrackEvent, TrackKind } from "../ports/index.js";
 import { type Classification, classify } from "./classify.js";
 import type { RecentActivity } from "./recent-activity.js";
@@ -21,6 +21,7 @@ const MAX_UA = 512; // user agents are stored; bound them like every other input
  * it to the recorder (group commit). Synchronous on purpose: the response never waits.
  */
 export class Tracker {
+  private readonly recordedKeys = new Map<string, string>();
   constructor(
     private readonly recorder: Recorder,
     private readonly activity: RecentActivity,
@@ -66,7 +67,13 @@ export class Tracker {
     };
     this.recorder.record(event);
     this.onRecorded?.(event);
-    this.metrics.eventsRecorded.inc({ kind: input.kind, class: result.class });
+    const id = `${input.kind} ${result.class}`;
+    let key = this.recordedKeys.get(id);
+    if (key === undefined) {
+      key = series({ kind: input.kind, class: result.class });
+      this.recordedKeys.set(id, key); // kinds × classes: a few dozen at most
+    }
+    this.metrics.eventsRecorded.incRendered(key);
     return result;
   }
 }

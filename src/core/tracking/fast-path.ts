@@ -1,0 +1,75 @@
+import { getQueryParam } from "hono/utils/url";
+import type { Services } from "../build-services.js";
+import { answerClick, answerOpen, type PlainResponse, pickClientIp } from "./answers.js";
+
+/**
+ * The two URLs a send's every open and click hits, answered without the router: a runtime
+ * adapter asks this first and hands the request to the Hono app when it returns null.
+ *
+ * Why: on a 2-core machine sharing its cores with the load, the router, its context and
+ * Response objects and three middlewares were ~40% of a tracked redirect's CPU on the main
+ * thread (bench/redirect.ts; README, "Where the time goes"). The answers are the very
+ * functions the Hono routes call (answers.ts), and only requests whose meaning cannot differ
+ * are taken: GET or HEAD, a path of one plain segment (nothing to decode), a link already in
+ * memory. Anything else (unknown or forged ids, encoded paths, other methods) goes to the
+ * app, which answers it as it always did.
+ */
+export interface FastRequest {
+  method: string;
+  /** Path and query as received ("/c/abc?u=…"). */
+  url: string;
+  /** One request header by lowercase name. */
+  header(name: string): string | undefined;
+  /** The socket's peer address. */
+  remoteIp(): string | null;
+}
+
+export type FastPath = (req: FastRequest) => PlainResponse | null;
+
+// Link ids are base64url; campaign files a subset of CAMPAIGN_RE plus ".gif". No "%": a
+// segment that needs decoding goes to the router, which decodes it.
+const LINK_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const PIXEL_FILE = /^[A-Za-z0-9._:~-]{1,132}$/;
+
+export function createFastPath(s: Services): FastPath {
+  const { links, tracker, metrics } = s;
+  const ipOf = (req: FastRequest) => pickClientIp(s.trustProxy, req.header("x-forwarded-for"), req.remoteIp);
+  return (req) => {
+    const { method, url } = req;
+    if (method !== "GET" && method !== "HEAD") return null;
+    const click = url.startsWith("/c/");
+    if (!click && !url.startsWith("/o/")) return null;
+    const started = performance.now();
+    const q = url.indexOf("?");
+    const segment = q === -1 ? url.slice(3) : url.slice(3, q);
+    let answer: PlainResponse;
+    // Hono's own query reader (it wants a whole URL), so `u` decodes exactly as c.req.query("u").
+    const u = () => (q === -1 ? undefined : (getQueryParam(`http://h${url}`, "u") as string | undefined));
+    if (click) {
+      if (!LINK_ID.test(segment)) return null;
+      const link = links.cached(segment);
+      if (!link) return null;
+      answer = answerClick(tracker, link, {
+        method,
+        u: u(),
+        userAgent: req.header("user-agent") ?? null,
+        ip: ipOf(req),
+      });
+    } else {
+      if (!PIXEL_FILE.test(segment)) return null;
+      answer = answerOpen(tracker, segment, {
+        method,
+        u: u(),
+        userAgent: req.header("user-agent") ?? null,
+        ip: ipOf(req),
+      });
+    }
+    metrics.request(
+      click ? "/c/:linkId" : "/o/:file",
+      method,
+      answer.status,
+      (performance.now() - started) / 1000,
+    );
+    return answer;
+  };
+}

@@ -1,0 +1,45 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type { Logger } from "../core/ports/index.js";
+import type { FastPath } from "../core/tracking/fast-path.js";
+
+/**
+ * Node's request listener: the core's fast path for opens and clicks first
+ * (core/tracking/fast-path.ts says which requests it takes and why), the Hono app for
+ * everything else. A request the fast path takes is written straight to Node's response:
+ * no Web Request, Headers or Response objects are built for it.
+ */
+export function withFastPath(fast: FastPath, app: RequestListener, logger: Logger): RequestListener {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? "";
+    // Cheap pre-check (the fast path repeats it): everything else goes straight to the app.
+    if (url.charCodeAt(0) !== 47 || url.charCodeAt(2) !== 47) return app(req, res);
+    let answer: ReturnType<FastPath>;
+    try {
+      answer = fast({
+        method: req.method ?? "",
+        url,
+        header: (name) => {
+          const v = req.headers[name];
+          return Array.isArray(v) ? v.join(", ") : v;
+        },
+        remoteIp: () => req.socket.remoteAddress ?? null,
+      });
+    } catch (err) {
+      // As the app's onError would: logged, a JSON 500, never a crash.
+      logger.error({ err, path: url.split("?")[0] }, "unhandled error");
+      res.writeHead(500, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ error: { code: "internal", message: "internal error" } }));
+      return;
+    }
+    if (!answer) return app(req, res);
+    const { body } = answer;
+    // A length, not chunked framing (a 302 is one short write; HEAD sends no body).
+    if (req.method !== "HEAD")
+      res.setHeader(
+        "Content-Length",
+        body === null ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.byteLength,
+      );
+    res.writeHead(answer.status, answer.headers);
+    res.end(body ?? undefined);
+  };
+}
