@@ -311,3 +311,29 @@ describe("classify: hostile input never throws", () => {
     expectClass(classify(hit({ ip: "not an ip" })), "human", "ip_invalid");
   });
 });
+
+describe("a user agent read once", () => {
+  it("gives every hit the same verdict, never another hit's own reasons", () => {
+    const office = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17531; Pro)";
+    const headClick = classify(hit({ kind: "click", method: "HEAD", userAgent: office, ip: "40.94.1.1" }));
+    expect(headClick.class).toBe("scanner");
+    expect(headClick.reasons).toContain("head_request");
+    expect(headClick.reasons).toContain("ua_scanner_office_link_check");
+    // The same UA again, as an open: Outlook rendering images is a person; nothing of the
+    // click's verdict (HEAD, office link check) carries over.
+    const open = classify(hit({ kind: "open", method: "GET", userAgent: office, ip: "203.0.113.5" }));
+    expect(open).toEqual({ class: "human", reasons: ["ua_mail_client"] });
+    expect(classify(hit({ kind: "click", method: "HEAD", userAgent: office, ip: "40.94.1.1" }))).toEqual(
+      headClick,
+    );
+  });
+
+  it("stays right past its bound (many distinct user agents)", () => {
+    for (let i = 0; i < 10_000; i++) {
+      const chrome = classify(hit({ userAgent: `${UA.chrome} Build/${i}` }));
+      expect(chrome.class).toBe("human");
+      if (i % 997 === 0) expect(classify(hit({ userAgent: `curl/8.${i}` })).class).toBe("bot");
+    }
+    expect(classify(hit({ userAgent: UA.gmail })).class).toBe("gmail_proxy");
+  });
+});

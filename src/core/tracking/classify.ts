@@ -22,13 +22,12 @@
  * 5. unknown: missing/empty UA, a bare "Mozilla/5.0" click, an oversized UA, anything else.
  * Every matching reason is kept even when an earlier rule already decided the class.
  *
- * PERFORMANCE: runs on every tracked redirect. Everything is precompiled at module load. Per
- * hit: one lowercase copy of the UA (capped at MAX_UA_SCAN chars), ONE pass of one regex made
- * only of literal alternatives (nothing to backtrack into), one IP parse reused across all CIDR
- * sets (binary search each). Sanity check, not a test (timed assertions are flaky): 1e6 calls
- * over mixed real UAs/IPs via `npx tsx` took ~1.4 s once warm on the dev container (~1.4 us per
- * call, ~700k/s on one core; a per-needle `includes` loop was ~5x slower), so classification is
- * far from the bottleneck at 10k requests/s.
+ * PERFORMANCE: runs on every tracked redirect. Everything is precompiled at module load. What
+ * a user agent says is read once per distinct UA (uaFactsOf): one lowercase copy capped at
+ * MAX_UA_SCAN chars, ONE pass of one regex made only of literal alternatives (nothing to
+ * backtrack into). Per hit: that lookup, one IP parse reused across all CIDR sets (binary
+ * search each). Sanity check, not a test: 1e6 calls with a Chrome UA took ~1.3 µs each
+ * before the UA cache (a per-needle `includes` loop was ~5x slower).
  */
 import { CidrSet, type ParsedIp, parseIp } from "./ip.js";
 import {
@@ -176,6 +175,82 @@ function within(at: number, ref: number | undefined): boolean {
   return d >= 0 && d <= FAST_CLICK_MS;
 }
 
+/** What a user agent alone tells; its reasons in the order classify() has always given them. */
+interface UaFacts {
+  reasons: readonly string[];
+  kinds: number;
+  empty: boolean;
+  oversized: boolean;
+  bareMozilla: boolean;
+  strippedWebkit: boolean;
+  botWord: boolean;
+  /** Starts "Mozilla/5.0 (" like every browser's. */
+  mozillaParen: boolean;
+}
+
+function readUa(rawUa: string): UaFacts {
+  const reasons: string[] = [];
+  const add = (r: string): void => {
+    if (!reasons.includes(r)) reasons.push(r);
+  };
+  // One bounded lowercase copy, one pass of NEEDLE_RE.
+  const oversized = rawUa.length > MAX_UA_SCAN;
+  const ua = (oversized ? rawUa.slice(0, MAX_UA_SCAN) : rawUa).trim().toLowerCase();
+  if (ua.length === 0) add("ua_empty");
+  if (oversized) add("ua_oversized");
+  let kinds = 0;
+  if (ua.length > 0) {
+    NEEDLE_RE.lastIndex = 0;
+    for (let m = NEEDLE_RE.exec(ua); m !== null; m = NEEDLE_RE.exec(ua)) {
+      const [kind, reason] = NEEDLES.get(m[0])!;
+      kinds |= kind;
+      if (reason) add(reason); // scanner and bot codes, in UA order
+    }
+  }
+  if (kinds & K_GMAIL) add("ua_google_image_proxy");
+  if (kinds & K_YAHOO) add("ua_yahoo_mail_proxy");
+  const bareMozilla = ua === "mozilla/5.0";
+  if (bareMozilla) add("ua_bare_mozilla");
+  const strippedWebkit =
+    ua.startsWith("mozilla/5.0 (macintosh;") &&
+    ua.includes("applewebkit/") &&
+    !ua.includes("version/") &&
+    !ua.includes("safari/") &&
+    !ua.includes("chrome/") &&
+    !ua.includes("firefox/");
+  if (strippedWebkit) add("ua_stripped_webkit");
+  return {
+    reasons,
+    kinds,
+    empty: ua.length === 0,
+    oversized,
+    bareMozilla,
+    strippedWebkit,
+    botWord: hasBotWord(ua),
+    mozillaParen: ua.startsWith("mozilla/5.0 ("),
+  };
+}
+
+/**
+ * A send's opens come from a few hundred distinct user agents (mail apps, browsers, proxies),
+ * so what each one says is read once and kept: the lowercase copy and the needle scan were
+ * ~1 µs of every hit. Bounded: cleared whole when full (a flood of distinct UAs then costs
+ * what it did before, nothing more).
+ */
+const UA_FACTS_MAX = 4096;
+const uaFacts = new Map<string, UaFacts>();
+function uaFactsOf(rawUa: string): UaFacts {
+  let f = uaFacts.get(rawUa);
+  if (f === undefined) {
+    f = readUa(rawUa);
+    if (rawUa.length <= MAX_UA_SCAN) {
+      if (uaFacts.size >= UA_FACTS_MAX) uaFacts.clear();
+      uaFacts.set(rawUa, f);
+    }
+  }
+  return f;
+}
+
 export function classify(hit: Hit): Classification {
   const reasons: string[] = [];
   const add = (r: string): void => {
@@ -196,48 +271,24 @@ export function classify(hit: Hit): Classification {
     decisive++;
   }
 
-  // --- user agent (one bounded lowercase copy)
-  const rawUa = typeof hit.userAgent === "string" ? hit.userAgent : "";
-  const oversized = rawUa.length > MAX_UA_SCAN;
-  const ua = (oversized ? rawUa.slice(0, MAX_UA_SCAN) : rawUa).trim().toLowerCase();
-  if (ua.length === 0) add("ua_empty");
-  if (oversized) add("ua_oversized");
-  let kinds = 0;
-  if (ua.length > 0) {
-    NEEDLE_RE.lastIndex = 0;
-    for (let m = NEEDLE_RE.exec(ua); m !== null; m = NEEDLE_RE.exec(ua)) {
-      const [kind, reason] = NEEDLES.get(m[0])!;
-      kinds |= kind;
-      if (reason) add(reason); // scanner and bot codes, in UA order
-    }
-  }
+  // --- user agent (what it says is the same at every hit: see uaFactsOf)
+  const ua = uaFactsOf(typeof hit.userAgent === "string" ? hit.userAgent : "");
+  for (const r of ua.reasons) add(r);
+  const { kinds, oversized, bareMozilla, strippedWebkit } = ua;
   const gmailUa = (kinds & K_GMAIL) !== 0;
-  if (gmailUa) add("ua_google_image_proxy");
   const yahooUa = (kinds & K_YAHOO) !== 0;
-  if (yahooUa) add("ua_yahoo_mail_proxy");
-  const bareMozilla = ua === "mozilla/5.0";
-  if (bareMozilla) add("ua_bare_mozilla");
-  const strippedWebkit =
-    ua.startsWith("mozilla/5.0 (macintosh;") &&
-    ua.includes("applewebkit/") &&
-    !ua.includes("version/") &&
-    !ua.includes("safari/") &&
-    !ua.includes("chrome/") &&
-    !ua.includes("firefox/");
-  if (strippedWebkit) add("ua_stripped_webkit");
   if (kinds & K_SCANNER) decisive++;
   if (isClick && kinds & K_OFFICE) {
     add("ua_scanner_office_link_check");
     decisive++;
   }
   let bot = (kinds & K_BOT) !== 0;
-  if (!bot && hasBotWord(ua)) {
+  if (!bot && ua.botWord) {
     add("ua_bot_token:bot");
     bot = true;
   }
   const mailClient = !isClick && (kinds & (K_OFFICE | K_MAIL)) !== 0;
-  const browser =
-    !mailClient && ua.startsWith("mozilla/5.0 (") && (kinds & K_PLATFORM) !== 0 && (kinds & K_ENGINE) !== 0;
+  const browser = !mailClient && ua.mozillaParen && (kinds & K_PLATFORM) !== 0 && (kinds & K_ENGINE) !== 0;
 
   // --- source address (parsed once, reused for every set)
   const ip: ParsedIp | null = parseIp(hit.ip);
@@ -294,6 +345,6 @@ export function classify(hit: Hit): Classification {
     if (soft === 1) add("weak_signal_ignored");
     return { class: "human", reasons };
   }
-  if (ua.length > 0 && !bareMozilla && !oversized) add("ua_unrecognized");
+  if (!ua.empty && !bareMozilla && !oversized) add("ua_unrecognized");
   return { class: "unknown", reasons };
 }

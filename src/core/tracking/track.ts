@@ -41,8 +41,9 @@ export class Tracker {
         this.activity.noteOpen(input.campaign, input.recipient, at);
       } else {
         recentClicks = this.activity.noteClick(input.campaign, input.recipient, input.linkId ?? "", at);
+        // Only clicks are timed against the first open.
+        firstOpenAt = this.activity.firstOpenAt(input.campaign, input.recipient);
       }
-      firstOpenAt = this.activity.firstOpenAt(input.campaign, input.recipient);
     }
     const result = classify({
       kind: input.kind,
@@ -50,7 +51,7 @@ export class Tracker {
       userAgent,
       ip: input.ip,
       at,
-      firstOpenAt: input.kind === "click" ? firstOpenAt : undefined,
+      firstOpenAt,
       recentClicks,
     });
     const event: TrackEvent = {

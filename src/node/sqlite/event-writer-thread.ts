@@ -3,6 +3,7 @@ import type { DecisionEntry } from "../../core/ports/decisions.js";
 import type { Logger, TrackEvent } from "../../core/ports/index.js";
 import { WorkerRpc } from "../worker-rpc.js";
 import { startModuleWorker } from "../worker-thread.js";
+import { toWire } from "./event-wire.js";
 import type { FirstSeen } from "./first-seen.js";
 
 /**
@@ -34,7 +35,7 @@ export function startEventWriterThread(
     profiles?.logger,
   );
   return {
-    append: (batch) => rpc.call<void>("append", batch),
+    append: (batch) => rpc.call<void>("append", toWire(batch)),
     decisions: (batch) => rpc.call<void>("decisions", batch),
     firstSeen: (batch) => rpc.call<void>("firstSeen", batch),
     upsertProducts: (products, at) => rpc.call<UpsertResult>("catalog", products, at),

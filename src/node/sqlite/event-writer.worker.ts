@@ -6,6 +6,7 @@ import { createSignSync } from "../node-signer.js";
 import { workerLogger } from "../worker-rpc.js";
 import { createProductUpserter } from "./catalog-store.js";
 import { createDecisionWriter } from "./decision-store.js";
+import { fromWire, type WireBatch } from "./event-wire.js";
 import { createFirstSeenWriter, type FirstSeen } from "./first-seen.js";
 import { createPruner } from "./retention.js";
 import { createEventWriter, openDatabase, WRITER_CHECKPOINT_PAGES } from "./store.js";
@@ -34,7 +35,7 @@ const upsertProducts = createProductUpserter(db);
 // (and the counts, for catalog writes); not serveRpc, because queued batches are committed
 // together here.
 type Batched =
-  | { id: number; op: "append"; args: [TrackEvent[]] }
+  | { id: number; op: "append"; args: [WireBatch] }
   | { id: number; op: "decisions"; args: [DecisionEntry[]] }
   | { id: number; op: "firstSeen"; args: [FirstSeen[]] };
 /** An operator's catalog write: its own transaction, answered with its counts. */
@@ -50,7 +51,7 @@ let scheduled = false;
 let closing = false;
 
 const commitGroup = db.transaction((group: Batched[]) => {
-  const events = group.flatMap((m) => (m.op === "append" ? m.args[0] : []));
+  const events = group.flatMap((m) => (m.op === "append" ? fromWire(m.args[0]) : []));
   const decisions = group.flatMap((m) => (m.op === "decisions" ? m.args[0] : []));
   const firstSeen = group.flatMap((m) => (m.op === "firstSeen" ? m.args[0] : []));
   // Each writer's own transaction nests here as a savepoint: one commit for the group.
