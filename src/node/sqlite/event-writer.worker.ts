@@ -1,7 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { ProductInput } from "../../core/ports/catalog.js";
 import type { DecisionEntry } from "../../core/ports/decisions.js";
-import type { TrackEvent } from "../../core/ports/index.js";
 import { createSignSync } from "../node-signer.js";
 import { workerLogger } from "../worker-rpc.js";
 import { createProductUpserter } from "./catalog-store.js";
