@@ -7,6 +7,7 @@ import { createProductUpserter } from "./catalog-store.js";
 import { createDecisionWriter } from "./decision-store.js";
 import { fromWire, type WireBatch } from "./event-wire.js";
 import { createFirstSeenWriter, type FirstSeen } from "./first-seen.js";
+import { createLogIndexer } from "./log-index.js";
 import { createPruner } from "./retention.js";
 import { createEventWriter, openDatabase, WRITER_CHECKPOINT_PAGES } from "./store.js";
 
@@ -23,7 +24,8 @@ const db = openDatabase(file, { checkpointPages: WRITER_CHECKPOINT_PAGES });
 const sign = profileSecret ? createSignSync(profileSecret) : null;
 // The same HMAC the ProfileService keeps for erased people (purpose "erased").
 const hashOf = sign ? (k: string) => sign("erased", k) : undefined;
-const writeEvents = createEventWriter(db, hashOf ? { hashOf } : undefined);
+const indexer = createLogIndexer(db);
+const writeEvents = createEventWriter(db, { hashOf, indexer });
 // Render decisions (blocks with variants), evergreen first opens and catalog writes are
 // committed here too, off the main thread.
 const writeDecisions = createDecisionWriter(db);
@@ -90,6 +92,22 @@ function maybePrune(): void {
   setImmediate(pruneStep);
 }
 
+// The log's per-recipient index: a chunk at a time, after the batches it follows are
+// acknowledged (log-index.ts).
+let indexing = false;
+function maybeIndex(): void {
+  if (!indexer.due || indexing || closing) return;
+  indexing = true;
+  setImmediate(() => {
+    try {
+      indexer.run();
+    } catch (err) {
+      logger.warn({ err }, "indexing the log by recipient failed; tried again after the next batch");
+    }
+    indexing = false;
+  });
+}
+
 function drain(): void {
   scheduled = false;
   const calls = queue;
@@ -100,6 +118,7 @@ function drain(): void {
       commitGroup.immediate(group);
       for (const m of group) parentPort!.postMessage({ id: m.id, ok: true });
       maybePrune();
+      maybeIndex();
     } catch (err) {
       for (const m of group)
         parentPort!.postMessage({ id: m.id, ok: false, message: (err as Error).message });

@@ -225,4 +225,21 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX profile_events_profile_at ON profile_events(profile_id, at);
   DROP INDEX profile_events_profile;
   `,
+  // 8: the log's per-recipient index becomes a table filled in sorted chunks (log-index.ts
+  // says why). Rows appended since the last chunk (seq > through) are read by a range scan.
+  `
+  CREATE TABLE events_by_recipient (
+    recipient TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (recipient, seq)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE log_index_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    through INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO events_by_recipient (recipient, seq)
+    SELECT recipient, seq FROM events WHERE recipient IS NOT NULL ORDER BY recipient, seq;
+  INSERT INTO log_index_state (id, through) VALUES (1, (SELECT coalesce(max(seq), 0) FROM events));
+  DROP INDEX events_recipient;
+  `,
 ];

@@ -9,6 +9,7 @@ import type {
   TrackingRow,
 } from "../../core/ports/profiles.js";
 import { createActivityTable } from "./activity-table.js";
+import { TRACKING_SQL } from "./log-index.js";
 
 /**
  * Profiles in the same SQLite file as the rest (tables from migration 3). Profiles are
@@ -96,7 +97,20 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
 
   // Person-bearing columns elsewhere in the file. Tables other features add later (render
   // decisions) are erased too when present, so erasure does not depend on feature order.
-  const recipientTables = ["events", "campaign_uniques", "block_first_seen", "decisions"];
+  const recipientTables = ["campaign_uniques", "block_first_seen", "decisions"];
+  // The open/click log, through its per-recipient index (log-index.ts).
+  const eraseLogIndexed = db.prepare(
+    "DELETE FROM events WHERE seq IN (SELECT seq FROM events_by_recipient WHERE recipient = @r) AND recipient = @r",
+  );
+  const eraseLogTail = db.prepare(
+    "DELETE FROM events WHERE seq > (SELECT through FROM log_index_state) AND recipient = @r",
+  );
+  const eraseLogIndex = db.prepare("DELETE FROM events_by_recipient WHERE recipient = ?");
+  const eraseFromLog = (r: string) => {
+    const n = eraseLogIndexed.run({ r }).changes + eraseLogTail.run({ r }).changes;
+    eraseLogIndex.run(r);
+    return n;
+  };
   const hasRecipientColumn = (table: string) =>
     (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[]).includes(
       "recipient",
@@ -121,14 +135,11 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     const activityRows = activity.delete(req.activityKeys);
     let tracking = 0;
     let other = 0;
+    for (const r of req.recipients) tracking += eraseFromLog(r);
     for (const table of recipientTables) {
       if (!hasRecipientColumn(table)) continue;
       const del = db.prepare(`DELETE FROM ${table} WHERE recipient = ?`);
-      for (const r of req.recipients) {
-        const n = del.run(r).changes;
-        if (table === "events") tracking += n;
-        else other += n;
-      }
+      for (const r of req.recipients) other += del.run(r).changes;
     }
     for (const h of req.hashes) insertErased.run(h, req.at);
     return { events, identities, tracking, other: other + activityRows };
@@ -136,9 +147,7 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
 
   const prune = db.transaction((before: number, max: number) => pruneSeen.run(before, max).changes);
 
-  const trackingOf = db.prepare(
-    "SELECT seq, at, kind, campaign, link_id AS linkId, recipient, class FROM events WHERE recipient = ? ORDER BY seq DESC LIMIT ?",
-  );
+  const trackingOf = db.prepare(TRACKING_SQL);
 
   return {
     async lookup(keys) {
@@ -190,7 +199,7 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     async tracking(recipients, limit) {
       const rows: (TrackingRow & { seq: number })[] = [];
       for (const r of recipients)
-        rows.push(...(trackingOf.all(r, limit ?? -1) as (TrackingRow & { seq: number })[]));
+        rows.push(...(trackingOf.all({ r, limit: limit ?? -1 }) as (TrackingRow & { seq: number })[]));
       rows.sort((a, b) => a.seq - b.seq);
       const kept = limit === undefined ? rows : rows.slice(-limit);
       return kept.map(({ seq: _, ...row }) => row);

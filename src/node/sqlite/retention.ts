@@ -14,12 +14,23 @@ const TABLES = ["events", "decisions"] as const;
  * `plan()` starts a run; each `slice()` deletes one slice and says whether more is left.
  */
 export function createPruner(db: Database.Database, days: number, now = () => Date.now()) {
-  const steps = TABLES.map((t) => ({
-    firstYoung: db.prepare(`SELECT seq FROM ${t} WHERE at >= ? ORDER BY seq LIMIT 1`).pluck(),
-    first: db.prepare(`SELECT MIN(seq) FROM ${t}`).pluck(),
-    last: db.prepare(`SELECT MAX(seq) FROM ${t}`).pluck(),
-    del: db.prepare(`DELETE FROM ${t} WHERE seq >= ? AND seq < ?`),
-  }));
+  // The log's per-recipient index (log-index.ts) loses the entries of the rows pruned.
+  const unindex = db.prepare(
+    `DELETE FROM events_by_recipient WHERE (recipient, seq) IN
+       (SELECT recipient, seq FROM events WHERE seq >= ? AND seq < ? AND recipient IS NOT NULL)`,
+  );
+  const steps = TABLES.map((t) => {
+    const rows = db.prepare(`DELETE FROM ${t} WHERE seq >= ? AND seq < ?`);
+    return {
+      firstYoung: db.prepare(`SELECT seq FROM ${t} WHERE at >= ? ORDER BY seq LIMIT 1`).pluck(),
+      first: db.prepare(`SELECT MIN(seq) FROM ${t}`).pluck(),
+      last: db.prepare(`SELECT MAX(seq) FROM ${t}`).pluck(),
+      del: (from: number, to: number) => {
+        if (t === "events") unindex.run(from, to);
+        rows.run(from, to);
+      },
+    };
+  });
   let work: { step: (typeof steps)[number]; from: number; end: number }[] = [];
   return {
     plan(): void {
@@ -38,7 +49,7 @@ export function createPruner(db: Database.Database, days: number, now = () => Da
       const w = work[0];
       if (!w) return false;
       const to = Math.min(w.end, w.from + SLICE);
-      db.transaction(() => w.step.del.run(w.from, to)).immediate();
+      db.transaction(() => w.step.del(w.from, to)).immediate();
       w.from = to;
       if (w.from >= w.end) work.shift();
       return work.length > 0;

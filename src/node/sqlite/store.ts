@@ -16,6 +16,7 @@ import { createGroupCommit } from "../../core/util/group-commit.js";
 import { createActivityTable } from "./activity-table.js";
 import { startEventWriterThread } from "./event-writer-thread.js";
 import { createFirstSeenWriter, type FirstSeen } from "./first-seen.js";
+import { createLogIndexer, type LogIndexer, NEXT_SEQ_SQL } from "./log-index.js";
 import { MIGRATIONS } from "./migrations.js";
 
 /**
@@ -64,19 +65,22 @@ export function migrate(db: Database.Database): void {
 
 /**
  * The one way events reach the log: a transaction inserting rows and bumping counters.
- * With `activity`, the same transaction adds each recipient's opens/clicks to their email
- * activity (one commit, one fsync for both); `hashOf` is the erased-person HMAC of an
- * activity key. A hit of an erased person still counts for its campaign, but is logged
- * without its recipient: nothing ties it to them again.
+ * With `hashOf` (the erased-person HMAC of an activity key), the same transaction adds each
+ * recipient's opens/clicks to their email activity (one commit, one fsync for both). A hit
+ * of an erased person still counts for its campaign, but is logged without its recipient:
+ * nothing ties it to them again. `indexer` is told what was appended; whoever owns it runs
+ * it when due, outside this transaction (log-index.ts).
  */
 export function createEventWriter(
   db: Database.Database,
-  activity?: { hashOf: (key: string) => string },
+  opts: { hashOf?: (key: string) => string; indexer?: LogIndexer } = {},
 ): (batch: readonly TrackEvent[]) => void {
-  const table = activity ? createActivityTable(db) : null;
+  const { hashOf, indexer } = opts;
+  const table = hashOf ? createActivityTable(db) : null;
+  const nextSeq = db.prepare(NEXT_SEQ_SQL).pluck();
   const insertEvent = db.prepare(
-    `INSERT INTO events (at, kind, campaign, link_id, recipient, class, reasons, ip, user_agent, method)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO events (seq, at, kind, campaign, link_id, recipient, class, reasons, ip, user_agent, method)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const bumpCounter = db.prepare(
     `INSERT INTO campaign_counters (campaign, kind, class, total) VALUES (?, ?, ?, ?)
@@ -86,18 +90,22 @@ export function createEventWriter(
     "INSERT INTO campaign_uniques (campaign, kind, recipient, class) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
   );
   const write = db.transaction((batch: readonly TrackEvent[]) => {
-    if (table && activity) {
+    if (table && hashOf) {
       const deltas = aggregateActivity(batch);
-      const dropped = table.add(deltas.values(), activity.hashOf);
+      const dropped = table.add(deltas.values(), hashOf);
       if (dropped.size)
         batch = batch.map((e) =>
           e.recipient && dropped.has(recipientKey(e.recipient)) ? { ...e, recipient: null } : e,
         );
     }
+    // Seqs are assigned here, never reused (log-index.ts relies on it); the write lock is
+    // held, so no other connection appends meanwhile.
+    let seq = nextSeq.get() as number;
     // Aggregate counter bumps in memory: one UPSERT per (campaign, kind, class) per batch.
     const bumps = new Map<string, [string, string, string, number]>();
     for (const e of batch) {
       insertEvent.run(
+        seq++,
         e.at,
         e.kind,
         e.campaign,
@@ -116,6 +124,7 @@ export function createEventWriter(
       if (e.recipient) addUnique.run(e.campaign, e.kind, e.recipient, e.class);
     }
     for (const b of bumps.values()) bumpCounter.run(...b);
+    indexer?.appended(batch.length);
   });
   // IMMEDIATE like every write here: another connection writes the same file (the main
   // thread's profile groups vs the event-writer thread), and the write lock is taken up
@@ -180,10 +189,11 @@ export function createSqliteStore(
     createdAt: r.created_at,
   });
 
-  const appendInline = createEventWriter(db);
   const writer = options.offThreadWrites
     ? startEventWriterThread(file, options.offThreadProfiles, options.retentionDays)
     : null;
+  const inlineIndexer = writer ? null : createLogIndexer(db);
+  const appendInline = createEventWriter(db, { indexer: inlineIndexer ?? undefined });
 
   const insertBlock = db.prepare(
     "INSERT INTO blocks (id, type, options, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -311,7 +321,10 @@ export function createSqliteStore(
       async append(batch) {
         if (!batch.length) return;
         if (writer) await writer.append(batch);
-        else appendInline(batch);
+        else {
+          appendInline(batch);
+          if (inlineIndexer?.due) inlineIndexer.run();
+        }
       },
       async campaignStats(campaign): Promise<CampaignStats> {
         const stats: CampaignStats = { opens: emptyKind(), clicks: emptyKind() };

@@ -1,0 +1,150 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import type { TrackEvent } from "../../core/ports/index.js";
+import { createLogIndexer } from "./log-index.js";
+import { MIGRATIONS } from "./migrations.js";
+import { createSqliteProfileStore } from "./profile-store.js";
+import { createPruner } from "./retention.js";
+import { createEventWriter, openDatabase } from "./store.js";
+
+// The log read by recipient (a person's history, export, erasure) through the chunked
+// index of log-index.ts, on a real SQLite file, with chunks of 3 rows so that every read
+// crosses indexed rows and the not-yet-indexed tail.
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function file(): string {
+  const dir = mkdtempSync(join(tmpdir(), "opentime-log-index-"));
+  dirs.push(dir);
+  return join(dir, "test.db");
+}
+
+let clock = 1_700_000_000_000;
+const hit = (recipient: string | null, kind: TrackEvent["kind"] = "open"): TrackEvent => ({
+  at: clock++,
+  kind,
+  campaign: "c",
+  linkId: null,
+  recipient,
+  class: "human",
+  reasons: [],
+  ip: null,
+  userAgent: null,
+  method: "GET",
+});
+
+function openLog(path = file()) {
+  const db = openDatabase(path);
+  const indexer = createLogIndexer(db, 3);
+  const write = createEventWriter(db, { indexer });
+  const profiles = createSqliteProfileStore(db);
+  return {
+    db,
+    indexer,
+    profiles,
+    /** Appends one batch, then indexes if a chunk is due, as the writer thread does. */
+    append(batch: TrackEvent[]) {
+      write(batch);
+      if (indexer.due) indexer.run();
+    },
+    history: async (r: string, limit?: number) =>
+      (await profiles.tracking([r], limit)).map((e) => `${e.kind}@${e.at}`),
+    indexed: () => db.prepare("SELECT recipient, seq FROM events_by_recipient ORDER BY seq").all(),
+    through: () => db.prepare("SELECT through FROM log_index_state").pluck().get() as number,
+  };
+}
+
+describe("the log by recipient", () => {
+  it("finds every row of a person, indexed or not yet, newest last, bounded by the limit", async () => {
+    const log = openLog();
+    const expected: Record<string, string[]> = { a: [], b: [] };
+    for (let i = 0; i < 7; i++) {
+      const batch = [hit("a", i % 2 ? "click" : "open"), hit("b"), hit(null)];
+      log.append(batch);
+      expected.a!.push(`${batch[0]!.kind}@${batch[0]!.at}`);
+      expected.b!.push(`open@${batch[1]!.at}`);
+    }
+    log.append([hit("a")]); // one more, below a chunk: stays in the tail
+    expected.a!.push(`open@${clock - 1}`);
+    expect(log.through()).toBe(21); // 7 batches of 3 rows indexed, the 22nd row not yet
+    expect(log.indexed()).toHaveLength(14); // rows without a recipient are not indexed
+    expect(await log.history("a")).toEqual(expected.a);
+    expect(await log.history("b")).toEqual(expected.b);
+    expect(await log.history("a", 3)).toEqual(expected.a!.slice(-3));
+    expect(await log.history("nobody")).toEqual([]);
+  });
+
+  it("never reuses a seq, so rows appended after the newest were deleted are found", async () => {
+    const log = openLog();
+    log.append([hit("a"), hit("b"), hit("c")]);
+    expect(log.through()).toBe(3);
+    // Everything goes (retention after a quiet month): SQLite alone would restart at seq 1,
+    // below `through`, and the index would never see those rows.
+    log.db.exec("DELETE FROM events; DELETE FROM events_by_recipient");
+    log.append([hit("a")]);
+    expect(log.db.prepare("SELECT seq FROM events").pluck().all()).toEqual([4]);
+    expect(await log.history("a")).toEqual([`open@${clock - 1}`]);
+  });
+
+  it("erases a person's rows from the indexed part, the tail and the index", async () => {
+    const log = openLog();
+    log.append([hit("gone"), hit("kept"), hit("gone")]); // indexed
+    log.append([hit("gone")]); // tail
+    const result = await log.profiles.erase({
+      profileId: null,
+      recipients: ["gone"],
+      activityKeys: [],
+      hashes: [],
+      at: clock,
+    });
+    expect(result.tracking).toBe(3);
+    expect(await log.history("gone")).toEqual([]);
+    expect(await log.history("kept")).toHaveLength(1);
+    expect(log.indexed()).toEqual([{ recipient: "kept", seq: 2 }]);
+  });
+
+  it("loses the index entries of rows pruned by age", async () => {
+    const log = openLog();
+    clock = Date.now() - 10 * 86_400_000;
+    log.append([hit("a"), hit("b"), hit("a")]);
+    clock = Date.now();
+    log.append([hit("a"), hit("b"), hit("c")]);
+    const pruner = createPruner(log.db, 5);
+    pruner.plan();
+    while (pruner.slice());
+    expect(log.indexed()).toEqual([
+      { recipient: "a", seq: 4 },
+      { recipient: "b", seq: 5 },
+      { recipient: "c", seq: 6 },
+    ]);
+    expect(await log.history("a")).toHaveLength(1);
+  });
+
+  it("is built, on upgrade, from a log that had the SQL index", async () => {
+    const path = file();
+    const old = new Database(path);
+    for (const m of MIGRATIONS.slice(0, 7)) old.exec(m);
+    old.pragma("user_version = 7");
+    const insert = old.prepare(
+      "INSERT INTO events (at, kind, campaign, recipient, class, reasons, method) VALUES (?, 'open', 'c', ?, 'human', '[]', 'GET')",
+    );
+    for (const r of ["b", "a", null, "a"]) insert.run(clock++, r);
+    old.close();
+
+    const log = openLog(path);
+    expect(log.through()).toBe(4);
+    expect(log.indexed()).toEqual([
+      { recipient: "b", seq: 1 },
+      { recipient: "a", seq: 2 },
+      { recipient: "a", seq: 4 },
+    ]);
+    const indexes = log.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all();
+    expect(indexes).not.toContain("events_recipient");
+    log.append([hit("a")]);
+    expect(await log.history("a")).toHaveLength(3);
+  });
+});

@@ -1,0 +1,74 @@
+import type Database from "better-sqlite3";
+
+/**
+ * The open/click log's per-recipient index (a person's history, export and erasure read
+ * the log by recipient), kept in `events_by_recipient` and filled in sorted chunks instead
+ * of by an SQL index updated with every row.
+ *
+ * Why: recipients arrive in random order, so an index entry per appended row dirtied one
+ * random index page per open or click, written whole to the WAL at each group commit. In a
+ * writer benchmark (750-event batches over 50,000 recipients) the log cost 10.7 µs of CPU per
+ * event with that index and 4.4 without; filled in chunks of 20,000 rows, inserted in
+ * recipient order by one INSERT … SELECT … ORDER BY inside SQLite (several entries land on
+ * each page, no JS call per row), it costs 5.9. The rows themselves are appended in order.
+ *
+ * Rows with seq > `log_index_state.through` are not indexed yet; readers add them with a
+ * range scan of about one chunk at most (TRACKING_SQL: a few ms). Seqs never go back (the writer
+ * assigns them: NEXT_SEQ_SQL), so a row below `through` is always one the index has seen.
+ */
+export const LOG_INDEX_CHUNK = 20_000;
+
+/** The seq for the next appended row: past every row and every seq the index has covered. */
+export const NEXT_SEQ_SQL = `SELECT max(coalesce((SELECT max(seq) FROM events), 0),
+  coalesce((SELECT through FROM log_index_state), 0)) + 1`;
+
+/** A recipient's log rows, newest first (@r the recipient, @limit -1 for all). */
+export const TRACKING_SQL = `
+  SELECT seq, at, kind, campaign, link_id AS linkId, recipient, class FROM events
+   WHERE seq IN (SELECT seq FROM events_by_recipient WHERE recipient = @r) AND recipient = @r
+  UNION ALL
+  SELECT seq, at, kind, campaign, link_id AS linkId, recipient, class FROM events
+   WHERE seq > (SELECT through FROM log_index_state) AND recipient = @r
+  ORDER BY seq DESC LIMIT @limit`;
+
+export interface LogIndexer {
+  /** Counts rows appended (called inside the append's transaction). */
+  appended(n: number): void;
+  /** A chunk is waiting. */
+  readonly due: boolean;
+  /** Indexes every row appended so far, in one transaction of its own. */
+  run(): void;
+}
+
+export function createLogIndexer(db: Database.Database, chunk = LOG_INDEX_CHUNK): LogIndexer {
+  const through = db.prepare("SELECT through FROM log_index_state").pluck();
+  const last = db.prepare("SELECT coalesce(max(seq), 0) FROM events").pluck();
+  const fill = db.prepare(
+    `INSERT OR IGNORE INTO events_by_recipient (recipient, seq)
+       SELECT recipient, seq FROM events WHERE seq > ? AND seq <= ? AND recipient IS NOT NULL
+        ORDER BY recipient, seq`,
+  );
+  const setThrough = db.prepare("UPDATE log_index_state SET through = ?");
+  const index = db.transaction(() => {
+    const from = through.get() as number;
+    const to = last.get() as number;
+    if (to > from) {
+      fill.run(from, to);
+      setThrough.run(to);
+    }
+  });
+  // Rows left unindexed by an earlier run of the process count towards the first chunk.
+  let waiting = (last.get() as number) - (through.get() as number);
+  return {
+    appended(n) {
+      waiting += n;
+    },
+    get due() {
+      return waiting >= chunk;
+    },
+    run() {
+      index.immediate();
+      waiting = 0;
+    },
+  };
+}
