@@ -12,7 +12,9 @@ export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?
   const connections = 100;
   const rounds = 3;
   const perRound = Math.max(3, Math.round(seconds / rounds));
-  const recipients = (i: number) => `r${i % 50_000}%40example.com`;
+  // The pool of recipients the opens and clicks cycle through (BENCH_RECIPIENTS, default 50,000).
+  const pool = Number(process.env.BENCH_RECIPIENTS ?? 50_000);
+  const recipients = (i: number) => `r${i % pool}%40example.com`;
 
   const base = await spawnBaseline();
   const ot = await spawnOpentime();

@@ -77,6 +77,8 @@ export function createEventWriter(
 ): (batch: readonly TrackEvent[]) => void {
   const { hashOf, indexer } = opts;
   const table = hashOf ? createActivityTable(db) : null;
+  // Every key of the writer can be hashed: skipped while nobody is erased (activity-table.ts).
+  const lazyHash = hashOf && Object.assign((k: string) => hashOf(k), { lazy: true });
   const nextSeq = db.prepare(NEXT_SEQ_SQL).pluck();
   const insertEvent = db.prepare(
     `INSERT INTO events (seq, at, kind, campaign, link_id, recipient, class, reasons, ip, user_agent, method)
@@ -90,9 +92,9 @@ export function createEventWriter(
     "INSERT INTO campaign_uniques (campaign, kind, recipient, class) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
   );
   const write = db.transaction((batch: readonly TrackEvent[]) => {
-    if (table && hashOf) {
+    if (table && lazyHash) {
       const deltas = aggregateActivity(batch);
-      const dropped = table.add(deltas.values(), hashOf);
+      const dropped = table.add(deltas.values(), lazyHash);
       if (dropped.size)
         batch = batch.map((e) =>
           e.recipient && dropped.has(recipientKey(e.recipient)) ? { ...e, recipient: null } : e,
