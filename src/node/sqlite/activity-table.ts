@@ -176,7 +176,8 @@ export function createActivityTable(db: Database.Database): ActivityTable {
         }
         if (stmt.run(...u.params).changes > 0) continue;
         // A new key (or one whose row erasure removed): only unless its person was erased.
-        if (hashOf.lazy && (nobodyErased ??= anyErased.get() === 0)) {
+        if (hashOf.lazy && nobodyErased === undefined) nobodyErased = anyErased.get() === 0;
+        if (hashOf.lazy && nobodyErased) {
           insert.run(insertParams(d));
           continue;
         }
