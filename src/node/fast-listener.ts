@@ -8,6 +8,19 @@ import type { FastPath } from "../core/tracking/fast-path.js";
  * everything else. A request the fast path takes is written straight to Node's response:
  * no Web Request, Headers or Response objects are built for it.
  */
+// Byte bodies (the pixel) as latin1 strings, converted once: Node then sends the status line,
+// headers and body as one string in one write, where a Buffer body is a second chunk (a
+// writev of two).
+const asLatin1 = new WeakMap<Uint8Array, string>();
+function latin1Of(bytes: Uint8Array): string {
+  let s = asLatin1.get(bytes);
+  if (s === undefined) {
+    s = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+    asLatin1.set(bytes, s);
+  }
+  return s;
+}
+
 export function withFastPath(fast: FastPath, app: RequestListener, logger: Logger): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? "";
@@ -40,6 +53,7 @@ export function withFastPath(fast: FastPath, app: RequestListener, logger: Logge
         body === null ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.byteLength,
       );
     res.writeHead(answer.status, answer.headers);
-    res.end(body ?? undefined);
+    if (body instanceof Uint8Array) res.end(latin1Of(body), "latin1");
+    else res.end(body ?? undefined);
   };
 }
