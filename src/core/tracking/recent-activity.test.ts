@@ -107,3 +107,18 @@ describe("RecentActivity", () => {
     expect(a.firstOpenAt("c", "r")).toBeUndefined();
   });
 });
+
+describe("clickSignals", () => {
+  it("gives a click's burst count and the recipient's first open in one call", () => {
+    const ra = new RecentActivity();
+    expect(ra.clickSignals("c", "ann", "l1", 1_000)).toEqual({ recentClicks: 1, firstOpenAt: undefined });
+    ra.noteOpen("c", "ann", 900);
+    expect(ra.clickSignals("c", "ann", "l2", 1_500)).toEqual({ recentClicks: 2, firstOpenAt: 900 });
+    expect(ra.clickSignals("c", "ann", "l1", 1_600)).toEqual({ recentClicks: 2, firstOpenAt: 900 });
+    expect(ra.clickSignals("c", "ann", "l3", 5_000)).toEqual({ recentClicks: 1, firstOpenAt: 900 });
+    expect(ra.clickSignals("c", "bob", "l1", Number.NaN)).toEqual({
+      recentClicks: 0,
+      firstOpenAt: undefined,
+    });
+  });
+});

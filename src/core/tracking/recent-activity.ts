@@ -59,8 +59,22 @@ export class RecentActivity {
    * last BURST_WINDOW_MS, this one included (so always >= 1 for a valid time).
    */
   noteClick(campaign: string, recipient: string, linkId: string, at: number): number {
-    if (!Number.isFinite(at)) return 0;
-    const e = this.touch(key(campaign, recipient));
+    return this.clickSignals(campaign, recipient, linkId, at).recentClicks;
+  }
+
+  /**
+   * noteClick() and firstOpenAt() in one lookup of the recipient: what classify() wants of a
+   * click (the tracker's hot path; the separate calls were two keys built and looked up).
+   */
+  clickSignals(
+    campaign: string,
+    recipient: string,
+    linkId: string,
+    at: number,
+  ): { recentClicks: number; firstOpenAt: number | undefined } {
+    const k = key(campaign, recipient);
+    if (!Number.isFinite(at)) return { recentClicks: 0, firstOpenAt: this.peek(k)?.firstOpenAt };
+    const e = this.touch(k);
     let clicks = e.clicks;
     if (!clicks) {
       clicks = new Map();
@@ -68,7 +82,8 @@ export class RecentActivity {
     }
     let stamps = clicks.get(linkId);
     if (stamps) {
-      clicks.delete(linkId); // re-insert below: most recently clicked goes last
+      // Re-insert below: most recently clicked goes last (nothing to move for a lone link).
+      if (clicks.size > 1) clicks.delete(linkId);
     } else {
       if (clicks.size >= MAX_LINKS_PER_RECIPIENT) {
         const oldest = clicks.keys().next();
@@ -76,7 +91,7 @@ export class RecentActivity {
       }
       stamps = [];
     }
-    clicks.set(linkId, stamps);
+    if (!clicks.has(linkId)) clicks.set(linkId, stamps);
     stamps.push(at);
     if (stamps.length > MAX_STAMPS_PER_LINK) stamps.shift();
 
@@ -89,13 +104,16 @@ export class RecentActivity {
         }
       }
     }
-    return distinct;
+    return { recentClicks: distinct, firstOpenAt: e.firstOpenAt };
   }
 
   /** Earliest open seen for this recipient, if still remembered. Reading does not refresh recency. */
   firstOpenAt(campaign: string, recipient: string): number | undefined {
-    const k = key(campaign, recipient);
-    return (this.young.get(k) ?? this.old.get(k))?.firstOpenAt;
+    return this.peek(key(campaign, recipient))?.firstOpenAt;
+  }
+
+  private peek(k: string): Entry | undefined {
+    return this.young.get(k) ?? this.old.get(k);
   }
 
   clear(): void {

@@ -40,9 +40,13 @@ export class Tracker {
       if (input.kind === "open") {
         this.activity.noteOpen(input.campaign, input.recipient, at);
       } else {
-        recentClicks = this.activity.noteClick(input.campaign, input.recipient, input.linkId ?? "", at);
         // Only clicks are timed against the first open.
-        firstOpenAt = this.activity.firstOpenAt(input.campaign, input.recipient);
+        ({ recentClicks, firstOpenAt } = this.activity.clickSignals(
+          input.campaign,
+          input.recipient,
+          input.linkId ?? "",
+          at,
+        ));
       }
     }
     const result = classify({
