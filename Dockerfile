@@ -34,4 +34,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # SIGTERM from `docker stop` triggers a graceful shutdown that flushes every buffered event.
-CMD ["node", "dist/node/main.js"]
+CMD ["node", "--max-semi-space-size=64", "dist/node/main.js"]

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import autocannon from "autocannon";
@@ -48,10 +48,14 @@ export function spawnBaseline(env: Record<string, string> = {}): Promise<Spawned
 }
 
 /** Starts a built entry in its own process and waits for `"port":N` on stdout. */
-function spawnNode(entry: string, env: Record<string, string> = {}): Promise<Spawned> {
+function spawnNode(
+  entry: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<Spawned> {
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the servers under load.
   const extra = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...extra, entry], {
+  const child = spawn(process.execPath, [...nodeArgs, ...extra, entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -80,17 +84,28 @@ function spawnNode(entry: string, env: Record<string, string> = {}): Promise<Spa
   });
 }
 
+/** The node flags of package.json's `start` script, so the bench runs the server as it ships. */
+const START_NODE_ARGS = (
+  JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }
+).scripts.start
+  .split(" ")
+  .filter((a) => a.startsWith("--"));
+
 /** A real opentime server (SQLite in a fresh temp dir), as `npm start` would run it. */
 export function spawnOpentime(extraEnv: Record<string, string> = {}): Promise<Spawned & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), "opentime-bench-"));
   build();
-  return spawnNode("dist/node/main.js", {
-    OPENTIME_DATA_DIR: dataDir,
-    OPENTIME_API_KEY: BENCH_API_KEY,
-    OPENTIME_SECRET: BENCH_SECRET,
-    LOG_LEVEL: "info",
-    ...extraEnv,
-  }).then((s) => ({ ...s, dataDir }));
+  return spawnNode(
+    "dist/node/main.js",
+    {
+      OPENTIME_DATA_DIR: dataDir,
+      OPENTIME_API_KEY: BENCH_API_KEY,
+      OPENTIME_SECRET: BENCH_SECRET,
+      LOG_LEVEL: "info",
+      ...extraEnv,
+    },
+    START_NODE_ARGS,
+  ).then((s) => ({ ...s, dataDir }));
 }
 
 export interface LoadResult {
