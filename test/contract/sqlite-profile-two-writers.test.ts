@@ -4,6 +4,7 @@ import type { TrackEvent } from "../../src/core/ports/index.js";
 import type { ProfileStore } from "../../src/core/ports/profiles.js";
 import { ProfileService } from "../../src/core/profiles/service.js";
 import { type IngestEvent, parseEvent } from "../../src/core/segment/event.js";
+import { trackEvent } from "../../src/core/testing/track-event.js";
 import { createSqliteProfileStore } from "../../src/node/sqlite/profile-store.js";
 import { openDatabase } from "../../src/node/sqlite/store.js";
 import { tempDir } from "../helpers/server.js";
@@ -43,18 +44,7 @@ const identifyBy = (ids: { userId?: string; anonymousId?: string }, email: strin
 };
 const identify = (userId: string, email: string) => identifyBy({ userId }, email);
 const identifyAnon = (anonymousId: string, email: string) => identifyBy({ anonymousId }, email);
-const open = (recipient: string): TrackEvent => ({
-  at: Date.now(),
-  kind: "open",
-  campaign: "tw",
-  linkId: null,
-  recipient,
-  class: "human",
-  reasons: [],
-  ip: null,
-  userAgent: null,
-  method: "GET",
-});
+const open = (recipient: string): TrackEvent => trackEvent({ campaign: "tw", recipient });
 
 /** Two services on two connections; `beforeLock` runs once, after B's unlocked lookup. */
 function twoWriters() {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { TrackEvent } from "../../core/ports/index.js";
+import { trackEvent } from "../../core/testing/track-event.js";
 import { createLogIndexer } from "./log-index.js";
 import { MIGRATIONS } from "./migrations.js";
 import { createSqliteProfileStore } from "./profile-store.js";
@@ -24,18 +25,8 @@ function file(): string {
 }
 
 let clock = 1_700_000_000_000;
-const hit = (recipient: string | null, kind: TrackEvent["kind"] = "open"): TrackEvent => ({
-  at: clock++,
-  kind,
-  campaign: "c",
-  linkId: null,
-  recipient,
-  class: "human",
-  reasons: [],
-  ip: null,
-  userAgent: null,
-  method: "GET",
-});
+const hit = (recipient: string | null, kind: TrackEvent["kind"] = "open"): TrackEvent =>
+  trackEvent({ at: clock++, kind, recipient });
 
 function openLog(path = file()) {
   const db = openDatabase(path);
