@@ -2,12 +2,6 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import type { Logger } from "../core/ports/index.js";
 import type { FastPath } from "../core/tracking/fast-path.js";
 
-/**
- * Node's request listener: the core's fast path for opens and clicks first
- * (core/tracking/fast-path.ts says which requests it takes and why), the Hono app for
- * everything else. A request the fast path takes is written straight to Node's response:
- * no Web Request, Headers or Response objects are built for it.
- */
 // Byte bodies (the pixel) as latin1 strings, converted once: Node then sends the status line,
 // headers and body as one string in one write, where a Buffer body is a second chunk (a
 // writev of two).
@@ -21,6 +15,12 @@ function latin1Of(bytes: Uint8Array): string {
   return s;
 }
 
+/**
+ * Node's request listener: the core's fast path for opens and clicks first
+ * (core/tracking/fast-path.ts says which requests it takes and why), the Hono app for
+ * everything else. A request the fast path takes is written straight to Node's response:
+ * no Web Request, Headers or Response objects are built for it.
+ */
 export function withFastPath(fast: FastPath, app: RequestListener, logger: Logger): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? "";
