@@ -15,6 +15,22 @@ function latin1Of(bytes: Uint8Array): string {
   return s;
 }
 
+// Answers' headers with Content-Length added, kept per headers object (the answers reuse
+// theirs: the pixel's is a constant, a link's is kept with the link). Passed whole to
+// writeHead: a setHeader() first would make Node copy and check every header twice.
+const framed = new WeakMap<object, { length: number; headers: Record<string, string | number> }>();
+function withLength(
+  headers: Readonly<Record<string, string>>,
+  length: number,
+): Record<string, string | number> {
+  let f = framed.get(headers);
+  if (f?.length !== length) {
+    f = { length, headers: { ...headers, "Content-Length": length } };
+    framed.set(headers, f);
+  }
+  return f.headers;
+}
+
 /**
  * Node's request listener: the core's fast path for opens and clicks first
  * (core/tracking/fast-path.ts says which requests it takes and why), the Hono app for
@@ -47,12 +63,15 @@ export function withFastPath(fast: FastPath, app: RequestListener, logger: Logge
     if (!answer) return app(req, res);
     const { body } = answer;
     // A length, not chunked framing (a 302 is one short write; HEAD sends no body).
-    if (req.method !== "HEAD")
-      res.setHeader(
-        "Content-Length",
-        body === null ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.byteLength,
+    if (req.method === "HEAD") res.writeHead(answer.status, answer.headers);
+    else
+      res.writeHead(
+        answer.status,
+        withLength(
+          answer.headers,
+          body === null ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.byteLength,
+        ),
       );
-    res.writeHead(answer.status, answer.headers);
     if (body instanceof Uint8Array) res.end(latin1Of(body), "latin1");
     else res.end(body ?? undefined);
   };

@@ -65,17 +65,25 @@ export function answerClick(tracker: Tracker, link: LinkRecord | null, req: HitR
     userAgent: req.userAgent,
     ip: req.ip,
   });
-  return {
-    status: 302,
-    headers: {
+  return { status: 302, headers: redirectHeaders(link), body: null };
+}
+
+// One headers object per link, kept with it: a click allocates none, and an adapter can
+// keep what it derives from the object (fast-listener.ts keeps it with its length).
+const redirects = new WeakMap<LinkRecord, Readonly<Record<string, string>>>();
+function redirectHeaders(link: LinkRecord): Readonly<Record<string, string>> {
+  let h = redirects.get(link);
+  if (!h) {
+    h = {
       Location: link.url,
       // Every click must reach us to be counted; scanners must not learn a cacheable answer.
       "Cache-Control": "no-store",
       // The tracked URL carries the recipient in `u`: never leak it to the destination.
       "Referrer-Policy": "no-referrer",
-    },
-    body: null,
-  };
+    };
+    redirects.set(link, h);
+  }
+  return h;
 }
 
 /** The open pixel for `/o/<file>`: always the GIF (an email must never show a broken image). */
