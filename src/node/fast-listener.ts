@@ -3,8 +3,7 @@ import type { Logger } from "../core/ports/index.js";
 import type { FastPath } from "../core/tracking/fast-path.js";
 
 // Byte bodies (the pixel) as latin1 strings, converted once: Node then sends the status line,
-// headers and body as one string in one write, where a Buffer body is a second chunk (a
-// writev of two).
+// headers and body as one string, where a Buffer body would be a second chunk.
 const asLatin1 = new WeakMap<Uint8Array, string>();
 function latin1Of(bytes: Uint8Array): string {
   let s = asLatin1.get(bytes);
@@ -72,7 +71,10 @@ export function withFastPath(fast: FastPath, app: RequestListener, logger: Logge
           body === null ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.byteLength,
         ),
       );
-    if (body instanceof Uint8Array) res.end(latin1Of(body), "latin1");
-    else res.end(body ?? undefined);
+    // write() then a bare end(): one write of headers and body. end(body) would cork the
+    // socket and add an empty closing chunk, sending the two with a writev.
+    if (body !== null && req.method !== "HEAD")
+      res.write(body instanceof Uint8Array ? latin1Of(body) : body, "latin1");
+    res.end();
   };
 }
