@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { EventLog, TrackEvent } from "../../src/core/ports/index.js";
 import { createMemoryStore } from "../../src/core/testing/memory-store.js";
 import { createRecorder } from "../../src/core/tracking/recorder.js";
+import { createGroupCommit } from "../../src/core/util/group-commit.js";
 
 const ev = (i: number): TrackEvent => ({
   at: i,
@@ -118,5 +119,38 @@ describe("recorder (group commit)", () => {
     await new Promise((r) => setTimeout(r, 60));
     expect(log.map((e) => e.at)).toEqual([1, 2]);
     expect(rec.pending).toBe(0);
+  });
+});
+
+describe("group commit behind a slow writer", () => {
+  it("queues one flush behind the write in flight, which then writes everything, in order", async () => {
+    const written: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const gc = createGroupCommit<number>({
+      write: async (batch) => {
+        if (written.length === 0) await gate; // the first write stalls
+        written.push([...batch]);
+      },
+      windowMs: 10_000,
+      maxBatch: 3,
+      maxBuffered: 1_000,
+      what: "test",
+    });
+    for (let i = 0; i < 3; i++) gc.add(i); // a full batch: its flush starts and stalls
+    const flushes = new Set<Promise<void>>();
+    for (let i = 3; i < 20; i++) {
+      gc.add(i); // past maxBatch while the first write is out
+      flushes.add(gc.flush());
+    }
+    expect(flushes.size).toBe(1); // every later call shares the queued flush
+    release();
+    await [...flushes][0];
+    expect(written.flat()).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(written.every((b) => b.length <= 3)).toBe(true);
+    expect(gc.pending).toBe(0);
+    await gc.close();
   });
 });
