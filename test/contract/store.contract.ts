@@ -91,6 +91,31 @@ export function storeContract(
       await store.close();
     });
 
+    it("counts a large batch as it would its events one by one (first class wins)", async () => {
+      const { store } = await open();
+      // 123 events: more than one multi-row statement's worth in the SQLite adapter, with a
+      // remainder; 40 recipients seen three times (the first time as a machine for some),
+      // and every seventh event without a recipient.
+      const batch = Array.from({ length: 123 }, (_, i) =>
+        ev({
+          at: 1_700_000_000_000 + i,
+          recipient: i % 7 === 6 ? null : `big-${i % 40}`,
+          class: i < 40 && i % 5 === 0 ? "apple_mpp" : "human",
+        }),
+      );
+      await store.events.append(batch);
+      const opens = (await store.events.campaignStats("c")).opens;
+      const withRecipient = batch.filter((e) => e.recipient);
+      const firstClass = new Map<string, string>();
+      for (const e of withRecipient) if (!firstClass.has(e.recipient!)) firstClass.set(e.recipient!, e.class);
+      const uniqueByClass: Record<string, number> = {};
+      for (const c of firstClass.values()) uniqueByClass[c] = (uniqueByClass[c] ?? 0) + 1;
+      const byClass: Record<string, number> = {};
+      for (const e of batch) byClass[e.class] = (byClass[e.class] ?? 0) + 1;
+      expect(opens).toEqual({ total: 123, unique: firstClass.size, byClass, uniqueByClass });
+      await store.close();
+    });
+
     it("creates, reads, edits (bumping the version) and deletes blocks", async () => {
       const { store } = await open();
       const b = {
