@@ -29,7 +29,7 @@ export const NOT_FOUND_PAGE = `<!doctype html><html lang="en"><head><meta charse
 <body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222">
 <h1>This link is not valid</h1><p>It may have been mistyped or has expired.</p></body></html>`;
 
-export const NOT_FOUND_HEADERS = {
+const NOT_FOUND_HEADERS = {
   "Content-Type": "text/html; charset=UTF-8",
   "Cache-Control": "no-store",
   "X-Robots-Tag": "noindex",

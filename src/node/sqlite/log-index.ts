@@ -16,7 +16,7 @@ import type Database from "better-sqlite3";
  * range scan of about one chunk at most (TRACKING_SQL: a few ms). Seqs never go back (the writer
  * assigns them: NEXT_SEQ_SQL), so a row below `through` is always one the index has seen.
  */
-export const LOG_INDEX_CHUNK = 20_000;
+const LOG_INDEX_CHUNK = 20_000;
 
 /** The seq for the next appended row: past every row and every seq the index has covered. */
 export const NEXT_SEQ_SQL = `SELECT max(coalesce((SELECT max(seq) FROM events), 0),

@@ -2,8 +2,19 @@ import type Database from "better-sqlite3";
 
 /** Rows per delete: each slice is its own short transaction, so appends get in between. */
 const SLICE = 5000;
-/** The log tables pruned by age: append-only, `seq` in time order, `at` in ms. */
-const TABLES = ["events", "decisions"] as const;
+/**
+ * The log tables pruned by age: append-only, `seq` in time order, `at` in ms; with what
+ * else goes with a slice of their rows (first: it reads the rows). The log's per-recipient
+ * index (log-index.ts) loses the entries of the rows pruned.
+ */
+const TABLES = [
+  {
+    name: "events",
+    alsoDelete: `DELETE FROM events_by_recipient WHERE (recipient, seq) IN
+       (SELECT recipient, seq FROM events WHERE seq >= ? AND seq < ? AND recipient IS NOT NULL)`,
+  },
+  { name: "decisions", alsoDelete: null },
+] as const;
 
 /**
  * Deletes log rows older than `days` (the open/click log and the render-decision log).
@@ -14,19 +25,15 @@ const TABLES = ["events", "decisions"] as const;
  * `plan()` starts a run; each `slice()` deletes one slice and says whether more is left.
  */
 export function createPruner(db: Database.Database, days: number, now = () => Date.now()) {
-  // The log's per-recipient index (log-index.ts) loses the entries of the rows pruned.
-  const unindex = db.prepare(
-    `DELETE FROM events_by_recipient WHERE (recipient, seq) IN
-       (SELECT recipient, seq FROM events WHERE seq >= ? AND seq < ? AND recipient IS NOT NULL)`,
-  );
-  const steps = TABLES.map((t) => {
+  const steps = TABLES.map(({ name: t, alsoDelete }) => {
+    const related = alsoDelete ? db.prepare(alsoDelete) : null;
     const rows = db.prepare(`DELETE FROM ${t} WHERE seq >= ? AND seq < ?`);
     return {
       firstYoung: db.prepare(`SELECT seq FROM ${t} WHERE at >= ? ORDER BY seq LIMIT 1`).pluck(),
       first: db.prepare(`SELECT MIN(seq) FROM ${t}`).pluck(),
       last: db.prepare(`SELECT MAX(seq) FROM ${t}`).pluck(),
       del: (from: number, to: number) => {
-        if (t === "events") unindex.run(from, to);
+        related?.run(from, to);
         rows.run(from, to);
       },
     };
