@@ -133,6 +133,12 @@ function drain(): void {
     }
   }
   if (closing) {
+    // Graceful shutdown indexes the tail: the next start finds nothing waiting.
+    try {
+      indexer.run();
+    } catch (err) {
+      logger.warn({ err }, "indexing the log by recipient failed at shutdown; done at the next start");
+    }
     db.close();
     process.exit(0);
   }

@@ -9,7 +9,7 @@ import { createLogIndexer } from "./log-index.js";
 import { MIGRATIONS } from "./migrations.js";
 import { createSqliteProfileStore } from "./profile-store.js";
 import { createPruner } from "./retention.js";
-import { createEventWriter, openDatabase } from "./store.js";
+import { createEventWriter, createSqliteStore, openDatabase } from "./store.js";
 
 // The log read by recipient (a person's history, export, erasure) through the chunked
 // index of log-index.ts, on a real SQLite file, with chunks of 3 rows so that every read
@@ -28,9 +28,9 @@ let clock = 1_700_000_000_000;
 const hit = (recipient: string | null, kind: TrackEvent["kind"] = "open"): TrackEvent =>
   trackEvent({ at: clock++, kind, recipient });
 
-function openLog(path = file()) {
+function openLog(path = file(), now = () => clock) {
   const db = openDatabase(path);
-  const indexer = createLogIndexer(db, 3);
+  const indexer = createLogIndexer(db, { chunk: 3, now });
   const write = createEventWriter(db, { indexer });
   const profiles = createSqliteProfileStore(db);
   return {
@@ -113,6 +113,44 @@ describe("the log by recipient", () => {
       { recipient: "c", seq: 6 },
     ]);
     expect(await log.history("a")).toHaveLength(1);
+  });
+
+  it("indexes a short tail once it has waited 10 s, at the next append", () => {
+    let now = 0;
+    const log = openLog(file(), () => now);
+    log.append([hit("a")]);
+    expect(log.indexer.due).toBe(false);
+    now += 9_999;
+    expect(log.indexer.due).toBe(false);
+    now += 1;
+    expect(log.indexer.due).toBe(true);
+    log.indexer.run();
+    expect([log.through(), log.indexed().length, log.indexer.due]).toEqual([1, 1, false]);
+    now += 60_000;
+    expect(log.indexer.due).toBe(false); // nothing waiting
+  });
+
+  it("indexes, first thing after a crash, what the crashed process left in the tail", () => {
+    const path = file();
+    const crashed = openLog(path);
+    crashed.append([hit("a")]);
+    crashed.db.close(); // no shutdown: the row stays in the tail
+    const log = openLog(path);
+    expect([log.through(), log.indexer.due]).toEqual([0, true]);
+    log.indexer.run();
+    expect([log.through(), log.indexed().length]).toEqual([1, 1]);
+  });
+
+  it("indexes the whole tail at a graceful shutdown, in either store", async () => {
+    for (const offThreadWrites of [false, true]) {
+      const path = file();
+      const store = createSqliteStore(path, { offThreadWrites });
+      await store.events.append([hit("a"), hit("b")]);
+      await store.close();
+      const log = openLog(path);
+      expect([log.through(), log.indexed().length, log.indexer.due]).toEqual([2, 2, false]);
+      log.db.close();
+    }
   });
 
   it("is built, on upgrade, from a log that had the SQL index", async () => {

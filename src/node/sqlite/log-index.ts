@@ -15,8 +15,11 @@ import type Database from "better-sqlite3";
  * Rows with seq > `log_index_state.through` are not indexed yet; readers add them with a
  * range scan of about one chunk at most (TRACKING_SQL: a few ms). Seqs never go back (the writer
  * assigns them: NEXT_SEQ_SQL), so a row below `through` is always one the index has seen.
+ * A chunk is also due once rows have waited `maxAgeMs` (10 s), so that under light traffic
+ * the tail those reads scan stays short; rows a crashed process left are due at once.
  */
 const LOG_INDEX_CHUNK = 20_000;
+const LOG_INDEX_MAX_AGE_MS = 10_000;
 
 /** The seq for the next appended row: past every row and every seq the index has covered. */
 export const NEXT_SEQ_SQL = `SELECT max(coalesce((SELECT max(seq) FROM events), 0),
@@ -40,7 +43,11 @@ export interface LogIndexer {
   run(): void;
 }
 
-export function createLogIndexer(db: Database.Database, chunk = LOG_INDEX_CHUNK): LogIndexer {
+export function createLogIndexer(
+  db: Database.Database,
+  opts: { chunk?: number; maxAgeMs?: number; now?: () => number } = {},
+): LogIndexer {
+  const { chunk = LOG_INDEX_CHUNK, maxAgeMs = LOG_INDEX_MAX_AGE_MS, now = Date.now } = opts;
   const through = db.prepare("SELECT through FROM log_index_state").pluck();
   const last = db.prepare("SELECT coalesce(max(seq), 0) FROM events").pluck();
   const fill = db.prepare(
@@ -57,18 +64,20 @@ export function createLogIndexer(db: Database.Database, chunk = LOG_INDEX_CHUNK)
       setThrough.run(to);
     }
   });
-  // Rows left unindexed by an earlier run of the process count towards the first chunk.
+  // Rows an earlier run of the process left unindexed (it crashed) are due at once.
   let waiting = (last.get() as number) - (through.get() as number);
+  let lastRun = waiting > 0 ? Number.NEGATIVE_INFINITY : now();
   return {
     appended(n) {
       waiting += n;
     },
     get due() {
-      return waiting >= chunk;
+      return waiting >= chunk || (waiting > 0 && now() - lastRun >= maxAgeMs);
     },
     run() {
       index.immediate();
       waiting = 0;
+      lastRun = now();
     },
   };
 }

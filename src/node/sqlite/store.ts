@@ -391,7 +391,10 @@ export function createSqliteStore(
     async close() {
       await starts?.close();
       await writer?.close();
-      if (db.open) db.close();
+      if (db.open) {
+        inlineIndexer?.run(); // as the writer thread does at shutdown
+        db.close();
+      }
     },
   };
 }
