@@ -69,8 +69,16 @@ describe("erasure", () => {
     expect(exp.tracking.map((t: any) => t.kind).sort()).toEqual(["click", "open"]);
     expect(Object.keys(mentions(person)).length).toBeGreaterThan(0);
 
+    const uniques = async () => {
+      const st = (await (await s.api("/v1/campaigns/er/stats")).json()) as any;
+      return [st.opens.unique, st.clicks.unique, st.opens.total + st.clicks.total];
+    };
+    expect(await uniques()).toEqual([2, 1, 3]);
+
     const del = await s.api("/v1/profiles/erase-anon-1", { method: "DELETE" });
     expect(del.status).toBe(200);
+    // Not a unique of the campaign any more; its hits still count in the totals.
+    expect(await uniques()).toEqual([1, 0, 3]);
     expect(await del.json()).toMatchObject({ erased: true, events: 2, identities: 3, tracking: 2 });
     expect(mentions(person)).toEqual({});
     expect((await s.api("/v1/profiles/erase-me-user")).status).toBe(404);
@@ -110,6 +118,7 @@ describe("erasure", () => {
       expect((await s.api(`/v1/profiles/${id}`)).status).toBe(404);
     const stats = (await (await s.api("/v1/campaigns/er/stats")).json()) as any;
     expect(stats.opens.total).toBe(opensBefore + 2);
+    expect(stats.opens.unique).toBe(1); // someone-else only
     expect(mentions(person)).toEqual({});
 
     // An evergreen timer opened by them and by someone else: only the other start is kept.

@@ -98,6 +98,36 @@ describe("the log by recipient", () => {
     expect(log.indexed()).toEqual([{ recipient: "kept", seq: 2 }]);
   });
 
+  it("erases a person's campaign uniques, found by recipient even once retention took the log rows", async () => {
+    const log = openLog();
+    clock = Date.now() - 10 * 86_400_000;
+    log.append([hit("gone"), hit("kept"), hit("gone", "click")]); // indexed, then pruned
+    clock = Date.now();
+    log.append([trackEvent({ at: clock++, recipient: "gone", campaign: "later" })]); // tail
+    const pruner = createPruner(log.db, 5);
+    pruner.plan();
+    while (pruner.slice());
+    expect(await log.history("gone")).toHaveLength(1);
+    const uniques = () =>
+      log.db
+        .prepare("SELECT campaign || '/' || kind || '/' || recipient FROM campaign_uniques ORDER BY 1")
+        .pluck()
+        .all();
+    expect(uniques()).toEqual(["c/click/gone", "c/open/gone", "c/open/kept", "later/open/gone"]);
+    const result = await log.profiles.erase({
+      profileId: null,
+      recipients: ["gone"],
+      activityKeys: [],
+      hashes: [],
+      at: clock,
+    });
+    expect([result.tracking, result.other]).toEqual([1, 3]);
+    expect(uniques()).toEqual(["c/open/kept"]);
+    expect(log.db.prepare("SELECT recipient FROM campaign_uniques_by_recipient").pluck().all()).toEqual([
+      "kept",
+    ]);
+  });
+
   it("loses the index entries of rows pruned by age", async () => {
     const log = openLog();
     clock = Date.now() - 10 * 86_400_000;

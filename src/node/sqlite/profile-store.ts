@@ -9,7 +9,7 @@ import type {
   TrackingRow,
 } from "../../core/ports/profiles.js";
 import { createActivityTable } from "./activity-table.js";
-import { TRACKING_SQL } from "./log-index.js";
+import { TRACKING_SQL, UNIQUES_OF_RECIPIENT_SQL } from "./log-index.js";
 
 /**
  * Profiles in the same SQLite file as the rest (tables from migration 3). Profiles are
@@ -97,7 +97,21 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
 
   // Person-bearing columns elsewhere in the file. Tables other features add later (render
   // decisions) are erased too when present, so erasure does not depend on feature order.
-  const recipientTables = ["campaign_uniques", "block_first_seen", "decisions"];
+  const recipientTables = ["block_first_seen", "decisions"];
+  // A campaign's uniques, by primary key through their per-recipient index (log-index.ts);
+  // read before the log rows go (the tail's are the not-yet-indexed part).
+  const uniquesOfRecipient = db.prepare(UNIQUES_OF_RECIPIENT_SQL);
+  const eraseUnique = db.prepare(
+    "DELETE FROM campaign_uniques WHERE campaign = ? AND kind = ? AND recipient = ?",
+  );
+  const eraseUniquesIndex = db.prepare("DELETE FROM campaign_uniques_by_recipient WHERE recipient = ?");
+  const eraseUniques = (r: string) => {
+    let n = 0;
+    for (const u of uniquesOfRecipient.all({ r }) as { campaign: string; kind: string }[])
+      n += eraseUnique.run(u.campaign, u.kind, r).changes;
+    eraseUniquesIndex.run(r);
+    return n;
+  };
   // The open/click log, through its per-recipient index (log-index.ts).
   const eraseLogIndexed = db.prepare(
     "DELETE FROM events WHERE seq IN (SELECT seq FROM events_by_recipient WHERE recipient = @r) AND recipient = @r",
@@ -135,7 +149,10 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     const activityRows = activity.delete(req.activityKeys);
     let tracking = 0;
     let other = 0;
-    for (const r of req.recipients) tracking += eraseFromLog(r);
+    for (const r of req.recipients) {
+      other += eraseUniques(r);
+      tracking += eraseFromLog(r);
+    }
     for (const table of recipientTables) {
       if (!hasRecipientColumn(table)) continue;
       const del = db.prepare(`DELETE FROM ${table} WHERE recipient = ?`);

@@ -216,8 +216,9 @@ export function createSqliteStore(
   const linkByCampaignUrl = db.prepare("SELECT * FROM links WHERE campaign = ? AND url = ?");
   const linkById = db.prepare("SELECT * FROM links WHERE id = ?");
   const countersOf = db.prepare("SELECT kind, class, total FROM campaign_counters WHERE campaign = ?");
+  // Kept by triggers on campaign_uniques (migration 9).
   const uniquesOf = db.prepare(
-    "SELECT kind, class, COUNT(*) AS n FROM campaign_uniques WHERE campaign = ? GROUP BY kind, class",
+    "SELECT kind, class, n FROM campaign_unique_counts WHERE campaign = ? AND n > 0",
   );
 
   const toLink = (r: {
