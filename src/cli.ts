@@ -66,7 +66,13 @@ async function wrap(argv: string[]): Promise<number> {
       recipientField: values.field,
       clickUrl: (id) => `${base}/c/${id}`,
       openPixelUrl: `${base}/o/${values.campaign}.gif`,
-      register: async (url) => (await links.create(withUtm(url, utm), values.campaign!)).id,
+      register: async (urls) =>
+        (
+          await links.createMany(
+            urls.map((u) => withUtm(u, utm)),
+            values.campaign!,
+          )
+        ).map((l) => l.id),
       addOpenPixel: !values["no-pixel"],
     });
     process.stdout.write(result.html);

@@ -24,41 +24,43 @@ export function storeContract(
     it("stores and reads links; unknown ids are null", async () => {
       const { store } = await open();
       const link = { id: "a".repeat(20), url: "https://x.example/1", campaign: "c", createdAt: 5 };
-      expect(await store.links.put(link)).toEqual(link);
+      expect(await store.links.put([link])).toEqual([link]);
       expect(await store.links.get(link.id)).toEqual(link);
       expect(await store.links.get("b".repeat(20))).toBeNull();
       await store.close();
     });
 
+    const link = (n: number, url: string, campaign: string | null) => ({
+      id: String(n).repeat(20),
+      url,
+      campaign,
+      createdAt: n,
+    });
+
     it("keeps one link per URL per campaign, many without a campaign", async () => {
       const { store } = await open();
-      const first = await store.links.put({
-        id: "1".repeat(20),
-        url: "https://x.example/",
-        campaign: "c",
-        createdAt: 1,
-      });
-      const second = await store.links.put({
-        id: "2".repeat(20),
-        url: "https://x.example/",
-        campaign: "c",
-        createdAt: 2,
-      });
-      expect(second.id).toBe(first.id);
+      const [first] = await store.links.put([link(1, "https://x.example/", "c")]);
+      const [second] = await store.links.put([link(2, "https://x.example/", "c")]);
+      expect(second!.id).toBe(first!.id);
       expect(await store.links.get("2".repeat(20))).toBeNull();
-      const n1 = await store.links.put({
-        id: "3".repeat(20),
-        url: "https://x.example/",
-        campaign: null,
-        createdAt: 3,
-      });
-      const n2 = await store.links.put({
-        id: "4".repeat(20),
-        url: "https://x.example/",
-        campaign: null,
-        createdAt: 4,
-      });
-      expect(n1.id).not.toBe(n2.id);
+      const [n1] = await store.links.put([link(3, "https://x.example/", null)]);
+      const [n2] = await store.links.put([link(4, "https://x.example/", null)]);
+      expect(n1!.id).not.toBe(n2!.id);
+      await store.close();
+    });
+
+    it("stores many links in one put, in order, one id per URL per campaign within it too", async () => {
+      const { store } = await open();
+      await store.links.put([link(1, "https://x.example/a", "c")]);
+      const stored = await store.links.put([
+        link(2, "https://x.example/b", "c"),
+        link(3, "https://x.example/a", "c"), // registered before: keeps its id
+        link(4, "https://x.example/b", "c"), // earlier in this put
+        link(5, "https://x.example/b", "d"),
+      ]);
+      expect(stored.map((l) => l.id[0])).toEqual(["2", "1", "2", "5"]);
+      for (const n of [1, 2, 5]) expect((await store.links.get(String(n).repeat(20)))?.createdAt).toBe(n);
+      for (const n of [3, 4]) expect(await store.links.get(String(n).repeat(20))).toBeNull();
       await store.close();
     });
 

@@ -40,6 +40,11 @@ describe("POST /v1/emails/wrap", () => {
     }
     const stats = (await (await s.api("/v1/campaigns/news-1/stats")).json()) as any;
     expect(stats.clicks.total).toBe(body.links.length);
+    // Wrapped again (a resend, an edit): the same links, not new ones.
+    const again = (await (
+      await wrap({ html, campaign: "news-1", dialect: "mailchimp", utm: { source: "newsletter" } })
+    ).json()) as typeof body;
+    expect(again.links.map((l) => l.id)).toEqual(body.links.map((l) => l.id));
   });
 
   it("answers clear 400s for unknown dialects, bad campaigns and too many links; 401 without the key", async () => {

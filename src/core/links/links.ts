@@ -36,9 +36,22 @@ export class Links {
   ) {}
 
   async create(url: string, campaign: string | null): Promise<LinkRecord> {
-    const id = await newSignedId(this.signer, "link", this.random);
-    const stored = await this.store.put({ id, url, campaign, createdAt: this.clock.now() });
-    this.cache.set(stored.id, stored);
+    return (await this.createMany([url], campaign))[0]!;
+  }
+
+  /** Registers many destinations in one store write; records in the order of `urls`. */
+  async createMany(urls: readonly string[], campaign: string | null): Promise<LinkRecord[]> {
+    const at = this.clock.now();
+    const records = await Promise.all(
+      urls.map(async (url) => ({
+        id: await newSignedId(this.signer, "link", this.random),
+        url,
+        campaign,
+        createdAt: at,
+      })),
+    );
+    const stored = await this.store.put(records);
+    for (const l of stored) this.cache.set(l.id, l);
     return stored;
   }
 

@@ -19,8 +19,12 @@ export interface LinkRecord {
 }
 
 export interface LinkStore {
-  /** Stores a link; with a campaign, the same URL in the same campaign keeps one id. Returns the stored record. */
-  put(link: LinkRecord): Promise<LinkRecord>;
+  /**
+   * Stores links, all in one write (a wrapped email registers its hundreds of links with one
+   * commit, not one each); with a campaign, the same URL in the same campaign keeps one id.
+   * Returns the stored records, in order.
+   */
+  put(links: readonly LinkRecord[]): Promise<LinkRecord[]>;
   get(id: string): Promise<LinkRecord | null>;
 }
 

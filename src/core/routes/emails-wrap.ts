@@ -23,8 +23,14 @@ export function registerEmailsWrap(app: App): void {
   app.post("/v1/emails/wrap", async (c) => {
     const input = await readJson(c, body);
     const { links, config } = c.get("services");
-    // One registration per distinct URL per request; wrapHtml only calls register once per URL.
-    const register = async (url: string) => (await links.create(withUtm(url, input.utm), input.campaign)).id;
+    // Every distinct URL of the email registered in one store write.
+    const register = async (urls: string[]) =>
+      (
+        await links.createMany(
+          urls.map((u) => withUtm(u, input.utm)),
+          input.campaign,
+        )
+      ).map((l) => l.id);
     try {
       const result = await wrapHtml(input.html, {
         campaign: input.campaign,

@@ -14,13 +14,15 @@ export function createMemoryStore(): Store & { events: Store["events"] & { log: 
   };
   return {
     links: {
-      async put(link) {
+      async put(batch) {
         check();
-        if (link.campaign !== null) {
-          for (const l of links.values()) if (l.campaign === link.campaign && l.url === link.url) return l;
-        }
-        if (!links.has(link.id)) links.set(link.id, { ...link });
-        return links.get(link.id)!;
+        return batch.map((link) => {
+          if (link.campaign !== null) {
+            for (const l of links.values()) if (l.campaign === link.campaign && l.url === link.url) return l;
+          }
+          if (!links.has(link.id)) links.set(link.id, { ...link });
+          return links.get(link.id)!;
+        });
       },
       async get(id) {
         check();

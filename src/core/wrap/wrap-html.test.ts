@@ -27,10 +27,11 @@ function setup(dialect: Dialect, extra: Partial<WrapOptions> = {}) {
     dialect,
     clickUrl: (id) => CLICK + id,
     openPixelUrl: PIXEL,
-    register: async (url) => {
-      calls.push(url);
-      return `L${String(calls.length).padStart(3, "0")}`;
-    },
+    register: async (urls) =>
+      urls.map((url) => {
+        calls.push(url);
+        return `L${String(calls.length).padStart(3, "0")}`;
+      }),
     ...extra,
   };
   return { calls, opts };

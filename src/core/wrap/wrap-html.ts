@@ -28,8 +28,8 @@ export interface WrapOptions {
   recipientTag?: string;
   clickUrl: (linkId: string) => string;
   openPixelUrl: string;
-  /** Registers a destination and returns its link id; called once per distinct URL. */
-  register: (url: string) => Promise<string>;
+  /** Registers the distinct destinations (once, all together) and returns their link ids in order. */
+  register: (urls: string[]) => Promise<string[]>;
   /** Default "data-opentime-skip"; data-ot-skip and data-opentime="skip" are always honoured. */
   skipAttribute?: string;
   addOpenPixel?: boolean;
@@ -144,10 +144,12 @@ export async function wrapHtml(html: string, opts: WrapOptions): Promise<WrapRes
     );
   }
   const links = new Map<string, WrappedLink>();
-  for (const [url, count] of counts) {
-    const id = await opts.register(url);
-    links.set(url, { id, url, trackedUrl: withRecipient(opts.clickUrl(id), tag), count });
-  }
+  const urls = [...counts.keys()];
+  const ids = urls.length ? await opts.register(urls) : [];
+  urls.forEach((url, i) => {
+    const id = ids[i]!;
+    links.set(url, { id, url, trackedUrl: withRecipient(opts.clickUrl(id), tag), count: counts.get(url)! });
+  });
 
   // Splice the new values (and the pixel) into the untouched source, in document order.
   const splices = scan.edits.map((e) => ({

@@ -215,6 +215,20 @@ export function createSqliteStore(
   );
   const linkByCampaignUrl = db.prepare("SELECT * FROM links WHERE campaign = ? AND url = ?");
   const linkById = db.prepare("SELECT * FROM links WHERE id = ?");
+  // One transaction, one fsync, for a wrapped email's links: one each stalled this thread
+  // (every redirect in flight) ~1 ms per link, 0.5 s for a 500-link email.
+  const putLinks = db.transaction((batch: readonly LinkRecord[]): LinkRecord[] =>
+    batch.map((link) => {
+      const res = insertLink.run(link);
+      if (res.changes === 0 && link.campaign !== null) {
+        const existing = linkByCampaignUrl.get(link.campaign, link.url) as
+          | Parameters<typeof toLink>[0]
+          | undefined;
+        if (existing) return toLink(existing);
+      }
+      return link;
+    }),
+  );
   const countersOf = db.prepare("SELECT kind, class, total FROM campaign_counters WHERE campaign = ?");
   // Kept by triggers on campaign_uniques (migration 9).
   const uniquesOf = db.prepare(
@@ -346,15 +360,8 @@ export function createSqliteStore(
       },
     },
     links: {
-      async put(link) {
-        const res = insertLink.run(link);
-        if (res.changes === 0 && link.campaign !== null) {
-          const existing = linkByCampaignUrl.get(link.campaign, link.url) as
-            | Parameters<typeof toLink>[0]
-            | undefined;
-          if (existing) return toLink(existing);
-        }
-        return link;
+      async put(batch) {
+        return putLinks(batch);
       },
       async get(id) {
         const r = linkById.get(id) as Parameters<typeof toLink>[0] | undefined;
