@@ -1,5 +1,5 @@
 import { createServer, request } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/core/ports/index.js";
 import { withFastPath } from "../../src/node/fast-listener.js";
@@ -79,6 +79,42 @@ describe("opens and clicks on Node's fast path", () => {
     const metrics = await (await s.api("/metrics")).text();
     expect(metrics).toContain('opentime_http_requests_total{method="GET",route="/c/:linkId",status="302"} 2');
     expect(metrics).toContain('opentime_http_requests_total{method="GET",route="/o/:file",status="200"} 1');
+  });
+});
+
+describe("the fast path on the wire", () => {
+  it("sends whole responses, in order, to requests pipelined on one keep-alive connection", async () => {
+    const s = await startTestServer();
+    const port = Number(new URL(s.url).port);
+    const req = (path: string) =>
+      `GET ${path} HTTP/1.1\r\nHost: x\r\nUser-Agent: ${UA.chromeDesktop}\r\n\r\n`;
+    const paths = ["/o/wire.gif?u=a", "/o/wire.gif?u=b", "/o/wire.gif?u=c"];
+    const raw = await new Promise<Buffer>((resolve, reject) => {
+      const sock = connect(port, "127.0.0.1", () => sock.write(paths.map(req).join("")));
+      const chunks: Buffer[] = [];
+      sock.on("data", (c: Buffer) => {
+        chunks.push(c);
+        // Three responses: each a header block and a 43-byte GIF.
+        const all = Buffer.concat(chunks);
+        if (
+          all.toString("latin1").split("GIF89a").length === 4 &&
+          all.subarray(-2).equals(Buffer.from([0x00, 0x3b]))
+        )
+          sock.end(() => resolve(all));
+      });
+      sock.on("error", reject);
+      setTimeout(() => reject(new Error(`incomplete: ${Buffer.concat(chunks).toString("latin1")}`)), 5000);
+    });
+    const text = raw.toString("latin1");
+    const parts = text.split("HTTP/1.1 200 OK\r\n").slice(1);
+    expect(parts).toHaveLength(3);
+    for (const p of parts) {
+      const [head, body] = p.split("\r\n\r\n");
+      expect(head).toMatch(/content-length: 43/i);
+      expect(Buffer.from(body!, "latin1")).toHaveLength(43);
+      expect(body!.startsWith("GIF89a")).toBe(true);
+    }
+    await s.cleanup();
   });
 });
 
