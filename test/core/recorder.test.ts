@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { EventLog, TrackEvent } from "../../src/core/ports/index.js";
 import { createMemoryStore } from "../../src/core/testing/memory-store.js";
 import { createRecorder } from "../../src/core/tracking/recorder.js";
@@ -71,31 +71,35 @@ describe("recorder (group commit)", () => {
   });
 
   it("what arrives during a timed write waits for the next window, not a back-to-back commit", async () => {
-    const writes: { at: number; size: number }[] = [];
-    const t0 = performance.now();
-    const slow: EventLog = {
-      async append(batch) {
-        writes.push({ at: performance.now() - t0, size: batch.length });
-        await new Promise((r) => setTimeout(r, 20));
-      },
-      async campaignStats() {
-        throw new Error("unused");
-      },
-    };
-    const rec = createRecorder({ events: slow, windowMs: 60 });
-    const until = async (ok: () => boolean) => {
-      for (let i = 0; i < 300 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
-    };
-    rec.record(ev(1));
-    await until(() => writes.length === 1); // the first (timed) write has started
-    for (let i = 2; i <= 6; i++) rec.record(ev(i));
-    await new Promise((r) => setTimeout(r, 35)); // …and ended (20 ms): the five still wait
-    expect(writes).toHaveLength(1);
-    expect(rec.pending).toBe(5);
-    await until(() => writes.length === 2);
-    expect(writes.map((w) => w.size)).toEqual([1, 5]);
-    expect(writes[1]!.at - writes[0]!.at).toBeGreaterThanOrEqual(60);
-    await rec.close();
+    // Fake timers: on a loaded machine, real ones made the windows drift into each other.
+    vi.useFakeTimers();
+    try {
+      const writes: { at: number; size: number }[] = [];
+      const slow: EventLog = {
+        async append(batch) {
+          writes.push({ at: Date.now(), size: batch.length });
+          await new Promise((r) => setTimeout(r, 20));
+        },
+        async campaignStats() {
+          throw new Error("unused");
+        },
+      };
+      const rec = createRecorder({ events: slow, windowMs: 60 });
+      const t0 = Date.now();
+      rec.record(ev(1));
+      await vi.advanceTimersByTimeAsync(60); // the window closes: the first write starts
+      expect(writes).toEqual([{ at: t0 + 60, size: 1 }]);
+      for (let i = 2; i <= 6; i++) rec.record(ev(i));
+      await vi.advanceTimersByTimeAsync(35); // …and has ended (20 ms): the five still wait
+      expect(writes).toHaveLength(1);
+      expect(rec.pending).toBe(5);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(writes.map((w) => w.size)).toEqual([1, 5]);
+      expect(writes[1]!.at - writes[0]!.at).toBeGreaterThanOrEqual(60);
+      await rec.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("retries a failed write without losing or duplicating the batch", async () => {
