@@ -117,8 +117,10 @@ function drain(): void {
     try {
       commitGroup.immediate(group);
       for (const m of group) parentPort!.postMessage({ id: m.id, ok: true });
-      maybePrune();
+      // Index first: its turn comes before the prune's slices, so rows are never pruned
+      // before they are indexed (their uniques' index entries outlive them).
       maybeIndex();
+      maybePrune();
     } catch (err) {
       for (const m of group)
         parentPort!.postMessage({ id: m.id, ok: false, message: (err as Error).message });

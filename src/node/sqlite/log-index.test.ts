@@ -46,6 +46,15 @@ function openLog(path = file(), now = () => clock) {
       (await profiles.tracking([r], limit)).map((e) => `${e.kind}@${e.at}`),
     indexed: () => db.prepare("SELECT recipient, seq FROM events_by_recipient ORDER BY seq").all(),
     through: () => db.prepare("SELECT through FROM log_index_state").pluck().get() as number,
+    /** Erases a recipient as DELETE /v1/profiles does (their log rows, uniques, index entries). */
+    erase: (r: string) =>
+      profiles.erase({ profileId: null, recipients: [r], activityKeys: [], hashes: [], at: clock }),
+    /** One whole retention run keeping `days`. */
+    prune(days: number) {
+      const pruner = createPruner(db, days);
+      pruner.plan();
+      while (pruner.slice());
+    },
   };
 }
 
@@ -85,13 +94,7 @@ describe("the log by recipient", () => {
     const log = openLog();
     log.append([hit("gone"), hit("kept"), hit("gone")]); // indexed
     log.append([hit("gone")]); // tail
-    const result = await log.profiles.erase({
-      profileId: null,
-      recipients: ["gone"],
-      activityKeys: [],
-      hashes: [],
-      at: clock,
-    });
+    const result = await log.erase("gone");
     expect(result.tracking).toBe(3);
     expect(await log.history("gone")).toEqual([]);
     expect(await log.history("kept")).toHaveLength(1);
@@ -104,9 +107,7 @@ describe("the log by recipient", () => {
     log.append([hit("gone"), hit("kept"), hit("gone", "click")]); // indexed, then pruned
     clock = Date.now();
     log.append([trackEvent({ at: clock++, recipient: "gone", campaign: "later" })]); // tail
-    const pruner = createPruner(log.db, 5);
-    pruner.plan();
-    while (pruner.slice());
+    log.prune(5);
     expect(await log.history("gone")).toHaveLength(1);
     const uniques = () =>
       log.db
@@ -114,13 +115,7 @@ describe("the log by recipient", () => {
         .pluck()
         .all();
     expect(uniques()).toEqual(["c/click/gone", "c/open/gone", "c/open/kept", "later/open/gone"]);
-    const result = await log.profiles.erase({
-      profileId: null,
-      recipients: ["gone"],
-      activityKeys: [],
-      hashes: [],
-      at: clock,
-    });
+    const result = await log.erase("gone");
     expect([result.tracking, result.other]).toEqual([1, 3]);
     expect(uniques()).toEqual(["c/open/kept"]);
     expect(log.db.prepare("SELECT recipient FROM campaign_uniques_by_recipient").pluck().all()).toEqual([
@@ -134,9 +129,7 @@ describe("the log by recipient", () => {
     log.append([hit("a"), hit("b"), hit("a")]);
     clock = Date.now();
     log.append([hit("a"), hit("b"), hit("c")]);
-    const pruner = createPruner(log.db, 5);
-    pruner.plan();
-    while (pruner.slice());
+    log.prune(5);
     expect(log.indexed()).toEqual([
       { recipient: "a", seq: 4 },
       { recipient: "b", seq: 5 },
