@@ -276,4 +276,10 @@ export const MIGRATIONS: readonly string[] = [
      WHERE campaign = old.campaign AND kind = old.kind AND class = old.class;
   END;
   `,
+  // 10: evergreen timers' first opens by recipient, for erasure (it scanned every block's
+  // rows under the write lock). An SQL index here: one entry per person's first open of an
+  // evergreen timer, whose render costs far more than the index write.
+  `
+  CREATE INDEX block_first_seen_recipient ON block_first_seen(recipient);
+  `,
 ];
