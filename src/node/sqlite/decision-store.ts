@@ -59,11 +59,9 @@ export function createSqliteDecisionLog(
   const last = db.prepare(
     "SELECT variant, slots, at FROM decisions WHERE block_id = ? AND recipient = ? ORDER BY seq DESC LIMIT 1",
   );
+  // Unique recipients are counted by triggers on decision_uniques (migration 10).
   const countsOf = db.prepare(
-    "SELECT variant, opens, clicks FROM decision_counts WHERE block_id = ? ORDER BY variant",
-  );
-  const uniquesOf = db.prepare(
-    "SELECT variant, COUNT(*) AS n FROM decision_uniques WHERE block_id = ? GROUP BY variant",
+    "SELECT variant, opens, clicks, uniques FROM decision_counts WHERE block_id = ? ORDER BY variant",
   );
   const eraseDecisions = db.prepare("DELETE FROM decisions WHERE recipient = ?");
   const eraseUniques = db.prepare("DELETE FROM decision_uniques WHERE recipient = ?");
@@ -90,12 +88,11 @@ export function createSqliteDecisionLog(
       return r ? { variant: r.variant, slots: r.slots ? JSON.parse(r.slots) : {}, at: r.at } : null;
     },
     async countsByVariant(blockId): Promise<VariantCounts[]> {
-      const uniques = new Map<string, number>();
-      for (const r of uniquesOf.all(blockId) as { variant: string; n: number }[]) uniques.set(r.variant, r.n);
-      return (countsOf.all(blockId) as { variant: string; opens: number; clicks: number }[]).map((r) => ({
+      type Row = { variant: string; opens: number; clicks: number; uniques: number };
+      return (countsOf.all(blockId) as Row[]).map((r) => ({
         variant: r.variant,
         opens: r.opens,
-        uniqueRecipients: uniques.get(r.variant) ?? 0,
+        uniqueRecipients: r.uniques,
         clicks: r.clicks,
       }));
     },

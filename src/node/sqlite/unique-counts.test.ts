@@ -4,6 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, expect, it } from "vitest";
 import { trackEvent } from "../../core/testing/track-event.js";
+import { createSqliteDecisionLog } from "./decision-store.js";
 import { MIGRATIONS } from "./migrations.js";
 import { createSqliteProfileStore } from "./profile-store.js";
 import { createSqliteStore } from "./store.js";
@@ -16,13 +17,19 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-it("counts the uniques a database had before the upgrade, then every new one once", async () => {
+/** A database file as a release with `version` migrations left it. */
+function databaseAt(version: number): { path: string; old: Database.Database } {
   const dir = mkdtempSync(join(tmpdir(), "opentime-unique-counts-"));
   dirs.push(dir);
   const path = join(dir, "test.db");
   const old = new Database(path);
-  for (const m of MIGRATIONS.slice(0, 8)) old.exec(m);
-  old.pragma("user_version = 8");
+  for (const m of MIGRATIONS.slice(0, version)) old.exec(m);
+  old.pragma(`user_version = ${version}`);
+  return { path, old };
+}
+
+it("counts the uniques a database had before the upgrade, then every new one once", async () => {
+  const { path, old } = databaseAt(8);
   const add = old.prepare(
     "INSERT INTO campaign_uniques (campaign, kind, recipient, class) VALUES ('c', ?, ?, ?)",
   );
@@ -54,5 +61,31 @@ it("counts the uniques a database had before the upgrade, then every new one onc
   expect((await erase("cy")).other).toBe(1);
   expect(await stats()).toEqual({ opens: { human: 1 }, clicks: { human: 1 }, unique: 1 });
   expect(store.db.prepare("SELECT recipient FROM campaign_uniques").pluck().all()).toEqual(["ann", "ann"]);
+  await store.close();
+});
+
+it("counts a variant's unique recipients from before the upgrade, then as they are shown and erased", async () => {
+  const { path, old } = databaseAt(9);
+  old.exec(`INSERT INTO decision_counts (block_id, variant, opens, clicks) VALUES ('b', 'red', 3, 1);
+            INSERT INTO decision_uniques (block_id, variant, recipient) VALUES ('b', 'red', 'ann'), ('b', 'red', 'bob');`);
+  old.close();
+  const store = createSqliteStore(path);
+  const log = createSqliteDecisionLog(store.db);
+  const counts = async () =>
+    (await log.countsByVariant("b")).map((c) => `${c.variant}:${c.opens}/${c.uniqueRecipients}/${c.clicks}`);
+  expect(await counts()).toEqual(["red:3/2/1"]);
+  const shown = (recipient: string, variant: string) => ({
+    at: 1,
+    blockId: "b",
+    recipient,
+    variant,
+    slots: {},
+    kind: "open" as const,
+  });
+  // ann again (already counted), cy on red, ann on a new variant.
+  await log.record([shown("ann", "red"), shown("cy", "red"), shown("ann", "blue")]);
+  expect(await counts()).toEqual(["blue:1/1/0", "red:5/3/1"]);
+  await log.eraseRecipient("ann");
+  expect(await counts()).toEqual(["blue:1/0/0", "red:5/2/1"]);
   await store.close();
 });
