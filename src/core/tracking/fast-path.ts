@@ -1,6 +1,6 @@
 import { getQueryParam } from "hono/utils/url";
 import type { Services } from "../build-services.js";
-import { answerClick, answerOpen, type PlainResponse, pickClientIp } from "./answers.js";
+import { answerClick, answerOpen, type HitRequest, type PlainResponse, pickClientIp } from "./answers.js";
 
 /**
  * The two URLs a send's every open and click hits, answered without the router: a runtime
@@ -42,27 +42,23 @@ export function createFastPath(s: Services): FastPath {
     const started = performance.now();
     const q = url.indexOf("?");
     const segment = q === -1 ? url.slice(3) : url.slice(3, q);
+    // Built only once the request is known to be taken.
+    const hit = (): HitRequest => ({
+      method,
+      // Hono's own query reader (it wants a whole URL), so `u` decodes exactly as c.req.query("u").
+      u: q === -1 ? undefined : (getQueryParam(`http://h${url}`, "u") as string | undefined),
+      userAgent: req.header("user-agent") ?? null,
+      ip: ipOf(req),
+    });
     let answer: PlainResponse;
-    // Hono's own query reader (it wants a whole URL), so `u` decodes exactly as c.req.query("u").
-    const u = () => (q === -1 ? undefined : (getQueryParam(`http://h${url}`, "u") as string | undefined));
     if (click) {
       if (!LINK_ID.test(segment)) return null;
       const link = links.cached(segment);
       if (!link) return null;
-      answer = answerClick(tracker, link, {
-        method,
-        u: u(),
-        userAgent: req.header("user-agent") ?? null,
-        ip: ipOf(req),
-      });
+      answer = answerClick(tracker, link, hit());
     } else {
       if (!PIXEL_FILE.test(segment)) return null;
-      answer = answerOpen(tracker, segment, {
-        method,
-        u: u(),
-        userAgent: req.header("user-agent") ?? null,
-        ip: ipOf(req),
-      });
+      answer = answerOpen(tracker, segment, hit());
     }
     metrics.request(
       click ? "/c/:linkId" : "/o/:file",

@@ -4,17 +4,17 @@ import { HALF_LIFE } from "../../core/profiles/model.js";
 import { HOURS, MACHINE_CLASSES } from "./migrations.js";
 
 /**
- * The `email_activity` table (migration 7), synchronous, for use inside a transaction the
- * caller holds: the profile store's own, or the event writer's (so an open's log row and
- * its person's activity commit together, with one fsync).
- */
-/**
  * The erased-person HMAC of a key (undefined: the key may not be added). `lazy`: the hash is
  * only needed to look the key up among erased people, so while nobody is erased new keys
  * are added without it (the event writer's HMAC per new recipient, ~1.5 µs, is then saved).
  */
 export type HashOf = ((key: string) => string | undefined) & { lazy?: boolean };
 
+/**
+ * The `email_activity` table (migration 7), synchronous, for use inside a transaction the
+ * caller holds: the profile store's own, or the event writer's (so an open's log row and
+ * its person's activity commit together, with one fsync).
+ */
 export interface ActivityTable {
   read(keys: readonly string[]): ActivityRow[];
   /**
