@@ -40,6 +40,12 @@ export const configSchema = z.object({
   OPENTIME_BATCH_MS: z.coerce.number().int().min(1).max(5000).default(50),
   OPENTIME_BATCH_MAX: z.coerce.number().int().min(1).max(100_000).default(2000),
   /**
+   * How often opens/clicks are added to each person's email activity (profiles as renders
+   * read them); the profile API always sees every hit. Nothing is lost by the wait (the
+   * log has them); longer is less disk work per hit.
+   */
+  OPENTIME_ACTIVITY_FOLD_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
+  /**
    * Days the open/click log and the render-decision log keep their rows; 0 keeps them for
    * ever. Totals, unique counts and each person's email activity are kept regardless.
    */

@@ -58,7 +58,7 @@ export async function startServer(
   // The event-writer thread also applies opens/clicks to the profiles (off this thread).
   const store = createSqliteStore(join(config.OPENTIME_DATA_DIR, DB_FILE), {
     offThreadWrites: true,
-    offThreadProfiles: { secret: config.OPENTIME_SECRET, logger },
+    offThreadProfiles: { secret: config.OPENTIME_SECRET, logger, foldMs: config.OPENTIME_ACTIVITY_FOLD_MS },
     batchMs: config.OPENTIME_BATCH_MS,
     retentionDays: config.OPENTIME_EVENT_RETENTION_DAYS,
   });

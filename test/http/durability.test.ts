@@ -1,5 +1,8 @@
 import { rmSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { DB_FILE } from "../../src/node/server.js";
 import { spawnServer } from "../helpers/process.js";
 import { TEST_API_KEY, TEST_SECRET, tempDir, UA } from "../helpers/server.js";
 
@@ -58,4 +61,69 @@ describe("durability", () => {
     srv.child.kill("SIGTERM");
     expect(await srv.exited).toBe(0);
   });
+
+  it("keeps each person's email activity across a crash before it was folded, and a graceful stop", async () => {
+    const dir = tempDir();
+    // A fold window longer than the test: only a graceful stop or a recovery adds the hits.
+    const slow = { ...env, OPENTIME_DATA_DIR: dir, OPENTIME_ACTIVITY_FOLD_MS: "60000" };
+    const activityRow = (key: string) => {
+      const db = new Database(join(dir, DB_FILE), { readonly: true });
+      try {
+        return db.prepare("SELECT opens, clicks FROM email_activity WHERE key = ?").get(key) ?? null;
+      } finally {
+        db.close();
+      }
+    };
+    const profile = async (url: string, who: string) =>
+      (await (await fetch(`${url}/v1/profiles/${encodeURIComponent(who)}`, { headers: auth })).json()) as any;
+    try {
+      let srv = await spawnServer(slow);
+      const { id } = (await (
+        await fetch(`${srv.url}/v1/links`, {
+          method: "POST",
+          headers: auth,
+          body: JSON.stringify({ url: "https://shop.example/fold", campaign: "fold" }),
+        })
+      ).json()) as { id: string };
+      const hits = (u: string) =>
+        Promise.all([
+          fetch(`${srv.url}/o/fold.gif?u=${u}`, { headers: { "user-agent": UA.chromeDesktop } }),
+          fetch(`${srv.url}/c/${id}?u=${u}`, {
+            redirect: "manual",
+            headers: { "user-agent": UA.chromeDesktop },
+          }),
+        ]);
+
+      // Crash: logged (past the batch window), not yet in email activity, then SIGKILL.
+      await hits("crash%40example.com");
+      await new Promise((r) => setTimeout(r, 300));
+      expect(activityRow("e:crash@example.com")).toBeNull();
+      srv.child.kill("SIGKILL");
+      await srv.exited;
+      srv = await spawnServer(slow);
+      // The writer thread recovers as it starts, beside the listening server.
+      const up = srv;
+      await vi.waitFor(() => expect(up.stdout()).toContain("folded the opens/clicks an earlier stop left"), {
+        timeout: 10_000,
+      });
+      expect(activityRow("e:crash@example.com")).toEqual({ opens: 1, clicks: 1 });
+      expect((await profile(srv.url, "crash@example.com")).email).toMatchObject({ opens: 1, clicks: 1 });
+
+      // Graceful: SIGTERM folds before the process ends; the next start has nothing to do.
+      await hits("calm%40example.com");
+      srv.child.kill("SIGTERM");
+      expect(await srv.exited).toBe(0);
+      expect(activityRow("e:calm@example.com")).toEqual({ opens: 1, clicks: 1 });
+      srv = await spawnServer(slow);
+
+      // The profile API reads every acknowledged hit at once (it settles the fold first).
+      await hits("now%40example.com");
+      expect((await profile(srv.url, "now@example.com")).email).toMatchObject({ opens: 1, clicks: 1 });
+      expect(activityRow("e:calm@example.com")).toEqual({ opens: 1, clicks: 1 });
+      srv.child.kill("SIGTERM");
+      expect(await srv.exited).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -58,6 +58,11 @@ export interface CampaignStats {
 export interface EventLog {
   /** Appends a batch atomically: all of it or none of it (one transaction). */
   append(batch: readonly TrackEvent[]): Promise<void>;
+  /**
+   * Resolves once what is derived from the log in the background (a person's email
+   * activity) covers every batch appended before the call. Absent: derived at append.
+   */
+  settle?(): Promise<void>;
   campaignStats(campaign: string): Promise<CampaignStats>;
 }
 

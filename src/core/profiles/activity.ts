@@ -59,7 +59,9 @@ function addHit(row: ActivityRow, e: Pick<TrackEvent, "kind" | "class" | "at">):
 }
 
 /** A batch of opens/clicks as one delta per recipient key (hits without a recipient skipped). */
-export function aggregateActivity(events: readonly TrackEvent[]): Map<string, ActivityRow> {
+export function aggregateActivity<E extends Pick<TrackEvent, "recipient" | "kind" | "class" | "at">>(
+  events: readonly E[],
+): Map<string, ActivityRow> {
   const out = new Map<string, ActivityRow>();
   for (const e of events) {
     if (!e.recipient) continue;

@@ -22,7 +22,10 @@ export interface RecorderOptions {
 
 export interface Recorder {
   record(event: TrackEvent): void;
-  /** Writes everything buffered now; resolves when it is durable. */
+  /**
+   * Writes everything buffered now; resolves when it is durable and every read sees it
+   * (email activity included: the log's settle()).
+   */
   flush(): Promise<void>;
   /** Flushes and stops the timer. record() after close() still works but flushes at once. */
   close(): Promise<void>;
@@ -49,7 +52,10 @@ export function createRecorder({
   });
   return {
     record: (event) => gc.add(event),
-    flush: () => gc.flush(),
+    flush: async () => {
+      await gc.flush();
+      await events.settle?.();
+    },
     close: () => gc.close(),
     get pending() {
       return gc.pending;

@@ -10,11 +10,13 @@ import type { FirstSeen } from "./first-seen.js";
  * The main-thread side of the event writer: batches go to a worker thread that owns its
  * own SQLite connection (WAL lets it write while the main connection reads), and each
  * append resolves once that batch is committed. Replies come back in order, one per batch.
- * With `profiles`, the same transaction adds each batch's opens/clicks to the recipients'
- * email activity: an append (so a recorder flush) then covers the profiles too.
+ * With `profiles`, the thread also adds the opens/clicks to the recipients' email activity,
+ * every few seconds (activity-fold.ts); settle() has it done now.
  */
 export interface EventWriterThread {
   append(batch: readonly TrackEvent[]): Promise<void>;
+  /** Resolves once email activity has every batch appended before it. */
+  settle(): Promise<void>;
   /** Render decisions, committed on the same thread (see decision-store.ts). */
   decisions(batch: readonly DecisionEntry[]): Promise<void>;
   /** First opens of evergreen timers (see first-seen.ts). */
@@ -26,16 +28,22 @@ export interface EventWriterThread {
 
 export function startEventWriterThread(
   file: string,
-  profiles?: { secret: string; logger?: Logger },
+  profiles?: { secret: string; logger?: Logger; foldMs?: number },
   retentionDays = 0,
 ): EventWriterThread {
-  const workerData = { file, profileSecret: profiles?.secret ?? null, retentionDays };
+  const workerData = {
+    file,
+    profileSecret: profiles?.secret ?? null,
+    retentionDays,
+    foldMs: profiles?.foldMs,
+  };
   const rpc = new WorkerRpc(
     startModuleWorker(import.meta.url, "./event-writer.worker", workerData),
     profiles?.logger,
   );
   return {
     append: (batch) => rpc.call<void>("append", toWire(batch)),
+    settle: () => rpc.call<void>("settle"),
     decisions: (batch) => rpc.call<void>("decisions", batch),
     firstSeen: (batch) => rpc.call<void>("firstSeen", batch),
     upsertProducts: (products, at) => rpc.call<UpsertResult>("catalog", products, at),

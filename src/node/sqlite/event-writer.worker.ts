@@ -3,6 +3,7 @@ import type { ProductInput } from "../../core/ports/catalog.js";
 import type { DecisionEntry } from "../../core/ports/decisions.js";
 import { createSignSync } from "../node-signer.js";
 import { workerLogger } from "../worker-rpc.js";
+import { createActivityFolder } from "./activity-fold.js";
 import { createProductUpserter } from "./catalog-store.js";
 import { createDecisionWriter } from "./decision-store.js";
 import { fromWire, type WireBatch } from "./event-wire.js";
@@ -12,31 +13,41 @@ import { createPruner } from "./retention.js";
 import { createEventWriter, openDatabase, WRITER_CHECKPOINT_PAGES } from "./store.js";
 
 // Worker thread: owns one SQLite connection and commits each batch it is sent, in order.
-// With a profile secret, each batch's opens/clicks also go to the recipients' email
-// activity in the same transaction (see createEventWriter), so the profiles fed by
-// /o, /c and /i are current once the batch is acknowledged.
-const { file, profileSecret, retentionDays } = workerData as {
+// With a profile secret, the opens/clicks of the committed batches are also added to the
+// recipients' email activity every few seconds (activity-fold.ts), and at once when the
+// main thread asks to `settle` (the profile API reads every acknowledged hit).
+const { file, profileSecret, retentionDays, foldMs } = workerData as {
   file: string;
   profileSecret: string | null;
   retentionDays: number;
+  foldMs?: number;
 };
 const db = openDatabase(file, { checkpointPages: WRITER_CHECKPOINT_PAGES });
 const sign = profileSecret ? createSignSync(profileSecret) : null;
 // The same HMAC the ProfileService keeps for erased people (purpose "erased").
 const hashOf = sign ? (k: string) => sign("erased", k) : undefined;
 const indexer = createLogIndexer(db);
-const writeEvents = createEventWriter(db, { hashOf, indexer });
+const folder = hashOf ? createActivityFolder(db, hashOf, { foldMs }) : null;
+const writeEvents = createEventWriter(db, { erasedKeys: folder?.erasedKeys, indexer });
 // Render decisions (blocks with variants), evergreen first opens and catalog writes are
 // committed here too, off the main thread.
 const writeDecisions = createDecisionWriter(db);
 const writeFirstSeen = createFirstSeenWriter(db, hashOf);
 const upsertProducts = createProductUpserter(db);
+const logger = workerLogger();
+// Hits a crash left unfolded: in the log, not yet in email activity.
+if (folder) {
+  const n = folder.recover();
+  if (n)
+    logger.warn({ events: n }, "email activity: folded the opens/clicks an earlier stop left in the log");
+}
 
 // The WorkerRpc protocol (worker-rpc.ts): `{ id, op, args }`, replied to with `{ id, ok }`
 // (and the counts, for catalog writes); not serveRpc, because queued batches are committed
 // together here.
 type Batched =
   | { id: number; op: "append"; args: [WireBatch] }
+  | { id: number; op: "settle"; args: [] }
   | { id: number; op: "decisions"; args: [DecisionEntry[]] }
   | { id: number; op: "firstSeen"; args: [FirstSeen[]] };
 /** An operator's catalog write: its own transaction, answered with its counts. */
@@ -56,15 +67,15 @@ const commitGroup = db.transaction((group: Batched[]) => {
   const decisions = group.flatMap((m) => (m.op === "decisions" ? m.args[0] : []));
   const firstSeen = group.flatMap((m) => (m.op === "firstSeen" ? m.args[0] : []));
   // Each writer's own transaction nests here as a savepoint: one commit for the group.
-  if (events.length) writeEvents(events);
+  const logged = events.length ? writeEvents(events) : null;
   if (decisions.length) writeDecisions(decisions);
   if (firstSeen.length) writeFirstSeen(firstSeen);
+  return logged;
 });
 
 // Retention (OPENTIME_EVENT_RETENTION_DAYS): after a commit, at most every 10 minutes, old
 // log rows go one slice per turn of this thread's loop, so appends keep landing between them.
 const PRUNE_EVERY_MS = 10 * 60_000;
-const logger = workerLogger();
 const pruner = retentionDays > 0 ? createPruner(db, retentionDays) : null;
 let lastPrune = 0;
 let pruning = false;
@@ -108,6 +119,28 @@ function maybeIndex(): void {
   });
 }
 
+// Email activity: folded when due, by a timer (nothing else may come to trigger it).
+let foldTimer: NodeJS.Timeout | null = null;
+function fold(): void {
+  if (foldTimer) clearTimeout(foldTimer);
+  foldTimer = null;
+  try {
+    folder?.fold();
+  } catch (err) {
+    // Kept staged and tried again; a crash meanwhile is recovered from the log.
+    logger.warn({ err }, "adding opens/clicks to email activity failed; tried again shortly");
+    if (!closing) foldTimer = setTimeout(fold, 1_000);
+  }
+}
+function scheduleFold(): void {
+  if (!folder || closing) return;
+  if (folder.due) fold();
+  else {
+    const ms = folder.dueInMs;
+    if (ms !== null && !foldTimer) foldTimer = setTimeout(fold, ms);
+  }
+}
+
 function drain(): void {
   scheduled = false;
   const calls = queue;
@@ -115,8 +148,12 @@ function drain(): void {
   const group = calls.filter((m): m is Batched => m.op !== "catalog");
   if (group.length) {
     try {
-      commitGroup.immediate(group);
+      const logged = commitGroup.immediate(group);
+      // Staged only once committed: a rolled-back group adds nothing.
+      if (logged) folder?.stage(logged.logged, logged.through);
+      if (group.some((m) => m.op === "settle")) fold();
       for (const m of group) parentPort!.postMessage({ id: m.id, ok: true });
+      scheduleFold();
       // Index first: its turn comes before the prune's slices, so rows are never pruned
       // before they are indexed (their uniques' index entries outlive them).
       maybeIndex();
@@ -135,6 +172,7 @@ function drain(): void {
     }
   }
   if (closing) {
+    fold();
     // Graceful shutdown indexes the tail: the next start finds nothing waiting.
     try {
       indexer.run();

@@ -296,4 +296,14 @@ export const MIGRATIONS: readonly string[] = [
      WHERE block_id = old.block_id AND variant = old.variant;
   END;
   `,
+  // 11: email activity is folded from the log every few seconds (activity-fold.ts); this is
+  // the log seq up to which email_activity has every hit. Until now every batch added its
+  // hits at once, so the whole log is in.
+  `
+  CREATE TABLE activity_fold_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    through INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO activity_fold_state (id, through) SELECT 1, coalesce(max(seq), 0) FROM events;
+  `,
 ];

@@ -10,10 +10,8 @@ import type {
   Store,
   TrackEvent,
 } from "../../core/ports/index.js";
-import { aggregateActivity } from "../../core/profiles/activity.js";
 import { recipientKey } from "../../core/profiles/identity.js";
 import { createGroupCommit } from "../../core/util/group-commit.js";
-import { createActivityTable } from "./activity-table.js";
 import { startEventWriterThread } from "./event-writer-thread.js";
 import { createFirstSeenWriter, type FirstSeen } from "./first-seen.js";
 import { createLogIndexer, type LogIndexer, NEXT_SEQ_SQL } from "./log-index.js";
@@ -65,20 +63,17 @@ export function migrate(db: Database.Database): void {
 
 /**
  * The one way events reach the log: a transaction inserting rows and bumping counters.
- * With `hashOf` (the erased-person HMAC of an activity key), the same transaction adds each
- * recipient's opens/clicks to their email activity (one commit, one fsync for both). A hit
- * of an erased person still counts for its campaign, but is logged without its recipient:
- * nothing ties it to them again. `indexer` is told what was appended; whoever owns it runs
- * it when due, outside this transaction (log-index.ts).
+ * `erasedKeys` names the activity keys of the batch whose person was erased: such a hit
+ * still counts for its campaign, but is logged without its recipient (nothing ties it to
+ * them again). Returns the rows as logged and the last seq given, for the email-activity
+ * fold (activity-fold.ts). `indexer` is told what was appended; whoever owns it runs it
+ * when due, outside this transaction (log-index.ts).
  */
 export function createEventWriter(
   db: Database.Database,
-  opts: { hashOf?: (key: string) => string; indexer?: LogIndexer } = {},
-): (batch: readonly TrackEvent[]) => void {
-  const { hashOf, indexer } = opts;
-  const table = hashOf ? createActivityTable(db) : null;
-  // Every key of the writer can be hashed: skipped while nobody is erased (activity-table.ts).
-  const lazyHash = hashOf && Object.assign((k: string) => hashOf(k), { lazy: true });
+  opts: { erasedKeys?: (batch: readonly TrackEvent[]) => Set<string>; indexer?: LogIndexer } = {},
+): (batch: readonly TrackEvent[]) => { logged: readonly TrackEvent[]; through: number } {
+  const { erasedKeys, indexer } = opts;
   const nextSeq = db.prepare(NEXT_SEQ_SQL).pluck();
   const insertEvents = rowsWriter(
     db,
@@ -98,14 +93,11 @@ export function createEventWriter(
     "ON CONFLICT DO NOTHING",
   );
   const write = db.transaction((batch: readonly TrackEvent[]) => {
-    if (table && lazyHash) {
-      const deltas = aggregateActivity(batch);
-      const dropped = table.add(deltas.values(), lazyHash);
-      if (dropped.size)
-        batch = batch.map((e) =>
-          e.recipient && dropped.has(recipientKey(e.recipient)) ? { ...e, recipient: null } : e,
-        );
-    }
+    const dropped = erasedKeys?.(batch);
+    if (dropped?.size)
+      batch = batch.map((e) =>
+        e.recipient && dropped.has(recipientKey(e.recipient)) ? { ...e, recipient: null } : e,
+      );
     // Seqs are assigned here, never reused (log-index.ts relies on it); the write lock is
     // held, so no other connection appends meanwhile.
     let seq = nextSeq.get() as number;
@@ -137,6 +129,7 @@ export function createEventWriter(
     uniques.end();
     for (const b of bumps.values()) bumpCounter.run(...b);
     indexer?.appended(batch.length);
+    return { logged: batch, through: seq - 1 };
   });
   // IMMEDIATE like every write here: another connection writes the same file (the main
   // thread's profile groups vs the event-writer thread), and the write lock is taken up
@@ -186,12 +179,12 @@ export interface SqliteStoreOptions {
    */
   offThreadWrites?: boolean;
   /**
-   * With offThreadWrites: the event-writer thread also adds each batch of opens/clicks to
-   * the recipients' email activity, in the same transaction as the log, with this
-   * OPENTIME_SECRET for the erased-person check: the main thread does no profile work
-   * for /o, /c and /i.
+   * With offThreadWrites: the event-writer thread also adds the opens/clicks to the
+   * recipients' email activity, folded from the log every `foldMs` (activity-fold.ts;
+   * events.settle() folds at once), with this OPENTIME_SECRET for the erased-person
+   * check: the main thread does no profile work for /o, /c and /i.
    */
-  offThreadProfiles?: { secret: string; logger?: Logger };
+  offThreadProfiles?: { secret: string; logger?: Logger; foldMs?: number };
   /** With offThreadWrites: the group-commit window of first opens of evergreen timers (ms). */
   batchMs?: number;
   /** With offThreadWrites: days the writer thread keeps log rows (retention.ts); 0: for ever. */
@@ -377,6 +370,7 @@ export function createSqliteStore(
           if (inlineIndexer?.due) inlineIndexer.run();
         }
       },
+      ...(writer ? { settle: () => writer.settle() } : {}),
       async campaignStats(campaign): Promise<CampaignStats> {
         const stats: CampaignStats = { opens: emptyKind(), clicks: emptyKind() };
         const pick = (kind: string) => (kind === "open" ? stats.opens : stats.clicks);

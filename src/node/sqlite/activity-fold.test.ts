@@ -1,0 +1,169 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { TrackEvent } from "../../core/ports/index.js";
+import { trackEvent } from "../../core/testing/track-event.js";
+import { createActivityFolder } from "./activity-fold.js";
+import { createSqliteProfileStore } from "./profile-store.js";
+import { createEventWriter, openDatabase } from "./store.js";
+
+// Email activity folded from the log (activity-fold.ts) on a real SQLite file: what the
+// profile store reads before and after a fold, after a crash, and around an erasure.
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function file(): string {
+  const dir = mkdtempSync(join(tmpdir(), "opentime-activity-fold-"));
+  dirs.push(dir);
+  return join(dir, "test.db");
+}
+
+let clock = Date.UTC(2026, 10, 29, 9, 0, 0);
+const hit = (
+  recipient: string | null,
+  kind: TrackEvent["kind"] = "open",
+  cls: TrackEvent["class"] = "human",
+) => trackEvent({ at: clock++, kind, recipient, class: cls });
+// The erased-person hash: any stable function of the key will do here.
+const hashOf = (k: string) => `h:${k}`;
+
+/** The event writer thread's steps: log a batch, then stage what was logged. */
+function open(path: string, opts: { foldMs?: number; maxKeys?: number } = {}) {
+  const db = openDatabase(path);
+  let now = clock;
+  const folder = createActivityFolder(db, hashOf, { ...opts, now: () => now });
+  const write = createEventWriter(db, { erasedKeys: folder.erasedKeys });
+  const profiles = createSqliteProfileStore(db);
+  return {
+    db,
+    folder,
+    profiles,
+    append(batch: TrackEvent[]) {
+      const { logged, through } = write(batch);
+      folder.stage(logged, through);
+    },
+    advance: (ms: number) => {
+      now += ms;
+    },
+    activity: async (key: string) => (await profiles.activity([key]))[0] ?? null,
+    through: () => db.prepare("SELECT through FROM activity_fold_state").pluck().get() as number,
+    logged: (r: string) =>
+      db.prepare("SELECT count(*) FROM events WHERE recipient = ?").pluck().get(r) as number,
+  };
+}
+
+describe("email activity folded from the log", () => {
+  it("adds a person's hits once the fold window has passed, summed across batches", async () => {
+    const s = open(file(), { foldMs: 2_000 });
+    s.append([hit("a@x.com"), hit("b@x.com")]);
+    s.append([hit("a@x.com", "click"), hit("a@x.com", "open", "apple_mpp")]);
+    expect(await s.activity("e:a@x.com")).toBeNull(); // staged, not yet folded
+    expect(s.folder.due).toBe(false);
+    expect(s.folder.dueInMs).toBe(2_000);
+    s.advance(2_000);
+    expect(s.folder.due).toBe(true);
+    s.folder.fold();
+    expect(await s.activity("e:a@x.com")).toMatchObject({
+      opens: 1,
+      clicks: 1,
+      machineOpens: 1,
+      machineByClass: { apple_mpp: 1 },
+    });
+    expect(await s.activity("e:b@x.com")).toMatchObject({ opens: 1, clicks: 0 });
+    expect(s.through()).toBe(4);
+    expect(s.folder.dueInMs).toBeNull();
+    // A second fold adds to what is stored.
+    s.append([hit("a@x.com")]);
+    s.folder.fold();
+    expect(await s.activity("e:a@x.com")).toMatchObject({ opens: 2, clicks: 1 });
+    expect(s.through()).toBe(5);
+  });
+
+  it("is due early when many people are staged", () => {
+    const s = open(file(), { foldMs: 60_000, maxKeys: 3 });
+    s.append([hit("a@x.com"), hit("b@x.com")]);
+    expect(s.folder.due).toBe(false);
+    s.append([hit("c@x.com")]);
+    expect(s.folder.due).toBe(true);
+  });
+
+  it("after a crash, rebuilds the unfolded hits from the log: the same rows as if it had folded", async () => {
+    const crashed = file();
+    const folded = file();
+    const batches = [
+      [hit("a@x.com"), hit("b@x.com", "click")],
+      [hit("a@x.com", "click"), hit("c@x.com", "open", "gmail_proxy"), hit(null)],
+      [hit("b@x.com"), hit("a@x.com")],
+    ];
+    const a = open(crashed);
+    const b = open(folded);
+    a.append(batches[0]!);
+    a.folder.fold(); // the first batch made it
+    b.append(batches[0]!);
+    for (const batch of batches.slice(1)) {
+      a.append(batch); // ...the rest only reached the log: "crash"
+      b.append(batch);
+    }
+    b.folder.fold();
+    a.db.close();
+
+    const again = open(crashed);
+    expect(await again.activity("e:a@x.com")).toMatchObject({ opens: 1, clicks: 0 });
+    expect(again.folder.recover()).toBe(4); // four hits with a recipient above `through`
+    for (const k of ["e:a@x.com", "e:b@x.com", "e:c@x.com"]) {
+      const [got, want] = [(await again.activity(k))!, (await b.activity(k))!];
+      // Engagement decays and adds in another grouping: equal but for rounding.
+      expect(got.engagement.v).toBeCloseTo(want.engagement.v, 9);
+      expect({ ...got, engagement: null }).toEqual({ ...want, engagement: null });
+    }
+    expect(await again.activity("e:a@x.com")).toMatchObject({ opens: 2, clicks: 1 });
+    // Nothing twice: a second start finds nothing left to fold.
+    expect(again.folder.recover()).toBe(0);
+    again.db.close();
+    expect(open(crashed).folder.recover()).toBe(0);
+  });
+
+  it("logs an erased person's later hits without them, counted for the campaign only", async () => {
+    const s = open(file());
+    s.append([hit("gone@x.com"), hit("kept@x.com")]);
+    s.folder.fold();
+    await s.profiles.erase({
+      profileId: null,
+      recipients: ["gone@x.com"],
+      activityKeys: ["e:gone@x.com"],
+      hashes: [hashOf("e:gone@x.com")],
+      at: clock,
+    });
+    expect(s.folder.erasedKeys([hit("gone@x.com"), hit("kept@x.com")])).toEqual(new Set(["e:gone@x.com"]));
+    s.append([hit("gone@x.com", "click"), hit("kept@x.com", "click")]);
+    s.folder.fold();
+    expect(s.logged("gone@x.com")).toBe(0);
+    expect(await s.activity("e:gone@x.com")).toBeNull();
+    expect(await s.activity("e:kept@x.com")).toMatchObject({ opens: 1, clicks: 1 });
+    const anonymous = s.db.prepare("SELECT count(*) FROM events WHERE recipient IS NULL").pluck().get();
+    expect(anonymous).toBe(1);
+  });
+
+  it("drops the staged hits of a person erased before the fold (the erasure took their log rows)", async () => {
+    const path = file();
+    const s = open(path);
+    s.append([hit("late@x.com"), hit("late@x.com", "click"), hit("other@x.com")]);
+    await s.profiles.erase({
+      profileId: null,
+      recipients: ["late@x.com"],
+      activityKeys: ["e:late@x.com"],
+      hashes: [hashOf("e:late@x.com")],
+      at: clock,
+    });
+    s.folder.fold();
+    expect(await s.activity("e:late@x.com")).toBeNull();
+    expect(await s.activity("e:other@x.com")).toMatchObject({ opens: 1 });
+    // Nor does a restart bring them back from the log.
+    s.db.close();
+    const again = open(path);
+    expect(again.folder.recover()).toBe(0);
+    expect(await again.activity("e:late@x.com")).toBeNull();
+  });
+});

@@ -1,0 +1,130 @@
+import type Database from "better-sqlite3";
+import type { TrackEvent } from "../../core/ports/index.js";
+import type { ActivityRow } from "../../core/ports/profiles.js";
+import { addActivity, aggregateActivity } from "../../core/profiles/activity.js";
+import { recipientKey } from "../../core/profiles/identity.js";
+import { createActivityTable } from "./activity-table.js";
+
+/**
+ * Email activity as a fold of the open/click log, written every few seconds rather than
+ * with every batch.
+ *
+ * Why: each hit's activity row sits on a random page of a large table, so adding to it with
+ * every 50 ms batch wrote that page to the WAL (and later to the database file) once per hit.
+ * Held in memory for `foldMs` and added once, hits of the same person add up and pages
+ * shared by many people are written once. Measured on this writer (batches of 1,500 hits,
+ * 300k hits, CPU per hit including the log): 50,000 recipients 25.3 → 19.4 µs; a million
+ * recipients 60–77 → 41–42 µs (the WAL writes roughly halve).
+ *
+ * Nothing is lost by the wait: the log rows, committed per batch, hold everything a delta
+ * is made of (time, kind, class, recipient), and `activity_fold_state.through` says up to
+ * which log seq the table has them. A crash loses only the unfolded deltas, and recover()
+ * rebuilds them from the log rows above `through` at the next start.
+ *
+ * Reads that must see every acknowledged hit (the profile API) call fold() first, through
+ * the event writer's `settle`; renders read what has been folded (at most `foldMs` old).
+ */
+export interface ActivityFolder {
+  /** Keys of the batch whose person was erased: their hits are logged without recipient. */
+  erasedKeys(batch: readonly TrackEvent[]): Set<string>;
+  /** Adds the deltas of a committed batch, whose last log seq is `through`. */
+  stage(logged: readonly TrackEvent[], through: number): void;
+  /** Whether a fold is due (deltas older than foldMs, or more than maxKeys of them). */
+  readonly due: boolean;
+  /** Milliseconds until the staged deltas are due (null: nothing staged). */
+  readonly dueInMs: number | null;
+  /** Adds the staged deltas to the table and moves `through`, in one transaction. */
+  fold(): void;
+  /** Folds the log rows a crash left above `through` (call once, before any stage()). */
+  recover(): number;
+}
+
+/** The fold window's default (ms): hits reach profile renders within it. */
+export const ACTIVITY_FOLD_MS = 2_000;
+/** Staged people after which a fold is due early (~300 bytes each in memory). */
+export const ACTIVITY_FOLD_MAX_KEYS = 100_000;
+/** Log rows per transaction when recovering. */
+const RECOVER_CHUNK = 50_000;
+
+export function createActivityFolder(
+  db: Database.Database,
+  hashOf: (key: string) => string,
+  opts: { foldMs?: number; maxKeys?: number; now?: () => number } = {},
+): ActivityFolder {
+  const foldMs = opts.foldMs ?? ACTIVITY_FOLD_MS;
+  const maxKeys = opts.maxKeys ?? ACTIVITY_FOLD_MAX_KEYS;
+  const now = opts.now ?? Date.now;
+  const table = createActivityTable(db);
+  // New keys are hashed only to look them up among erased people (activity-table.ts).
+  const lazyHash = Object.assign((k: string) => hashOf(k), { lazy: true });
+  const anyErased = db.prepare("SELECT EXISTS (SELECT 1 FROM erased_identities)").pluck();
+  const isErased = db.prepare("SELECT 1 FROM erased_identities WHERE hash = ?").pluck();
+  const throughOf = db.prepare("SELECT through FROM activity_fold_state").pluck();
+  const setThrough = db.prepare("UPDATE activity_fold_state SET through = ?");
+  const logAbove = db.prepare(
+    `SELECT seq, at, kind, class, recipient FROM events
+      WHERE seq > ? AND recipient IS NOT NULL ORDER BY seq LIMIT ${RECOVER_CHUNK}`,
+  );
+
+  let staged = new Map<string, ActivityRow>();
+  let stagedThrough = 0;
+  let since: number | null = null;
+
+  const write = db.transaction((deltas: Iterable<ActivityRow>, through: number) => {
+    table.add(deltas, lazyHash);
+    setThrough.run(through);
+  });
+
+  return {
+    erasedKeys(batch) {
+      const out = new Set<string>();
+      // Per batch, as the per-hit add did for new keys: nobody erased, nothing to hash.
+      if (anyErased.get() === 0) return out;
+      const checked = new Set<string>();
+      for (const e of batch) {
+        if (!e.recipient) continue;
+        const k = recipientKey(e.recipient);
+        if (checked.has(k)) continue;
+        checked.add(k);
+        if (isErased.get(hashOf(k)) !== undefined) out.add(k);
+      }
+      return out;
+    },
+    stage(logged, through) {
+      for (const [k, d] of aggregateActivity(logged)) {
+        const had = staged.get(k);
+        if (had) addActivity(had, d);
+        else staged.set(k, d);
+      }
+      stagedThrough = Math.max(stagedThrough, through);
+      since ??= now();
+    },
+    get due() {
+      return since !== null && (staged.size >= maxKeys || now() - since >= foldMs);
+    },
+    get dueInMs() {
+      return since === null ? null : Math.max(0, since + foldMs - now());
+    },
+    fold() {
+      if (since === null) return;
+      // A person erased since their hits were staged has no row now and is on the erased
+      // list: table.add drops them (their log rows went with the erasure).
+      write.immediate(staged.values(), stagedThrough);
+      staged = new Map();
+      since = null;
+    },
+    recover() {
+      let through = throughOf.get() as number;
+      let n = 0;
+      for (;;) {
+        const rows = logAbove.all(through) as (Pick<TrackEvent, "at" | "kind" | "class" | "recipient"> & {
+          seq: number;
+        })[];
+        if (!rows.length) return n;
+        through = rows[rows.length - 1]!.seq;
+        write.immediate(aggregateActivity(rows).values(), through);
+        n += rows.length;
+      }
+    },
+  };
+}
