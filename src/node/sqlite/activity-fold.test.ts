@@ -8,8 +8,8 @@ import { createActivityFolder } from "./activity-fold.js";
 import { createSqliteProfileStore } from "./profile-store.js";
 import { createEventWriter, openDatabase } from "./store.js";
 
-// Email activity folded from the log (activity-fold.ts) on a real SQLite file: what the
-// profile store reads before and after a fold, after a crash, and around an erasure.
+// Email activity and campaign uniques folded from the log (activity-fold.ts) on a real
+// SQLite file: what is read before and after a fold, after a crash, and around an erasure.
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -34,7 +34,7 @@ function open(path: string, opts: { foldMs?: number; maxKeys?: number } = {}) {
   const db = openDatabase(path);
   let now = clock;
   const folder = createActivityFolder(db, hashOf, { ...opts, now: () => now });
-  const write = createEventWriter(db, { erasedKeys: folder.erasedKeys });
+  const write = createEventWriter(db, { erasedKeys: folder.erasedKeys, uniquesLater: true });
   const profiles = createSqliteProfileStore(db);
   return {
     db,
@@ -49,6 +49,15 @@ function open(path: string, opts: { foldMs?: number; maxKeys?: number } = {}) {
     },
     activity: async (key: string) => (await profiles.activity([key]))[0] ?? null,
     through: () => db.prepare("SELECT through FROM activity_fold_state").pluck().get() as number,
+    /** Campaign c's unique recipients per kind, with the class of their first hit. */
+    uniques: () =>
+      (
+        db
+          .prepare(
+            "SELECT kind, recipient, class FROM campaign_uniques WHERE campaign = 'c' ORDER BY kind, recipient",
+          )
+          .all() as { kind: string; recipient: string; class: string }[]
+      ).map((u) => `${u.kind} ${u.recipient} ${u.class}`),
     logged: (r: string) =>
       db.prepare("SELECT count(*) FROM events WHERE recipient = ?").pluck().get(r) as number,
   };
@@ -60,6 +69,7 @@ describe("email activity folded from the log", () => {
     s.append([hit("a@x.com"), hit("b@x.com")]);
     s.append([hit("a@x.com", "click"), hit("a@x.com", "open", "apple_mpp")]);
     expect(await s.activity("e:a@x.com")).toBeNull(); // staged, not yet folded
+    expect(s.uniques()).toEqual([]);
     expect(s.folder.due).toBe(false);
     expect(s.folder.dueInMs).toBe(2_000);
     s.advance(2_000);
@@ -72,6 +82,8 @@ describe("email activity folded from the log", () => {
       machineByClass: { apple_mpp: 1 },
     });
     expect(await s.activity("e:b@x.com")).toMatchObject({ opens: 1, clicks: 0 });
+    // One unique per recipient and kind; the class of their first hit of that kind.
+    expect(s.uniques()).toEqual(["click a@x.com human", "open a@x.com human", "open b@x.com human"]);
     expect(s.through()).toBe(4);
     expect(s.folder.dueInMs).toBeNull();
     // A second fold adds to what is stored.
@@ -119,6 +131,14 @@ describe("email activity folded from the log", () => {
       expect({ ...got, engagement: null }).toEqual({ ...want, engagement: null });
     }
     expect(await again.activity("e:a@x.com")).toMatchObject({ opens: 2, clicks: 1 });
+    expect(again.uniques()).toEqual(b.uniques());
+    expect(again.uniques()).toEqual([
+      "click a@x.com human",
+      "click b@x.com human",
+      "open a@x.com human",
+      "open b@x.com human",
+      "open c@x.com gmail_proxy",
+    ]);
     // Nothing twice: a second start finds nothing left to fold.
     expect(again.folder.recover()).toBe(0);
     again.db.close();
@@ -142,6 +162,7 @@ describe("email activity folded from the log", () => {
     expect(s.logged("gone@x.com")).toBe(0);
     expect(await s.activity("e:gone@x.com")).toBeNull();
     expect(await s.activity("e:kept@x.com")).toMatchObject({ opens: 1, clicks: 1 });
+    expect(s.uniques()).toEqual(["click kept@x.com human", "open kept@x.com human"]);
     const anonymous = s.db.prepare("SELECT count(*) FROM events WHERE recipient IS NULL").pluck().get();
     expect(anonymous).toBe(1);
   });
@@ -160,6 +181,7 @@ describe("email activity folded from the log", () => {
     s.folder.fold();
     expect(await s.activity("e:late@x.com")).toBeNull();
     expect(await s.activity("e:other@x.com")).toMatchObject({ opens: 1 });
+    expect(s.uniques()).toEqual(["open other@x.com human"]);
     // Nor does a restart bring them back from the log.
     s.db.close();
     const again = open(path);

@@ -28,7 +28,11 @@ const sign = profileSecret ? createSignSync(profileSecret) : null;
 const hashOf = sign ? (k: string) => sign("erased", k) : undefined;
 const indexer = createLogIndexer(db);
 const folder = hashOf ? createActivityFolder(db, hashOf, { foldMs }) : null;
-const writeEvents = createEventWriter(db, { erasedKeys: folder?.erasedKeys, indexer });
+const writeEvents = createEventWriter(db, {
+  erasedKeys: folder?.erasedKeys,
+  indexer,
+  uniquesLater: !!folder,
+});
 // Render decisions (blocks with variants), evergreen first opens and catalog writes are
 // committed here too, off the main thread.
 const writeDecisions = createDecisionWriter(db);

@@ -71,9 +71,14 @@ export function migrate(db: Database.Database): void {
  */
 export function createEventWriter(
   db: Database.Database,
-  opts: { erasedKeys?: (batch: readonly TrackEvent[]) => Set<string>; indexer?: LogIndexer } = {},
+  opts: {
+    erasedKeys?: (batch: readonly TrackEvent[]) => Set<string>;
+    indexer?: LogIndexer;
+    /** Campaign uniques are added by the activity fold instead (activity-fold.ts). */
+    uniquesLater?: boolean;
+  } = {},
 ): (batch: readonly TrackEvent[]) => { logged: readonly TrackEvent[]; through: number } {
-  const { erasedKeys, indexer } = opts;
+  const { erasedKeys, indexer, uniquesLater } = opts;
   const nextSeq = db.prepare(NEXT_SEQ_SQL).pluck();
   const insertEvents = rowsWriter(
     db,
@@ -85,13 +90,7 @@ export function createEventWriter(
     `INSERT INTO campaign_counters (campaign, kind, class, total) VALUES (?, ?, ?, ?)
        ON CONFLICT (campaign, kind, class) DO UPDATE SET total = total + excluded.total`,
   );
-  // In order: the first row of a recipient sets its class (ON CONFLICT keeps it).
-  const addUniques = rowsWriter(
-    db,
-    "INSERT INTO campaign_uniques (campaign, kind, recipient, class) VALUES",
-    4,
-    "ON CONFLICT DO NOTHING",
-  );
+  const addUniques = uniquesWriter(db);
   const write = db.transaction((batch: readonly TrackEvent[]) => {
     const dropped = erasedKeys?.(batch);
     if (dropped?.size)
@@ -123,7 +122,7 @@ export function createEventWriter(
       const b = bumps.get(k);
       if (b) b[3]++;
       else bumps.set(k, [e.campaign, e.kind, e.class, 1]);
-      if (e.recipient) uniques.add(e.campaign, e.kind, e.recipient, e.class);
+      if (e.recipient && !uniquesLater) uniques.add(e.campaign, e.kind, e.recipient, e.class);
     }
     events.end();
     uniques.end();
@@ -135,6 +134,19 @@ export function createEventWriter(
   // thread's profile groups vs the event-writer thread), and the write lock is taken up
   // front rather than upgraded from a read.
   return (batch) => write.immediate(batch);
+}
+
+/**
+ * Rows of `campaign_uniques`, added in log order: the first row of a recipient sets its
+ * class (ON CONFLICT keeps it).
+ */
+export function uniquesWriter(db: Database.Database) {
+  return rowsWriter(
+    db,
+    "INSERT INTO campaign_uniques (campaign, kind, recipient, class) VALUES",
+    4,
+    "ON CONFLICT DO NOTHING",
+  );
 }
 
 /**
