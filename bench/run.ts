@@ -1,4 +1,4 @@
-// npm run bench -- <name>   (redirect | ingest | countdown | cards | all)
+// npm run bench -- <name>   (redirect | ingest | countdown | cards | writer | all)
 
 import { benchIngest } from "./ingest.js";
 import { benchRedirect } from "./redirect.js";
@@ -13,6 +13,10 @@ const benches: Record<string, () => Promise<unknown>> = {
   cards: async () => {
     const { benchCards } = await import("./cards.js");
     return benchCards();
+  },
+  writer: async () => {
+    const { benchWriter } = await import("./writer.js");
+    return benchWriter();
   },
 };
 
