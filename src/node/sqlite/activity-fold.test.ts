@@ -58,6 +58,15 @@ function open(path: string, opts: { foldMs?: number; maxKeys?: number } = {}) {
           )
           .all() as { kind: string; recipient: string; class: string }[]
       ).map((u) => `${u.kind} ${u.recipient} ${u.class}`),
+    /** Erases an email as DELETE /v1/profiles does: log rows, uniques, activity; its hash kept. */
+    erase: (email: string) =>
+      profiles.erase({
+        profileId: null,
+        recipients: [email],
+        activityKeys: [`e:${email}`],
+        hashes: [hashOf(`e:${email}`)],
+        at: clock,
+      }),
     logged: (r: string) =>
       db.prepare("SELECT count(*) FROM events WHERE recipient = ?").pluck().get(r) as number,
   };
@@ -149,13 +158,7 @@ describe("email activity folded from the log", () => {
     const s = open(file());
     s.append([hit("gone@x.com"), hit("kept@x.com")]);
     s.folder.fold();
-    await s.profiles.erase({
-      profileId: null,
-      recipients: ["gone@x.com"],
-      activityKeys: ["e:gone@x.com"],
-      hashes: [hashOf("e:gone@x.com")],
-      at: clock,
-    });
+    await s.erase("gone@x.com");
     expect(s.folder.erasedKeys([hit("gone@x.com"), hit("kept@x.com")])).toEqual(new Set(["e:gone@x.com"]));
     s.append([hit("gone@x.com", "click"), hit("kept@x.com", "click")]);
     s.folder.fold();
@@ -171,13 +174,7 @@ describe("email activity folded from the log", () => {
     const path = file();
     const s = open(path);
     s.append([hit("late@x.com"), hit("late@x.com", "click"), hit("other@x.com")]);
-    await s.profiles.erase({
-      profileId: null,
-      recipients: ["late@x.com"],
-      activityKeys: ["e:late@x.com"],
-      hashes: [hashOf("e:late@x.com")],
-      at: clock,
-    });
+    await s.erase("late@x.com");
     s.folder.fold();
     expect(await s.activity("e:late@x.com")).toBeNull();
     expect(await s.activity("e:other@x.com")).toMatchObject({ opens: 1 });

@@ -33,7 +33,7 @@ export interface ActivityFolder {
   erasedKeys(batch: readonly TrackEvent[]): Set<string>;
   /** Adds the deltas of a committed batch, whose last log seq is `through`. */
   stage(logged: readonly TrackEvent[], through: number): void;
-  /** Whether a fold is due (deltas older than foldMs, or more than maxKeys of them). */
+  /** Whether a fold is due (deltas older than foldMs, or more than maxKeys people staged). */
   readonly due: boolean;
   /** Milliseconds until the staged deltas are due (null: nothing staged). */
   readonly dueInMs: number | null;
@@ -113,7 +113,9 @@ export function createActivityFolder(
       since ??= now();
     },
     get due() {
-      return since !== null && (staged.size >= maxKeys || now() - since >= foldMs);
+      return (
+        since !== null && (staged.size >= maxKeys || uniques.size >= 2 * maxKeys || now() - since >= foldMs)
+      );
     },
     get dueInMs() {
       return since === null ? null : Math.max(0, since + foldMs - now());
