@@ -154,6 +154,26 @@ describe("email activity folded from the log", () => {
     expect(open(crashed).folder.recover()).toBe(0);
   });
 
+  it("after a failed fold, drops what it staged and takes the hits from the log at the next", async () => {
+    const s = open(file());
+    s.append([hit("a@x.com"), hit("b@x.com", "click")]);
+    s.db.exec("ALTER TABLE email_activity RENAME TO away"); // the write fails as on a full disk
+    expect(() => s.folder.fold()).toThrow(/email_activity/);
+    s.append([hit("a@x.com", "click")]); // arrives meanwhile
+    s.db.exec("ALTER TABLE away RENAME TO email_activity");
+    expect(s.folder.dueInMs).not.toBeNull();
+    s.folder.fold();
+    expect(await s.activity("e:a@x.com")).toMatchObject({ opens: 1, clicks: 1 });
+    expect(await s.activity("e:b@x.com")).toMatchObject({ opens: 0, clicks: 1 });
+    expect(s.uniques()).toEqual(["click a@x.com human", "click b@x.com human", "open a@x.com human"]);
+    expect(s.through()).toBe(3);
+    // Then back to staging: the next hits wait for the window again.
+    s.append([hit("b@x.com")]);
+    expect(await s.activity("e:b@x.com")).toMatchObject({ opens: 0 });
+    s.folder.fold();
+    expect(await s.activity("e:b@x.com")).toMatchObject({ opens: 1, clicks: 1 });
+  });
+
   it("logs an erased person's later hits without them, counted for the campaign only", async () => {
     const s = open(file());
     s.append([hit("gone@x.com"), hit("kept@x.com")]);

@@ -37,7 +37,10 @@ export interface ActivityFolder {
   readonly due: boolean;
   /** Milliseconds until the staged deltas are due (null: nothing staged). */
   readonly dueInMs: number | null;
-  /** Adds the staged deltas to the table and moves `through`, in one transaction. */
+  /**
+   * Adds the staged deltas to the table and moves `through`, in one transaction. If that
+   * fails it throws, and the next fold reads the hits from the log instead.
+   */
   fold(): void;
   /** Folds the log rows a crash left above `through` (call once, before any stage()). */
   recover(): number;
@@ -76,6 +79,7 @@ export function createActivityFolder(
   let uniques = new Map<string, Unique>();
   let stagedThrough = 0;
   let since: number | null = null;
+  let fromLog = false;
 
   const write = db.transaction((deltas: Iterable<ActivityRow>, firsts: Iterable<Unique>, through: number) => {
     // People erased since their hits were logged are dropped from both.
@@ -103,6 +107,9 @@ export function createActivityFolder(
       return out;
     },
     stage(logged, through) {
+      since ??= now();
+      // After a failed fold the log is the source until a recovery succeeds (see fold()).
+      if (fromLog) return;
       for (const [k, d] of aggregateActivity(logged)) {
         const had = staged.get(k);
         if (had) addActivity(had, d);
@@ -110,7 +117,6 @@ export function createActivityFolder(
       }
       firstsOf(logged, uniques);
       stagedThrough = Math.max(stagedThrough, through);
-      since ??= now();
     },
     get due() {
       return (
@@ -122,25 +128,38 @@ export function createActivityFolder(
     },
     fold() {
       if (since === null) return;
-      // A person erased since their hits were staged has no row now and is on the erased
-      // list: table.add drops them (their log rows went with the erasure).
-      write.immediate(staged.values(), uniques.values(), stagedThrough);
+      try {
+        // A person erased since their hits were staged has no row now and is on the erased
+        // list: table.add drops them (their log rows went with the erasure).
+        if (fromLog) recover();
+        else write.immediate(staged.values(), uniques.values(), stagedThrough);
+      } catch (err) {
+        // Memory stays bounded while the disk refuses (full, locked): the staged deltas are
+        // dropped, and the next fold reads everything above `through` from the log instead.
+        fromLog = true;
+        staged = new Map();
+        uniques = new Map();
+        throw err;
+      }
+      fromLog = false;
       staged = new Map();
       uniques = new Map();
       since = null;
     },
-    recover() {
-      let through = throughOf.get() as number;
-      let n = 0;
-      for (;;) {
-        const rows = logAbove.all(through) as (Unique & Pick<TrackEvent, "at"> & { seq: number })[];
-        if (!rows.length) return n;
-        through = rows[rows.length - 1]!.seq;
-        write.immediate(aggregateActivity(rows).values(), firstsOf(rows, new Map()).values(), through);
-        n += rows.length;
-      }
-    },
+    recover,
   };
+
+  function recover(): number {
+    let through = throughOf.get() as number;
+    let n = 0;
+    for (;;) {
+      const rows = logAbove.all(through) as (Unique & Pick<TrackEvent, "at"> & { seq: number })[];
+      if (!rows.length) return n;
+      through = rows[rows.length - 1]!.seq;
+      write.immediate(aggregateActivity(rows).values(), firstsOf(rows, new Map()).values(), through);
+      n += rows.length;
+    }
+  }
 }
 
 type Unique = Pick<TrackEvent, "campaign" | "kind" | "class"> & { recipient: string };
