@@ -157,4 +157,30 @@ describe("group commit behind a slow writer", () => {
     expect(gc.pending).toBe(0);
     await gc.close();
   });
+
+  it("flush() settles the log after writing, and a failed settle still resolves (logged)", async () => {
+    const steps: string[] = [];
+    let failSettle = false;
+    const events: EventLog = {
+      append: async (batch) => {
+        steps.push(`append ${batch.length}`);
+      },
+      settle: async () => {
+        steps.push("settle");
+        if (failSettle) throw new Error("disk full");
+      },
+      campaignStats: () => createMemoryStore().events.campaignStats("c"),
+    };
+    const warnings: string[] = [];
+    const logger = { warn: (_: object, msg: string) => warnings.push(msg) } as never;
+    const rec = createRecorder({ events, windowMs: 10_000, logger });
+    rec.record(ev(1));
+    rec.record(ev(2));
+    await rec.flush();
+    expect(steps).toEqual(["append 2", "settle"]);
+    failSettle = true;
+    await expect(rec.flush()).resolves.toBeUndefined();
+    expect(warnings).toEqual(["email activity could not be brought up to date before a read"]);
+    await rec.close();
+  });
 });

@@ -54,7 +54,10 @@ export function createRecorder({
     record: (event) => gc.add(event),
     flush: async () => {
       await gc.flush();
-      await events.settle?.();
+      // A failed settle leaves derived reads a few seconds behind; the hits are in the log.
+      await events.settle?.().catch((err: unknown) => {
+        logger?.warn({ err }, "email activity could not be brought up to date before a read");
+      });
     },
     close: () => gc.close(),
     get pending() {

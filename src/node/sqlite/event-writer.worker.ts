@@ -131,7 +131,7 @@ function fold(): void {
   try {
     folder?.fold();
   } catch (err) {
-    // Kept staged and tried again; a crash meanwhile is recovered from the log.
+    // Tried again shortly, from the log (activity-fold.ts); nothing acknowledged is lost.
     logger.warn({ err }, "adding opens/clicks to email activity failed; tried again shortly");
     if (!closing) foldTimer = setTimeout(fold, 1_000);
   }
