@@ -58,11 +58,14 @@ function addHit(row: ActivityRow, e: Pick<TrackEvent, "kind" | "class" | "at">):
   row.engagement = mergeDecayed(row.engagement, { v: w, t: e.at }, HALF_LIFE.engagement);
 }
 
-/** A batch of opens/clicks as one delta per recipient key (hits without a recipient skipped). */
+/**
+ * A batch of opens/clicks as one delta per recipient key (hits without a recipient skipped),
+ * added to the deltas already in `out` when given (a fold window's: no row per batch).
+ */
 export function aggregateActivity<E extends Pick<TrackEvent, "recipient" | "kind" | "class" | "at">>(
   events: readonly E[],
+  out = new Map<string, ActivityRow>(),
 ): Map<string, ActivityRow> {
-  const out = new Map<string, ActivityRow>();
   for (const e of events) {
     if (!e.recipient) continue;
     const k = recipientKey(e.recipient);

@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import type { TrackEvent } from "../../core/ports/index.js";
 import type { ActivityRow } from "../../core/ports/profiles.js";
-import { addActivity, aggregateActivity } from "../../core/profiles/activity.js";
+import { aggregateActivity } from "../../core/profiles/activity.js";
 import { recipientKey } from "../../core/profiles/identity.js";
 import { createActivityTable } from "./activity-table.js";
 import { uniquesWriter } from "./store.js";
@@ -110,11 +110,8 @@ export function createActivityFolder(
       since ??= now();
       // After a failed fold the log is the source until a recovery succeeds (see fold()).
       if (fromLog) return;
-      for (const [k, d] of aggregateActivity(logged)) {
-        const had = staged.get(k);
-        if (had) addActivity(had, d);
-        else staged.set(k, d);
-      }
+      // Straight into the window's deltas: no row per batch to allocate and merge.
+      aggregateActivity(logged, staged);
       firstsOf(logged, uniques);
       stagedThrough = Math.max(stagedThrough, through);
     },
