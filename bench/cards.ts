@@ -6,7 +6,7 @@ import satori from "satori";
 import { priceCard } from "../src/core/cards/price-templates.js";
 import { createSatoriRenderer } from "../src/node/cards/satori-renderer.js";
 import { SAMPLES, THEME } from "../test/cards/samples.js";
-import { BENCH_API_KEY, load, ROOT, report, spawnBaseline, spawnOpentime } from "./lib.js";
+import { BENCH_API_KEY, type LoadResult, load, ROOT, report, spawnBaseline, spawnOpentime } from "./lib.js";
 
 /**
  * Price cards, in one run: (1) an uncached 600x300 render through our renderer vs the
@@ -111,19 +111,31 @@ export async function benchCards(
   const pngFile = join(mkdtempSync(join(tmpdir(), "opentime-bench-png-")), "card.png");
   writeFileSync(pngFile, new Uint8Array(await (await fetch(`${ot.url}/i/${id}.png`)).arrayBuffer()));
   const base = await spawnBaseline({ BASELINE_FILE: pngFile });
-  const baseline = await load("bare hono 302", base.url, { connections, seconds, path: () => "/c/x" });
-  const sameBytes = await load("bare hono, the same PNG bytes", base.url, {
-    connections,
-    seconds,
-    path: () => "/file",
-  });
+  // Alternating rounds (bare 302, bare PNG, opentime), medians: the machine's speed drifts
+  // between runs, and measuring one side after the other skewed the ratio by it.
+  const rounds3: LoadResult[][] = [[], [], []];
+  for (let r = 0; r < 3; r++) {
+    const opts = { connections, seconds: Math.max(3, Math.round(seconds / 3)), warmup: r === 0 ? 2 : 1 };
+    rounds3[0]!.push(await load("bare hono 302", base.url, { ...opts, path: () => "/c/x" }));
+    rounds3[1]!.push(await load("bare hono, the same PNG bytes", base.url, { ...opts, path: () => "/file" }));
+    rounds3[2]!.push(
+      await load("opentime /i/:id.png (price 600x300, cached)", ot.url, {
+        ...opts,
+        path: (i) => `/i/${id}.png?u=r${i % 50_000}`,
+      }),
+    );
+  }
   await base.stop();
-
-  const http = await load("opentime /i/:id.png (price 600x300, cached)", ot.url, {
-    connections,
-    seconds,
-    path: (i) => `/i/${id}.png?u=r${i % 50_000}`,
-  });
+  const med = (rs: LoadResult[]): LoadResult => {
+    const m = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    return {
+      ...rs[0]!,
+      rps: m(rs.map((x) => x.rps)),
+      p50: m(rs.map((x) => x.p50)),
+      p99: m(rs.map((x) => x.p99)),
+    };
+  };
+  const [baseline, sameBytes, http] = rounds3.map(med) as [LoadResult, LoadResult, LoadResult];
   await ot.stop();
 
   const summary = {
