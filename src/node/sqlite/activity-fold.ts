@@ -13,10 +13,11 @@ import { uniquesWriter } from "./store.js";
  * Why: each hit's activity row sits on a random page of a large table, so adding to it with
  * every 50 ms batch wrote that page to the WAL (and later to the database file) once per hit.
  * Held in memory for `foldMs` and added once, hits of the same person add up and pages
- * shared by many people are written once. Measured on this writer (batches of 1,500 hits,
- * 300k hits, CPU per hit including the log): 50,000 recipients 25.3 → 19.4 µs; a million
- * recipients 60–77 → 41–42 µs (the WAL writes roughly halve). A campaign's uniques are
- * rows on random pages too (one per recipient, campaign and kind), and go the same way.
+ * shared by many people are written once. A campaign's uniques are rows on random pages
+ * too (one per recipient, campaign and kind), and go the same way. Measured on this writer
+ * against the per-batch code, same run (batches of 1,500 hits, 300k hits, CPU per hit
+ * including the log): 50,000 recipients 25.8–27.5 → 19.4–20.1 µs; a million recipients
+ * 62–63 → 35–37 µs (the WAL's system time 28 → 10 µs). `npm run bench -- writer`.
  *
  * Nothing is lost by the wait: the log rows, committed per batch, hold everything a delta
  * is made of (time, kind, class, recipient), and `activity_fold_state.through` says up to
@@ -47,9 +48,9 @@ export interface ActivityFolder {
 }
 
 /** The fold window's default (ms): hits reach profile renders within it. */
-export const ACTIVITY_FOLD_MS = 2_000;
+const ACTIVITY_FOLD_MS = 2_000;
 /** Staged people after which a fold is due early (~300 bytes each in memory). */
-export const ACTIVITY_FOLD_MAX_KEYS = 100_000;
+const ACTIVITY_FOLD_MAX_KEYS = 100_000;
 /** Log rows per transaction when recovering. */
 const RECOVER_CHUNK = 50_000;
 

@@ -12,8 +12,8 @@ export type HashOf = ((key: string) => string | undefined) & { lazy?: boolean };
 
 /**
  * The `email_activity` table (migration 7), synchronous, for use inside a transaction the
- * caller holds: the profile store's own, or the event writer's (so an open's log row and
- * its person's activity commit together, with one fsync).
+ * caller holds: the profile store's own, or the event writer thread's fold of the log
+ * (activity-fold.ts, which moves its watermark in the same transaction).
  */
 export interface ActivityTable {
   read(keys: readonly string[]): ActivityRow[];
