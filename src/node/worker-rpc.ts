@@ -1,4 +1,4 @@
-import type { Worker } from "node:worker_threads";
+import type { Transferable, Worker } from "node:worker_threads";
 import { parentPort } from "node:worker_threads";
 import type { Logger } from "../core/ports/index.js";
 
@@ -41,11 +41,16 @@ export class WorkerRpc {
   }
 
   call<T>(op: string, ...args: unknown[]): Promise<T> {
+    return this.callMoving<T>(op, [], ...args);
+  }
+
+  /** As call(), moving `transfer` (e.g. typed arrays' buffers) to the worker instead of copying. */
+  callMoving<T>(op: string, transfer: readonly Transferable[], ...args: unknown[]): Promise<T> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ id, op, args });
+      this.worker.postMessage({ id, op, args }, transfer);
     });
   }
 

@@ -3,7 +3,7 @@ import type { DecisionEntry } from "../../core/ports/decisions.js";
 import type { Logger, TrackEvent } from "../../core/ports/index.js";
 import { WorkerRpc } from "../worker-rpc.js";
 import { startModuleWorker } from "../worker-thread.js";
-import { toWire } from "./event-wire.js";
+import { toWire, wireTransfer } from "./event-wire.js";
 import type { FirstSeen } from "./first-seen.js";
 
 /**
@@ -42,7 +42,10 @@ export function startEventWriterThread(
     profiles?.logger,
   );
   return {
-    append: (batch) => rpc.call<void>("append", toWire(batch)),
+    append: (batch) => {
+      const wire = toWire(batch);
+      return rpc.callMoving<void>("append", wireTransfer(wire), wire);
+    },
     settle: () => rpc.call<void>("settle"),
     decisions: (batch) => rpc.call<void>("decisions", batch),
     firstSeen: (batch) => rpc.call<void>("firstSeen", batch),
