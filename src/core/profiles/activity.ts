@@ -1,7 +1,7 @@
 import type { TrackEvent } from "../ports/index.js";
 import type { ActivityRow, Profile } from "../ports/profiles.js";
 import { identityValue, kindOf, recipientKey } from "./identity.js";
-import { ENGAGEMENT_WEIGHT, HALF_LIFE, mergeDecayed } from "./model.js";
+import { addDecayed, ENGAGEMENT_WEIGHT, HALF_LIFE, mergeDecayed } from "./model.js";
 
 export type { ActivityRow };
 
@@ -53,10 +53,13 @@ function addHit(row: ActivityRow, e: Pick<TrackEvent, "kind" | "class" | "at">):
     row.clicks++;
     row.lastClickAt = maxOf(row.lastClickAt, e.at);
   }
-  row.hours[new Date(e.at).getUTCHours()]!++;
-  const w = ENGAGEMENT_WEIGHT[e.kind];
-  row.engagement = mergeDecayed(row.engagement, { v: w, t: e.at }, HALF_LIFE.engagement);
+  row.hours[utcHour(e.at)]!++;
+  // In place (the row is the caller's own): the same sum as mergeDecayed, no object per hit.
+  addDecayed(row.engagement, ENGAGEMENT_WEIGHT[e.kind], e.at, HALF_LIFE.engagement);
 }
+
+/** `new Date(at).getUTCHours()` without a Date per hit (epoch ms carry no leap seconds). */
+const utcHour = (at: number) => ((Math.floor(at / 3_600_000) % 24) + 24) % 24;
 
 /**
  * A batch of opens/clicks as one delta per recipient key (hits without a recipient skipped),
