@@ -4,6 +4,7 @@ import type { ActivityRow } from "../../core/ports/profiles.js";
 import { aggregateActivity } from "../../core/profiles/activity.js";
 import { recipientKey } from "../../core/profiles/identity.js";
 import { createActivityTable } from "./activity-table.js";
+import { erasedList } from "./erased-list.js";
 import { uniquesWriter } from "./store.js";
 
 /**
@@ -65,8 +66,7 @@ export function createActivityFolder(
   const table = createActivityTable(db);
   // New keys are hashed only to look them up among erased people (activity-table.ts).
   const lazyHash = Object.assign((k: string) => hashOf(k), { lazy: true });
-  const anyErased = db.prepare("SELECT EXISTS (SELECT 1 FROM erased_identities)").pluck();
-  const isErased = db.prepare("SELECT 1 FROM erased_identities WHERE hash = ?").pluck();
+  const erased = erasedList(db);
   const throughOf = db.prepare("SELECT through FROM activity_fold_state").pluck();
   const setThrough = db.prepare("UPDATE activity_fold_state SET through = ?");
   const addUniques = uniquesWriter(db);
@@ -96,14 +96,14 @@ export function createActivityFolder(
     erasedKeys(batch) {
       const out = new Set<string>();
       // Per batch, as the per-hit add did for new keys: nobody erased, nothing to hash.
-      if (anyErased.get() === 0) return out;
+      if (!erased.any()) return out;
       const checked = new Set<string>();
       for (const e of batch) {
         if (!e.recipient) continue;
         const k = recipientKey(e.recipient);
         if (checked.has(k)) continue;
         checked.add(k);
-        if (isErased.get(hashOf(k)) !== undefined) out.add(k);
+        if (erased.has(hashOf(k))) out.add(k);
       }
       return out;
     },

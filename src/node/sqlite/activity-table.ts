@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { ActivityRow } from "../../core/ports/profiles.js";
 import { HALF_LIFE } from "../../core/profiles/model.js";
+import { erasedList } from "./erased-list.js";
 import { HOURS, MACHINE_CLASSES } from "./migrations.js";
 
 /**
@@ -151,8 +152,7 @@ export function createActivityTable(db: Database.Database): ActivityTable {
   const insert = db.prepare(INSERT);
   // Prepared UPDATEs by shape; a handful occur (one per kind × class × hour at most).
   const updates = new Map<number, Database.Statement>();
-  const erased = db.prepare("SELECT 1 FROM erased_identities WHERE hash = ?").pluck();
-  const anyErased = db.prepare("SELECT EXISTS (SELECT 1 FROM erased_identities)").pluck();
+  const erased = erasedList(db);
   const del = db.prepare("DELETE FROM email_activity WHERE key = ?");
   return {
     read(keys) {
@@ -176,13 +176,13 @@ export function createActivityTable(db: Database.Database): ActivityTable {
         }
         if (stmt.run(...u.params).changes > 0) continue;
         // A new key (or one whose row erasure removed): only unless its person was erased.
-        if (hashOf.lazy && nobodyErased === undefined) nobodyErased = anyErased.get() === 0;
+        if (hashOf.lazy && nobodyErased === undefined) nobodyErased = !erased.any();
         if (hashOf.lazy && nobodyErased) {
           insert.run(insertParams(d));
           continue;
         }
         const h = hashOf(d.key);
-        if (h === undefined || erased.get(h) !== undefined) dropped.add(d.key);
+        if (h === undefined || erased.has(h)) dropped.add(d.key);
         else insert.run(insertParams(d));
       }
       return dropped;

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import { recipientKey } from "../../core/profiles/identity.js";
+import { erasedList } from "./erased-list.js";
 
 /** A recipient's first open of an evergreen timer: the start of their own deadline. */
 export interface FirstSeen {
@@ -20,10 +21,12 @@ export function createFirstSeenWriter(
   const insert = db.prepare(
     "INSERT INTO block_first_seen (block_id, recipient, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
   );
-  const erased = db.prepare("SELECT 1 FROM erased_identities WHERE hash = ?").pluck();
+  const erased = erasedList(db);
   const write = db.transaction((batch: readonly FirstSeen[]) => {
+    // Asked once per batch, in its transaction: while nobody was erased, nothing is hashed.
+    const check = hashOf && erased.any() ? hashOf : null;
     for (const f of batch) {
-      if (hashOf && erased.get(hashOf(recipientKey(f.recipient))) !== undefined) continue;
+      if (check && erased.has(check(recipientKey(f.recipient)))) continue;
       insert.run(f.blockId, f.recipient, f.at);
     }
   });

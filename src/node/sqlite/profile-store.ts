@@ -9,6 +9,7 @@ import type {
   TrackingRow,
 } from "../../core/ports/profiles.js";
 import { createActivityTable } from "./activity-table.js";
+import { erasedList } from "./erased-list.js";
 import { TRACKING_SQL, UNIQUES_OF_RECIPIENT_SQL } from "./log-index.js";
 
 /**
@@ -22,7 +23,7 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
   const getProfile = db.prepare("SELECT doc FROM profiles WHERE id = ?").pluck();
   const keysOf = db.prepare("SELECT key FROM profile_identities WHERE profile_id = ? ORDER BY key").pluck();
   const seenKey = db.prepare("SELECT 1 FROM ingest_dedupe WHERE key = ?").pluck();
-  const erasedHash = db.prepare("SELECT 1 FROM erased_identities WHERE hash = ?").pluck();
+  const erasedPeople = erasedList(db);
   const moveIdentities = db.prepare("UPDATE profile_identities SET profile_id = ? WHERE profile_id = ?");
   const moveEvents = db.prepare("UPDATE profile_events SET profile_id = ? WHERE profile_id = ?");
   const deleteProfile = db.prepare("DELETE FROM profiles WHERE id = ?");
@@ -75,7 +76,7 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     lookup: (keys) => lookupSync(keys),
     get: (ids) => getSync(ids),
     seen: (keys) => new Set(keys.filter((k) => seenKey.get(k) !== undefined)),
-    erased: (hashes) => new Set(hashes.filter((h) => erasedHash.get(h) !== undefined)),
+    erased: (hashes) => new Set(hashes.filter((h) => erasedPeople.has(h))),
     commit: commitRows,
   };
   const lookupSync = (keys: readonly string[]) => {
