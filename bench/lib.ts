@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import autocannon from "autocannon";
@@ -116,6 +116,51 @@ export interface LoadResult {
   errors: number;
   non2xx3xx: number;
   requests: number;
+  /**
+   * CPU µs per request (with `pid`, on Linux): the server's busiest thread (its main
+   * thread), all its other threads (an event writer, GC helpers, libuv), and autocannon.
+   */
+  mainUs?: number;
+  otherUs?: number;
+  clientUs?: number;
+}
+
+const TICK_US = (() => {
+  try {
+    return 1e6 / Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
+  } catch {
+    return 10_000;
+  }
+})();
+
+/** CPU time used so far by each thread of a process, µs by thread id (empty off Linux). */
+export function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      // Fields after the command name: utime and stime are the 12th and 13th.
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(tid, (Number(f[11]) + Number(f[12])) * TICK_US);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
+}
+
+/** Per request, from two threadCpu() snapshots: the busiest thread and the rest. */
+function cpuPerRequest(before: Map<string, number>, after: Map<string, number>, n: number) {
+  const used = [...after].map(([tid, us]) => us - (before.get(tid) ?? 0)).sort((x, y) => y - x);
+  const main = used[0] ?? 0;
+  const other = used.slice(1).reduce((a, x) => a + x, 0);
+  return { mainUs: +(main / n).toFixed(1), otherUs: +(other / n).toFixed(1) };
 }
 
 export interface LoadOptions {
@@ -127,6 +172,8 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** Seconds of discarded warm-up before measuring (default 2; 0 for none). */
   warmup?: number;
+  /** The server's process: its threads' CPU time per request is reported too. */
+  pid?: number;
 }
 
 /** autocannon against 127.0.0.1, bounded in time; a short warm-up run is discarded. */
@@ -147,7 +194,17 @@ export async function load(name: string, url: string, opts: LoadOptions): Promis
   };
   const warmup = opts.warmup ?? 2;
   if (warmup > 0) await run(warmup);
+  const before = opts.pid ? threadCpu(opts.pid) : null;
+  const client0 = process.cpuUsage();
   const r = await run(opts.seconds);
+  const client = process.cpuUsage(client0);
+  const cpu =
+    before && opts.pid && r.requests.total > 0
+      ? {
+          ...cpuPerRequest(before, threadCpu(opts.pid), r.requests.total),
+          clientUs: +((client.user + client.system) / r.requests.total).toFixed(1),
+        }
+      : {};
   return {
     name,
     rps: Math.round(r.requests.average),
@@ -156,6 +213,7 @@ export async function load(name: string, url: string, opts: LoadOptions): Promis
     errors: r.errors + r.timeouts,
     non2xx3xx: r.non2xx - (r.statusCodeStats?.["302"]?.count ?? 0) - (r.statusCodeStats?.["304"]?.count ?? 0),
     requests: r.requests.total,
+    ...cpu,
   };
 }
 

@@ -28,13 +28,17 @@ export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?
   const runs: Record<string, LoadResult[]> = { b302: [], c: [], bgif: [], o: [] };
   for (let r = 0; r < rounds; r++) {
     const opts = { connections, seconds: perRound, warmup: r === 0 ? 2 : 1 };
-    runs.b302!.push(await load("bare hono 302", base.url, { ...opts, path: () => "/c/x" }));
+    const [bp, op] = [
+      { ...opts, pid: base.child.pid },
+      { ...opts, pid: ot.child.pid },
+    ];
+    runs.b302!.push(await load("bare hono 302", base.url, { ...bp, path: () => "/c/x" }));
     runs.c!.push(
-      await load("opentime /c/:id", ot.url, { ...opts, path: (i) => `/c/${id}?u=${recipients(i)}` }),
+      await load("opentime /c/:id", ot.url, { ...op, path: (i) => `/c/${id}?u=${recipients(i)}` }),
     );
-    runs.bgif!.push(await load("bare hono gif", base.url, { ...opts, path: () => "/o/x.gif" }));
+    runs.bgif!.push(await load("bare hono gif", base.url, { ...bp, path: () => "/o/x.gif" }));
     runs.o!.push(
-      await load("opentime /o/:id.gif", ot.url, { ...opts, path: (i) => `/o/bench.gif?u=${recipients(i)}` }),
+      await load("opentime /o/:id.gif", ot.url, { ...op, path: (i) => `/o/bench.gif?u=${recipients(i)}` }),
     );
   }
   const stats = (await (
@@ -50,6 +54,9 @@ export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?
     rps: median(rs.map((x) => x.rps)),
     p50: median(rs.map((x) => x.p50)),
     p99: median(rs.map((x) => x.p99)),
+    mainUs: median(rs.map((x) => x.mainUs ?? Number.NaN)),
+    otherUs: median(rs.map((x) => x.otherUs ?? Number.NaN)),
+    clientUs: median(rs.map((x) => x.clientUs ?? Number.NaN)),
     errors: rs.reduce((a, x) => a + x.errors, 0),
     non2xx3xx: rs.reduce((a, x) => a + x.non2xx3xx, 0),
     requests: rs.reduce((a, x) => a + x.requests, 0),
@@ -65,6 +72,20 @@ export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?
     pixelRatio: +(o.rps / bgif.rps).toFixed(3),
     pixelP99ms: o.p99,
     baselinePixelP99ms: bgif.p99,
+    // Context for the ratios (CPU µs per request, medians): here autocannon and the servers
+    // share two cores, so every µs the event writer spends comes out of the requests/s. A
+    // bare server is one thread; opentime's main thread is its ceiling when the clients are
+    // elsewhere, with the writer on another core.
+    cpuUsPerRequest: {
+      bare302: { main: b302.mainUs, other: b302.otherUs, autocannon: b302.clientUs },
+      redirect: { main: c.mainUs, other: c.otherUs, autocannon: c.clientUs },
+      bareGif: { main: bgif.mainUs, other: bgif.otherUs, autocannon: bgif.clientUs },
+      pixel: { main: o.mainUs, other: o.otherUs, autocannon: o.clientUs },
+    },
+    mainThreadRatio: {
+      redirect: +(b302.mainUs! / c.mainUs!).toFixed(3),
+      pixel: +(bgif.mainUs! / o.mainUs!).toFixed(3),
+    },
     // Every answered request (warm-ups included) must be in the log.
     clicksLogged: stats.clicks.total,
     opensLogged: stats.opens.total,
