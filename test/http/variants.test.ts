@@ -374,6 +374,14 @@ describe("erasure", () => {
       "outlook",
     );
     expect((await stats(body.id))[0]).toMatchObject({ name: "outlook", opens: 3, uniqueRecipients: 3 });
+    // A second block, where they were shown two variants (erasure goes block by block).
+    const { body: second } = await createBlock(withVariants);
+    await image(`/i/${second.id}.gif?u=gus%40example.com`, UA.iphoneSafari);
+    await image(`/i/${second.id}.gif?u=gus%40example.com`, UA.chromeDesktop);
+    await image(`/i/${second.id}.gif?u=hal%40example.com`, UA.iphoneSafari);
+    const secondStats = async () =>
+      Object.fromEntries((await stats(second.id)).map((v) => [v.name, v.uniqueRecipients]));
+    expect(await secondStats()).toMatchObject({ mobile: 2, default: 1 });
 
     const del = await s.api("/v1/profiles/gus%40example.com", { method: "DELETE" });
     expect(del.status, await del.clone().text()).toBe(200);
@@ -390,6 +398,10 @@ describe("erasure", () => {
       "outlook",
     );
     expect((await stats(body.id))[0]).toMatchObject({ name: "outlook", opens: 3, uniqueRecipients: 1 });
+    expect(await secondStats()).toMatchObject({ mobile: 1, default: 0 });
+    expect(rows("SELECT recipient FROM decisions WHERE block_id = ?", second.id)).toEqual([
+      { recipient: "hal@example.com" },
+    ]);
   });
 });
 

@@ -44,6 +44,32 @@ export function createDecisionWriter(db: Database.Database): (batch: readonly De
 }
 
 /**
+ * Erases a person's render decisions (`rows`) and their place in variant uniques
+ * (`uniques`) without an index by recipient (migration 12: one cost a random page per
+ * render at open, and erasures are rare). Every (block, variant) with decisions has its
+ * totals row, so `decision_counts` names where to look: SQLite seeks each block's
+ * (block_id, recipient) index entry and each variant's unique by primary key. Measured with
+ * 600,000 decisions of 200,000 people: 10 ms per erased recipient with 1,000 blocks of three
+ * variants, 54 ms with 20,000 (a loop over the pairs in JS took 19 and 205 ms).
+ */
+export function decisionEraser(db: Database.Database): {
+  rows(recipient: string): number;
+  uniques(recipient: string): number;
+} {
+  const rows = db.prepare(
+    "DELETE FROM decisions WHERE block_id IN (SELECT block_id FROM decision_counts) AND recipient = ?",
+  );
+  const uniques = db.prepare(
+    `DELETE FROM decision_uniques WHERE (block_id, variant) IN (SELECT block_id, variant FROM decision_counts)
+        AND recipient = ?`,
+  );
+  return {
+    rows: (recipient) => rows.run(recipient).changes,
+    uniques: (recipient) => uniques.run(recipient).changes,
+  };
+}
+
+/**
  * The decision log in the same SQLite file as the rest (migration 6). Batches come from the
  * core's group commit (src/core/decisions/recorder.ts), so one transaction and one fsync
  * cover everything rendered within the window. With `writeOffThread` (the server: the
@@ -63,17 +89,14 @@ export function createSqliteDecisionLog(
   const countsOf = db.prepare(
     "SELECT variant, opens, clicks, uniques FROM decision_counts WHERE block_id = ? ORDER BY variant",
   );
-  const eraseDecisions = db.prepare("DELETE FROM decisions WHERE recipient = ?");
-  const eraseUniques = db.prepare("DELETE FROM decision_uniques WHERE recipient = ?");
+  const eraser = decisionEraser(db);
   const dropBlock = db.transaction(
     (blockId: string) =>
       db.prepare("DELETE FROM decisions WHERE block_id = ?").run(blockId).changes +
       db.prepare("DELETE FROM decision_counts WHERE block_id = ?").run(blockId).changes +
       db.prepare("DELETE FROM decision_uniques WHERE block_id = ?").run(blockId).changes,
   );
-  const erase = db.transaction(
-    (recipient: string) => eraseDecisions.run(recipient).changes + eraseUniques.run(recipient).changes,
-  );
+  const erase = db.transaction((recipient: string) => eraser.rows(recipient) + eraser.uniques(recipient));
 
   return {
     async record(batch) {

@@ -9,6 +9,7 @@ import type {
   TrackingRow,
 } from "../../core/ports/profiles.js";
 import { createActivityTable } from "./activity-table.js";
+import { decisionEraser } from "./decision-store.js";
 import { erasedList } from "./erased-list.js";
 import { TRACKING_SQL, UNIQUES_OF_RECIPIENT_SQL } from "./log-index.js";
 
@@ -96,9 +97,11 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     return out;
   };
 
-  // Person-bearing columns elsewhere in the file. Tables other features add later (render
-  // decisions) are erased too when present, so erasure does not depend on feature order.
-  const recipientTables = ["block_first_seen", "decisions"];
+  // Person-bearing rows elsewhere in the file: evergreen first opens (by their recipient
+  // index) and render decisions (block by block: decision-store.ts). Their variant uniques go
+  // through the decision log's own eraseRecipient, which the erasure route calls next.
+  const eraseFirstSeen = db.prepare("DELETE FROM block_first_seen WHERE recipient = ?");
+  const decisions = decisionEraser(db);
   // A campaign's uniques, by primary key through their per-recipient index (log-index.ts);
   // read before the log rows go (the tail's are the not-yet-indexed part).
   const uniquesOfRecipient = db.prepare(UNIQUES_OF_RECIPIENT_SQL);
@@ -126,11 +129,6 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     eraseLogIndex.run(r);
     return n;
   };
-  const hasRecipientColumn = (table: string) =>
-    (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[]).includes(
-      "recipient",
-    );
-
   const activity = createActivityTable(db);
   const addActivity = db.transaction(
     (deltas: Parameters<ProfileStore["addActivity"]>[0], hashes: ReadonlyMap<string, string>) =>
@@ -153,11 +151,7 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     for (const r of req.recipients) {
       other += eraseUniques(r);
       tracking += eraseFromLog(r);
-    }
-    for (const table of recipientTables) {
-      if (!hasRecipientColumn(table)) continue;
-      const del = db.prepare(`DELETE FROM ${table} WHERE recipient = ?`);
-      for (const r of req.recipients) other += del.run(r).changes;
+      other += eraseFirstSeen.run(r).changes + decisions.rows(r);
     }
     for (const h of req.hashes) insertErased.run(h, req.at);
     return { events, identities, tracking, other: other + activityRows };
