@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { TrackEvent } from "../../core/ports/index.js";
+import { aggregateActivity } from "../../core/profiles/activity.js";
 import { trackEvent } from "../../core/testing/track-event.js";
 import { createActivityFolder } from "./activity-fold.js";
 import { createSqliteProfileStore } from "./profile-store.js";
@@ -100,6 +101,24 @@ describe("email activity folded from the log", () => {
     s.folder.fold();
     expect(await s.activity("e:a@x.com")).toMatchObject({ opens: 2, clicks: 1 });
     expect(s.through()).toBe(5);
+  });
+
+  it("stores a new person's row with every field of their hits (counts, classes, hours, times, engagement)", async () => {
+    const s = open(file());
+    const hits = [
+      hit("new@x.com"),
+      hit("new@x.com", "click"),
+      hit("new@x.com", "open", "apple_mpp"),
+      hit("new@x.com", "click", "scanner"),
+      { ...hit("new@x.com"), at: clock + 5 * 3_600_000 }, // another hour of the day
+      hit("bot@x.com", "open", "gmail_proxy"), // machine only: no human time, no engagement
+    ];
+    s.append(hits);
+    s.folder.fold();
+    const expected = aggregateActivity(hits);
+    for (const key of ["e:new@x.com", "e:bot@x.com"])
+      expect(await s.activity(key)).toEqual(expected.get(key));
+    expect((await s.activity("e:bot@x.com"))?.lastOpenAt).toBeNull();
   });
 
   it("is due early when many people are staged", () => {
