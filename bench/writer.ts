@@ -26,125 +26,126 @@ import { report } from "./lib.js";
  */
 export async function benchWriter(hits = Number(process.env.BENCH_WRITER_HITS ?? 300_000)) {
   const BATCH = 1_500;
-  const rows: { name: string; pool: number; usPerHit: number; sysUsPerHit: number }[] = [];
-  const run = (pool: number, people: boolean) => {
+  type Cpu = { usPerHit: number; sysUsPerHit: number };
+  const rows: ({ name: string; pool: number } & Cpu)[] = [];
+  const summary: Record<string, unknown> = { hits, batch: BATCH };
+  // A stride through the pool: every recipient before any twice, in no page order.
+  const recipient = (i: number, pool: number) => `r${(i * 7919) % pool}@example.com`;
+
+  /** CPU per hit of `hits` hits in batches, on a fresh SQLite file; `setup` returns the batch writer. */
+  const cpuPerHit = (
+    setup: (db: ReturnType<typeof openDatabase>) => { batch(first: number): void; end(): void },
+  ): Cpu => {
     const dir = mkdtempSync(join(tmpdir(), "opentime-bench-writer-"));
     try {
       const db = openDatabase(join(dir, "bench.db"), { checkpointPages: WRITER_CHECKPOINT_PAGES });
+      const writer = setup(db);
+      const t0 = process.cpuUsage();
+      for (let i = 0; i < hits; i += BATCH) writer.batch(i);
+      writer.end();
+      const c = process.cpuUsage(t0);
+      db.close();
+      return {
+        usPerHit: +((c.user + c.system) / hits).toFixed(1),
+        sysUsPerHit: +(c.system / hits).toFixed(1),
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  /** Baseline and opentime alternated twice per pool (the machine's speed drifts), means. */
+  const compare = (
+    key: string,
+    unit: string,
+    names: [baseline: string, opentime: string],
+    measure: (pool: number, opentime: boolean) => Cpu,
+  ) => {
+    for (const pool of [50_000, 1_000_000]) {
+      const us: [number[], number[]] = [[], []];
+      for (let r = 0; r < 2; r++)
+        for (const side of [0, 1] as const) {
+          const m = measure(pool, side === 1);
+          rows.push({ name: names[side], pool, ...m });
+          us[side].push(m.usPerHit);
+        }
+      const [base, ot] = us.map((xs) => xs.reduce((a, x) => a + x, 0) / xs.length) as [number, number];
+      summary[`${key}${pool}`] = {
+        [`baselineUsPer${unit}`]: +base.toFixed(1),
+        [`opentimeUsPer${unit}`]: +ot.toFixed(1),
+        ratio: +(ot / base).toFixed(2),
+      };
+    }
+  };
+
+  compare("pool", "Hit", ["baseline: the log alone", "opentime writer thread"], (pool, people) =>
+    cpuPerHit((db) => {
       const indexer = createLogIndexer(db);
       let now = 0;
       const hashOf = (k: string) => createHmac("sha256", "bench").update(k).digest("base64url");
       const folder = people ? createActivityFolder(db, hashOf, { now: () => now }) : null;
       const write = createEventWriter(db, { erasedKeys: folder?.erasedKeys, indexer, uniquesLater: people });
       const tx = db.transaction((b: TrackEvent[]) => write(b));
-      const t0 = process.cpuUsage();
-      for (let i = 0; i < hits; ) {
-        const batch: TrackEvent[] = [];
-        for (let j = 0; j < BATCH; j++, i++)
-          batch.push({
-            at: Date.now(),
-            kind: i % 2 ? "open" : "click",
-            campaign: "bench",
-            linkId: i % 2 ? null : "l1",
-            // A stride through the pool: every recipient before any twice, in no page order.
-            recipient: `r${(i * 7919) % pool}@example.com`,
-            class: "human",
-            reasons: [],
-            ip: "127.0.0.1",
-            userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0.0.0",
-            method: "GET",
-          });
-        const { logged, through } = tx.immediate(batch);
-        folder?.stage(logged, through);
-        now += 75;
-        if (folder?.due) folder.fold();
-        if (indexer.due) indexer.run();
-      }
-      folder?.fold();
-      indexer.run();
-      const c = process.cpuUsage(t0);
-      db.close();
       return {
-        usPerHit: +((c.user + c.system) / hits).toFixed(1),
-        sysUsPerHit: +(c.system / hits).toFixed(1),
+        batch(first) {
+          const batch: TrackEvent[] = [];
+          for (let i = first; i < first + BATCH; i++)
+            batch.push({
+              at: Date.now(),
+              kind: i % 2 ? "open" : "click",
+              campaign: "bench",
+              linkId: i % 2 ? null : "l1",
+              recipient: recipient(i, pool),
+              class: "human",
+              reasons: [],
+              ip: "127.0.0.1",
+              userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0.0.0",
+              method: "GET",
+            });
+          const { logged, through } = tx.immediate(batch);
+          folder?.stage(logged, through);
+          now += 75;
+          if (folder?.due) folder.fold();
+          if (indexer.due) indexer.run();
+        },
+        end() {
+          folder?.fold();
+          indexer.run();
+        },
       };
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-  const summary: Record<string, unknown> = { hits, batch: BATCH };
-  for (const pool of [50_000, 1_000_000]) {
-    // Alternated, means of two: the machine's speed drifts.
-    const base: number[] = [];
-    const ot: number[] = [];
-    for (let r = 0; r < 2; r++) {
-      const b = run(pool, false);
-      rows.push({ name: "baseline: the log alone", pool, ...b });
-      base.push(b.usPerHit);
-      const o = run(pool, true);
-      rows.push({ name: "opentime writer thread", pool, ...o });
-      ot.push(o.usPerHit);
-    }
-    const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
-    summary[`pool${pool}`] = {
-      baselineUsPerHit: +mean(base).toFixed(1),
-      opentimeUsPerHit: +mean(ot).toFixed(1),
-      ratio: +(mean(ot) / mean(base)).toFixed(2),
-    };
-  }
+    }),
+  );
 
   // Render decisions (blocks with variants), the same thread's other per-open write: as
-  // shipped vs with the two indexes by recipient migration 12 dropped, alternating.
-  const decide = (pool: number, withRecipientIndexes: boolean) => {
-    const dir = mkdtempSync(join(tmpdir(), "opentime-bench-decisions-"));
-    try {
-      const db = openDatabase(join(dir, "bench.db"), { checkpointPages: WRITER_CHECKPOINT_PAGES });
-      if (withRecipientIndexes)
-        db.exec(`CREATE INDEX decisions_recipient ON decisions(recipient) WHERE recipient IS NOT NULL;
-                 CREATE INDEX decision_uniques_recipient ON decision_uniques(recipient);`);
-      const write = createDecisionWriter(db);
-      const t0 = process.cpuUsage();
-      for (let i = 0; i < hits; ) {
-        const batch: DecisionEntry[] = [];
-        for (let j = 0; j < BATCH; j++, i++)
-          batch.push({
-            at: Date.now(),
-            kind: "open",
-            blockId: `blk_${i % 3}`,
-            recipient: `r${(i * 7919) % pool}@example.com`,
-            variant: i % 2 ? "a" : "b",
-            slots: {},
-          });
-        write(batch);
-      }
-      const c = process.cpuUsage(t0);
-      db.close();
-      return {
-        usPerHit: +((c.user + c.system) / hits).toFixed(1),
-        sysUsPerHit: +(c.system / hits).toFixed(1),
-      };
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-  for (const pool of [50_000, 1_000_000]) {
-    const base: number[] = [];
-    const ot: number[] = [];
-    for (let r = 0; r < 2; r++) {
-      const b = decide(pool, true);
-      rows.push({ name: "baseline: decisions, indexed by recipient", pool, ...b });
-      base.push(b.usPerHit);
-      const o = decide(pool, false);
-      rows.push({ name: "opentime decisions", pool, ...o });
-      ot.push(o.usPerHit);
-    }
-    const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
-    summary[`decisionsPool${pool}`] = {
-      baselineUsPerRender: +mean(base).toFixed(1),
-      opentimeUsPerRender: +mean(ot).toFixed(1),
-      ratio: +(mean(ot) / mean(base)).toFixed(2),
-    };
-  }
+  // shipped vs with the two indexes by recipient migration 12 dropped.
+  compare(
+    "decisionsPool",
+    "Render",
+    ["baseline: decisions, indexed by recipient", "opentime decisions"],
+    (pool, shipped) =>
+      cpuPerHit((db) => {
+        if (!shipped)
+          db.exec(`CREATE INDEX decisions_recipient ON decisions(recipient) WHERE recipient IS NOT NULL;
+                   CREATE INDEX decision_uniques_recipient ON decision_uniques(recipient);`);
+        const write = createDecisionWriter(db);
+        return {
+          batch(first) {
+            const batch: DecisionEntry[] = [];
+            for (let i = first; i < first + BATCH; i++)
+              batch.push({
+                at: Date.now(),
+                kind: "open",
+                blockId: `blk_${i % 3}`,
+                recipient: recipient(i, pool),
+                variant: i % 2 ? "a" : "b",
+                slots: {},
+              });
+            write(batch);
+          },
+          end() {},
+        };
+      }),
+  );
   report("writer", rows, summary);
   return summary;
 }
