@@ -86,6 +86,13 @@ function updateFor(
 /** The counting columns an UPDATE may add to, in a fixed order (the shape's low bits). */
 const COUNTS = ["opens", "clicks", "machine_opens", "machine_clicks", ...M_COLS, ...HOURS];
 
+function countsOf(d: ActivityRow): number[] {
+  const out = [d.opens, d.clicks, d.machineOpens, d.machineClicks];
+  for (const c of MACHINE_CLASSES) out.push(d.machineByClass[c] ?? 0);
+  for (let h = 0; h < HOURS.length; h++) out.push(d.hours[h] ?? 0);
+  return out;
+}
+
 /**
  * A new row's INSERT binding only what the delta sets: the counts still 0 and the times
  * still NULL are literals in its SQL, so a shape (a bit per count and time set) picks a
@@ -134,12 +141,6 @@ function insertFor(
     sql: `INSERT INTO email_activity (${cols.join(", ")}) VALUES (${values.join(", ")})`,
     params,
   };
-}
-function countsOf(d: ActivityRow): number[] {
-  const out = [d.opens, d.clicks, d.machineOpens, d.machineClicks];
-  for (const c of MACHINE_CLASSES) out.push(d.machineByClass[c] ?? 0);
-  for (let h = 0; h < HOURS.length; h++) out.push(d.hours[h] ?? 0);
-  return out;
 }
 
 type Row = Record<string, number | string | null>;

@@ -52,7 +52,7 @@ export function createDecisionWriter(db: Database.Database): (batch: readonly De
  * 600,000 decisions of 200,000 people: 10 ms per erased recipient with 1,000 blocks of three
  * variants, 54 ms with 20,000 (a loop over the pairs in JS took 19 and 205 ms).
  */
-export function decisionEraser(db: Database.Database): {
+function decisionEraser(db: Database.Database): {
   rows(recipient: string): number;
   uniques(recipient: string): number;
 } {

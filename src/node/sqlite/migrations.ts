@@ -307,8 +307,8 @@ export const MIGRATIONS: readonly string[] = [
   INSERT INTO activity_fold_state (id, through) SELECT 1, coalesce(max(seq), 0) FROM events;
   `,
   // 12: render decisions lose their two indexes by recipient, read only to erase a person:
-  // each cost a random page per render at open. Written in batches of 1,500 renders (300k
-  // renders, CPU per render): 50,000 recipients 18.5 -> 11.8 µs, a million 44.3 -> 19.2 µs.
+  // each cost a random page per render at open. CPU per render, batches of 1,500 (`npm run
+  // bench -- writer`, same run): 50,000 recipients 20.4 -> 11.3 µs, a million 38.0 -> 16.3.
   // Erasure now goes block by block (decision-store.ts: decisionEraser).
   `
   DROP INDEX decisions_recipient;

@@ -9,7 +9,6 @@ import type {
   TrackingRow,
 } from "../../core/ports/profiles.js";
 import { createActivityTable } from "./activity-table.js";
-import { decisionEraser } from "./decision-store.js";
 import { erasedList } from "./erased-list.js";
 import { TRACKING_SQL, UNIQUES_OF_RECIPIENT_SQL } from "./log-index.js";
 
@@ -97,11 +96,9 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     return out;
   };
 
-  // Person-bearing rows elsewhere in the file: evergreen first opens (by their recipient
-  // index) and render decisions (block by block: decision-store.ts). Their variant uniques go
-  // through the decision log's own eraseRecipient, which the erasure route calls next.
+  // Evergreen timers' first opens, by their recipient index. Render decisions are the
+  // decision log's (its eraseRecipient, which the erasure route calls next).
   const eraseFirstSeen = db.prepare("DELETE FROM block_first_seen WHERE recipient = ?");
-  const decisions = decisionEraser(db);
   // A campaign's uniques, by primary key through their per-recipient index (log-index.ts);
   // read before the log rows go (the tail's are the not-yet-indexed part).
   const uniquesOfRecipient = db.prepare(UNIQUES_OF_RECIPIENT_SQL);
@@ -151,7 +148,7 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     for (const r of req.recipients) {
       other += eraseUniques(r);
       tracking += eraseFromLog(r);
-      other += eraseFirstSeen.run(r).changes + decisions.rows(r);
+      other += eraseFirstSeen.run(r).changes;
     }
     for (const h of req.hashes) insertErased.run(h, req.at);
     return { events, identities, tracking, other: other + activityRows };
