@@ -123,25 +123,60 @@ function maybeIndex(): void {
   });
 }
 
-// Email activity: folded when due, by a timer (nothing else may come to trigger it).
+// Email activity: folded when due, by a timer (nothing else may come to trigger it), one
+// slice of people at a time with a pause between, so that the other writers of the file
+// (the profile writer's Segment and webhook commits, this thread's own batches) get the
+// lock between slices instead of waiting out a whole window (activity-fold.ts).
+const FOLD_PAUSE_MS = 10;
 let foldTimer: NodeJS.Timeout | null = null;
-function fold(): void {
+// The timer waits for the staged deltas to come due (not a slice's pause or a retry).
+let waitingForDue = false;
+function clearFoldTimer(): void {
   if (foldTimer) clearTimeout(foldTimer);
   foldTimer = null;
+  waitingForDue = false;
+}
+function foldFailed(err: unknown): void {
+  // Tried again shortly, from the log (activity-fold.ts); nothing acknowledged is lost.
+  logger.warn({ err }, "adding opens/clicks to email activity failed; tried again shortly");
+  if (!closing) foldTimer = setTimeout(fold, 1_000);
+}
+/** Everything now (a settle, a shutdown, a retry). */
+function fold(): void {
+  clearFoldTimer();
   try {
     folder?.fold();
   } catch (err) {
-    // Tried again shortly, from the log (activity-fold.ts); nothing acknowledged is lost.
-    logger.warn({ err }, "adding opens/clicks to email activity failed; tried again shortly");
-    if (!closing) foldTimer = setTimeout(fold, 1_000);
+    foldFailed(err);
   }
+}
+function foldSlice(): void {
+  foldTimer = null;
+  waitingForDue = false;
+  try {
+    if (folder!.foldSlice()) {
+      foldTimer = setTimeout(foldSlice, FOLD_PAUSE_MS);
+      return;
+    }
+  } catch (err) {
+    foldFailed(err);
+    return;
+  }
+  scheduleFold();
 }
 function scheduleFold(): void {
   if (!folder || closing) return;
-  if (folder.due) fold();
+  // Due early (many people staged): the wait for the window's time is over.
+  if (waitingForDue && folder.due) clearFoldTimer();
+  // A slice's pause or a retry is already waiting on its timer.
+  if (foldTimer) return;
+  if (folder.due) foldSlice();
   else {
     const ms = folder.dueInMs;
-    if (ms !== null && !foldTimer) foldTimer = setTimeout(fold, ms);
+    if (ms !== null) {
+      foldTimer = setTimeout(foldSlice, ms);
+      waitingForDue = true;
+    }
   }
 }
 

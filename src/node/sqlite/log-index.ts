@@ -23,9 +23,14 @@ import type Database from "better-sqlite3";
 const LOG_INDEX_CHUNK = 20_000;
 const LOG_INDEX_MAX_AGE_MS = 10_000;
 
-/** The seq for the next appended row: past every row and every seq the index has covered. */
+/**
+ * The seq for the next appended row: past every row, every seq the index has covered and
+ * every seq the email-activity fold has covered or is folding (activity-fold.ts), even when
+ * the last rows were erased since.
+ */
 export const NEXT_SEQ_SQL = `SELECT max(coalesce((SELECT max(seq) FROM events), 0),
-  coalesce((SELECT through FROM log_index_state), 0)) + 1`;
+  coalesce((SELECT through FROM log_index_state), 0),
+  coalesce((SELECT max(through, coalesce(window_end, 0)) FROM activity_fold_state), 0)) + 1`;
 
 /** A recipient's log rows, newest first (@r the recipient, @limit -1 for all). */
 export const TRACKING_SQL = `

@@ -314,4 +314,11 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX decisions_recipient;
   DROP INDEX decision_uniques_recipient;
   `,
+  // 13: email activity is folded in slices of people, each its own transaction; while a
+  // window is part-way, its people up to done_key (JS string order) are in the table for
+  // the log rows up to window_end (activity-fold.ts).
+  `
+  ALTER TABLE activity_fold_state ADD COLUMN window_end INTEGER;
+  ALTER TABLE activity_fold_state ADD COLUMN done_key TEXT;
+  `,
 ];
