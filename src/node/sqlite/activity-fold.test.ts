@@ -210,9 +210,13 @@ describe("email activity folded from the log", () => {
       other.close();
       // Hits arriving meanwhile wait for the next window.
       s.append([hit("a@x.com")]);
+      expect(s.folder.behind).toBe(false);
+      s.advance(2_000); // the window was taken a fold window ago: the next is due meanwhile
+      expect(s.folder.behind).toBe(true);
       expect(s.folder.foldSlice()).toBe(true); // c@, d@
       expect(s.folder.foldSlice()).toBe(false); // e@: the window is done
       expect(s.folder.folding).toBe(false);
+      expect(s.folder.behind).toBe(false);
       expect(s.partial()).toEqual({ windowEnd: null, doneKey: null });
       expect(s.through()).toBe(10);
       const got = await rowsOf(s);

@@ -50,6 +50,8 @@ export interface ActivityFolder {
   readonly dueInMs: number | null;
   /** A window is being folded slice by slice (foldSlice() has more to do). */
   readonly folding: boolean;
+  /** The window being folded was taken more than foldMs ago: the next is due meanwhile. */
+  readonly behind: boolean;
   /**
    * Folds the next slice of people: the first call takes what is staged as the window to
    * fold (what is staged after goes to the next one). Returns whether that window has
@@ -84,6 +86,7 @@ interface Window {
   uniquesOf: Map<string, Unique[]>;
   through: number;
   next: number;
+  takenAt: number;
 }
 
 export function createActivityFolder(
@@ -159,7 +162,14 @@ export function createActivityFolder(
   /** What is staged becomes the window to fold; staging starts afresh. */
   function takeWindow(): Window {
     // Key order (JS string order): a crash mid-window is recovered by "keys up to done_key".
-    const w = { keys: [...staged.keys()].sort(), deltas: staged, uniquesOf, through: stagedThrough, next: 0 };
+    const w = {
+      keys: [...staged.keys()].sort(),
+      deltas: staged,
+      uniquesOf,
+      through: stagedThrough,
+      next: 0,
+      takenAt: now(),
+    };
     staged = new Map();
     uniquesOf = new Map();
     uniqueCount = 0;
@@ -212,6 +222,9 @@ export function createActivityFolder(
     },
     get folding() {
       return window !== null;
+    },
+    get behind() {
+      return window !== null && now() - window.takenAt >= foldMs;
     },
     foldSlice() {
       if (fromLog) {
