@@ -81,8 +81,7 @@ const RECOVER_CHUNK = 50_000;
 
 /** A window being folded: its people in key order, their uniques, and how far it got. */
 interface Window {
-  keys: string[];
-  deltas: Map<string, ActivityRow>;
+  people: ActivityRow[];
   uniquesOf: Map<string, Unique[]>;
   through: number;
   next: number;
@@ -143,13 +142,10 @@ export function createActivityFolder(
     }
     rows.end();
   };
-  const writeSlice = db.transaction((w: Window, keys: string[], last: boolean) => {
-    addPeople(
-      keys.map((k) => w.deltas.get(k)!),
-      (k) => w.uniquesOf.get(k) ?? [],
-    );
+  const writeSlice = db.transaction((w: Window, people: ActivityRow[], last: boolean) => {
+    addPeople(people, (k) => w.uniquesOf.get(k) ?? []);
     if (last) setThrough.run(w.through);
-    else setPartial.run(w.through, keys[keys.length - 1]!);
+    else setPartial.run(w.through, people[people.length - 1]!.key);
   });
   const writeRecovered = db.transaction(
     (deltas: Map<string, ActivityRow>, uniquesOf: Map<string, Unique[]>, through: number, done: boolean) => {
@@ -163,8 +159,7 @@ export function createActivityFolder(
   function takeWindow(): Window {
     // Key order (JS string order): a crash mid-window is recovered by "keys up to done_key".
     const w = {
-      keys: [...staged.keys()].sort(),
-      deltas: staged,
+      people: [...staged.values()].sort(byKey),
       uniquesOf,
       through: stagedThrough,
       next: 0,
@@ -236,14 +231,14 @@ export function createActivityFolder(
         window = takeWindow();
       }
       const w = window;
-      const keys = w.keys.slice(w.next, w.next + sliceKeys);
-      const last = w.next + keys.length >= w.keys.length;
+      const people = w.people.slice(w.next, w.next + sliceKeys);
+      const last = w.next + people.length >= w.people.length;
       try {
-        writeSlice.immediate(w, keys, last);
+        writeSlice.immediate(w, people, last);
       } catch (err) {
         failed(err);
       }
-      w.next += keys.length;
+      w.next += people.length;
       if (last) window = null;
       return !last;
     },
@@ -299,6 +294,8 @@ export function createActivityFolder(
     }
   }
 }
+
+const byKey = (a: ActivityRow, b: ActivityRow) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 type Unique = Pick<TrackEvent, "campaign" | "kind" | "class"> & { recipient: string };
 
