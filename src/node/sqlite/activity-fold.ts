@@ -117,8 +117,8 @@ export function createActivityFolder(
   );
 
   let staged = new Map<string, ActivityRow>();
-  // A campaign's first hit of each kind per recipient, in log order (its class is kept).
-  // Each person's (by activity key) campaign uniques: what the window saw first.
+  // Each person's (by activity key) campaign uniques: the window's first hit of each
+  // campaign, kind and recipient, in log order (its class is kept).
   let uniquesOf = new Map<string, Unique[]>();
   let uniqueCount = 0;
   let stagedThrough = 0;
