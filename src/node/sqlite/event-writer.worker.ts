@@ -129,8 +129,9 @@ function maybeIndex(): void {
 // lock between slices instead of waiting out a whole window (activity-fold.ts). SQLite's
 // busy handler sleeps 1, 2, 5, 10, 15, 20, 25… ms between tries, so a waiter needs a gap:
 // Segment ingest during a 12,000/s click storm of new people, p99 / max: one transaction
-// per window 199–257 / 250–353 ms; slices 10 ms apart 57–94 / 337–361; 25 ms apart 53–55 /
-// 108–124. A fold that falls behind its window (the next is due) runs without pauses.
+// per window 199–257 / 250–353 ms; slices 10 ms apart 57–94 / 337–361; 25 ms apart 49–58 /
+// 87–124 (two runs each, four for the last). A fold that falls behind its window (the next
+// is due) runs without pauses.
 const FOLD_PAUSE_MS = 25;
 let foldTimer: NodeJS.Timeout | null = null;
 // The timer waits for the staged deltas to come due (not a slice's pause or a retry).
