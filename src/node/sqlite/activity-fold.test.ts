@@ -261,6 +261,20 @@ describe("email activity folded from the log", () => {
       expect(open(path).folder.recover()).toBe(0);
     });
 
+    it("a read that settles mid-window gets the rest of the window and what was staged since", async () => {
+      const s = open(file(), { sliceKeys: 2 });
+      s.append(hitsOf());
+      s.folder.foldSlice(); // a@, b@
+      s.append([hit("z@x.com"), hit("a@x.com", "click")]); // the next window's
+      s.folder.fold(); // what settle() does
+      expect(s.folder.folding).toBe(false);
+      expect(s.partial()).toEqual({ windowEnd: null, doneKey: null });
+      expect(s.through()).toBe(12);
+      expect(await s.activity("e:e@x.com")).toMatchObject({ opens: 1, clicks: 1 });
+      expect(await s.activity("e:z@x.com")).toMatchObject({ opens: 1 });
+      expect(await s.activity("e:a@x.com")).toMatchObject({ opens: 1, clicks: 1, machineClicks: 1 });
+    });
+
     it("a person erased between two slices stays erased, whichever slice they were in", async () => {
       const s = open(file(), { sliceKeys: 2 });
       s.append(hitsOf());
