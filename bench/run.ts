@@ -1,4 +1,4 @@
-// npm run bench -- <name>   (redirect | ingest | countdown | cards | writer | all)
+// npm run bench -- <name>   (redirect | ingest | countdown | cards | writer | contention | all)
 
 import { benchIngest } from "./ingest.js";
 import { benchRedirect } from "./redirect.js";
@@ -17,6 +17,10 @@ const benches: Record<string, () => Promise<unknown>> = {
   writer: async () => {
     const { benchWriter } = await import("./writer.js");
     return benchWriter();
+  },
+  contention: async () => {
+    const { benchContention } = await import("./contention.js");
+    return benchContention();
   },
 };
 
