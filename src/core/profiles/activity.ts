@@ -68,6 +68,8 @@ const utcHour = (at: number) => ((Math.floor(at / 3_600_000) % 24) + 24) % 24;
 export function aggregateActivity<E extends Pick<TrackEvent, "recipient" | "kind" | "class" | "at">>(
   events: readonly E[],
   out = new Map<string, ActivityRow>(),
+  /** Told each hit with its person's delta (to keep more per person without a second lookup). */
+  onHit?: (row: ActivityRow, e: E) => void,
 ): Map<string, ActivityRow> {
   for (const e of events) {
     if (!e.recipient) continue;
@@ -78,6 +80,7 @@ export function aggregateActivity<E extends Pick<TrackEvent, "recipient" | "kind
       out.set(k, row);
     }
     addHit(row, e);
+    onHit?.(row, e);
   }
   return out;
 }

@@ -82,7 +82,7 @@ const RECOVER_CHUNK = 50_000;
 /** A window being folded: its people in key order, their uniques, and how far it got. */
 interface Window {
   people: ActivityRow[];
-  uniquesOf: Map<string, Unique[]>;
+  uniquesOf: Map<ActivityRow, Unique[]>;
   through: number;
   next: number;
   takenAt: number;
@@ -119,7 +119,7 @@ export function createActivityFolder(
   let staged = new Map<string, ActivityRow>();
   // Each person's (by activity key) campaign uniques: the window's first hit of each
   // campaign, kind and recipient, in log order (its class is kept).
-  let uniquesOf = new Map<string, Unique[]>();
+  let uniquesOf = new Map<ActivityRow, Unique[]>();
   let uniqueCount = 0;
   let stagedThrough = 0;
   let since: number | null = null;
@@ -132,24 +132,29 @@ export function createActivityFolder(
    * A person and all their uniques are always in the same transaction, so an erasure between
    * two slices finds each of them either all written or not yet.
    */
-  const addPeople = (deltas: Iterable<ActivityRow>, uniquesOf: (key: string) => readonly Unique[]) => {
+  const addPeople = (deltas: Iterable<ActivityRow>, uniquesOf: Map<ActivityRow, Unique[]>) => {
     const list = [...deltas];
     const dropped = table.add(list, lazyHash);
     const rows = addUniques();
     for (const d of list) {
       if (dropped.has(d.key)) continue;
-      for (const u of uniquesOf(d.key)) rows.add(u.campaign, u.kind, u.recipient, u.class);
+      for (const u of uniquesOf.get(d) ?? []) rows.add(u.campaign, u.kind, u.recipient, u.class);
     }
     rows.end();
   };
   const writeSlice = db.transaction((w: Window, people: ActivityRow[], last: boolean) => {
-    addPeople(people, (k) => w.uniquesOf.get(k) ?? []);
+    addPeople(people, w.uniquesOf);
     if (last) setThrough.run(w.through);
     else setPartial.run(w.through, people[people.length - 1]!.key);
   });
   const writeRecovered = db.transaction(
-    (deltas: Map<string, ActivityRow>, uniquesOf: Map<string, Unique[]>, through: number, done: boolean) => {
-      addPeople(deltas.values(), (k) => uniquesOf.get(k) ?? []);
+    (
+      deltas: Map<string, ActivityRow>,
+      uniquesOf: Map<ActivityRow, Unique[]>,
+      through: number,
+      done: boolean,
+    ) => {
+      addPeople(deltas.values(), uniquesOf);
       if (done) setThrough.run(through);
       else setThroughInWindow.run(through);
     },
@@ -203,8 +208,9 @@ export function createActivityFolder(
       // After a failed fold the log is the source until a recovery succeeds (see fold()).
       if (fromLog) return;
       // Straight into the window's deltas: no row per batch to allocate and merge.
-      aggregateActivity(logged, staged);
-      uniqueCount += addFirsts(logged, uniquesOf);
+      aggregateActivity(logged, staged, (row, e) => {
+        if (addFirst(uniquesOf, row, e)) uniqueCount++;
+      });
       stagedThrough = Math.max(stagedThrough, through);
     },
     get due() {
@@ -285,10 +291,10 @@ export function createActivityFolder(
         windowEnd === null
           ? rows
           : rows.filter((r) => r.seq > windowEnd! || recipientKey(r.recipient) > doneKey!);
-      const firsts = new Map<string, Unique[]>();
-      addFirsts(todo, firsts);
+      const firsts = new Map<ActivityRow, Unique[]>();
+      const deltas = aggregateActivity(todo, undefined, (row, e) => addFirst(firsts, row, e));
       const done = windowEnd === null || through >= windowEnd;
-      writeRecovered.immediate(aggregateActivity(todo), firsts, through, done);
+      writeRecovered.immediate(deltas, firsts, through, done);
       if (done) windowEnd = doneKey = null;
       n += todo.length;
     }
@@ -300,25 +306,20 @@ const byKey = (a: ActivityRow, b: ActivityRow) => (a.key < b.key ? -1 : a.key > 
 type Unique = Pick<TrackEvent, "campaign" | "kind" | "class"> & { recipient: string };
 
 /**
- * Adds each hit's (campaign, kind, recipient) to its person's list (by activity key) unless
- * already there: the first wins, with its class. Returns how many were added. Kept per
- * person, without a key string per hit, so a slice of people carries their uniques along.
+ * Adds a hit's (campaign, kind, recipient) to its person's uniques unless already there:
+ * the first wins, with its class. Kept by the person's delta (an identity lookup, no key
+ * string per hit), so a slice of people carries their uniques along. Returns whether added.
  */
-function addFirsts(
-  hits: readonly Pick<TrackEvent, "campaign" | "kind" | "class" | "recipient">[],
-  into: Map<string, Unique[]>,
-): number {
-  let added = 0;
-  for (const e of hits) {
-    const r = e.recipient;
-    if (!r) continue;
-    const k = recipientKey(r);
-    const list = into.get(k);
-    if (list?.some((x) => x.kind === e.kind && x.campaign === e.campaign && x.recipient === r)) continue;
-    const u = { campaign: e.campaign, kind: e.kind, class: e.class, recipient: r };
-    if (list) list.push(u);
-    else into.set(k, [u]);
-    added++;
-  }
-  return added;
+function addFirst(
+  into: Map<ActivityRow, Unique[]>,
+  row: ActivityRow,
+  e: Pick<TrackEvent, "campaign" | "kind" | "class" | "recipient">,
+): boolean {
+  const r = e.recipient!;
+  const list = into.get(row);
+  if (list?.some((x) => x.kind === e.kind && x.campaign === e.campaign && x.recipient === r)) return false;
+  const u = { campaign: e.campaign, kind: e.kind, class: e.class, recipient: r };
+  if (list) list.push(u);
+  else into.set(row, [u]);
+  return true;
 }
