@@ -117,7 +117,7 @@ export function createActivityFolder(
   );
 
   let staged = new Map<string, ActivityRow>();
-  // Each person's (by activity key) campaign uniques: the window's first hit of each
+  // Each person's campaign uniques, by their staged delta: the window's first hit of each
   // campaign, kind and recipient, in log order (its class is kept).
   let uniquesOf = new Map<ActivityRow, Unique[]>();
   let uniqueCount = 0;
