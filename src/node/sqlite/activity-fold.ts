@@ -172,11 +172,15 @@ export function createActivityFolder(
       next: 0,
       takenAt: now(),
     };
+    clearStaged();
+    since = null;
+    return w;
+  }
+
+  function clearStaged(): void {
     staged = new Map();
     uniquesOf = new Map();
     uniqueCount = 0;
-    since = null;
-    return w;
   }
 
   function failed(err: unknown): never {
@@ -184,9 +188,7 @@ export function createActivityFolder(
     // dropped, and the next fold reads everything above `through` from the log instead.
     fromLog = true;
     window = null;
-    staged = new Map();
-    uniquesOf = new Map();
-    uniqueCount = 0;
+    clearStaged();
     throw err;
   }
 
@@ -252,16 +254,14 @@ export function createActivityFolder(
     },
     fold() {
       if (fromLog) {
-        if (since === null && !window) return;
+        // Nothing was staged since the failure (stage() skips): the log has it all.
+        if (since === null) return;
         try {
           recover();
         } catch (err) {
           failed(err);
         }
         fromLog = false;
-        staged = new Map();
-        uniquesOf = new Map();
-        uniqueCount = 0;
         since = null;
         return;
       }
