@@ -3,9 +3,10 @@ import type Database from "better-sqlite3";
 /**
  * The open/click log's per-recipient index (a person's history, export and erasure read
  * the log by recipient), kept in `events_by_recipient` and filled in sorted chunks instead
- * of by an SQL index updated with every row. The same chunks fill the campaign uniques'
- * index by recipient (`campaign_uniques_by_recipient`, for erasure: uniques outlive the
- * log rows that retention prunes).
+ * of by an SQL index updated with every row. (The campaign uniques' index by recipient,
+ * `campaign_uniques_by_recipient`, for erasure — uniques outlive the log rows retention
+ * prunes — was filled by the same chunks until migration 14; a trigger writes it with each
+ * new unique now.)
  *
  * Why: recipients arrive in random order, so an index entry per appended row dirtied one
  * random index page per open or click, written whole to the WAL at each group commit. In a
@@ -41,11 +42,9 @@ export const TRACKING_SQL = `
    WHERE seq > (SELECT through FROM log_index_state) AND recipient = @r
   ORDER BY seq DESC LIMIT @limit`;
 
-/** The (campaign, kind) of every unique a recipient may have (@r), indexed or in the tail. */
-export const UNIQUES_OF_RECIPIENT_SQL = `
-  SELECT campaign, kind FROM campaign_uniques_by_recipient WHERE recipient = @r
-  UNION
-  SELECT campaign, kind FROM events WHERE seq > (SELECT through FROM log_index_state) AND recipient = @r`;
+/** The (campaign, kind) of every unique a recipient has (@r): written with each (migration 14). */
+export const UNIQUES_OF_RECIPIENT_SQL =
+  "SELECT campaign, kind FROM campaign_uniques_by_recipient WHERE recipient = @r";
 
 export interface LogIndexer {
   /** Counts rows appended (called inside the append's transaction). */
@@ -68,18 +67,12 @@ export function createLogIndexer(
        SELECT recipient, seq FROM events WHERE seq > ? AND seq <= ? AND recipient IS NOT NULL
         ORDER BY recipient, seq`,
   );
-  const fillUniques = db.prepare(
-    `INSERT OR IGNORE INTO campaign_uniques_by_recipient (recipient, campaign, kind)
-       SELECT recipient, campaign, kind FROM events WHERE seq > ? AND seq <= ? AND recipient IS NOT NULL
-        ORDER BY recipient, campaign, kind`,
-  );
   const setThrough = db.prepare("UPDATE log_index_state SET through = ?");
   const index = db.transaction(() => {
     const from = through.get() as number;
     const to = last.get() as number;
     if (to > from) {
       fill.run(from, to);
-      fillUniques.run(from, to);
       setThrough.run(to);
     }
   });

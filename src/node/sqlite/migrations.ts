@@ -321,4 +321,21 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE activity_fold_state ADD COLUMN window_end INTEGER;
   ALTER TABLE activity_fold_state ADD COLUMN done_key TEXT;
   `,
+  // 14: a campaign unique's entry by recipient is written with the unique, by a trigger,
+  // instead of from the log in chunks (log-index.ts): the chunks read every log row again
+  // and looked its entry up, a repeat open or click included; the trigger runs only for a
+  // new unique, which the fold writes in key order. Uniques written since the last chunk
+  // (those of the log's unindexed tail) get theirs here.
+  `
+  CREATE TRIGGER campaign_uniques_indexed AFTER INSERT ON campaign_uniques BEGIN
+    INSERT OR IGNORE INTO campaign_uniques_by_recipient (recipient, campaign, kind)
+      VALUES (new.recipient, new.campaign, new.kind);
+  END;
+  INSERT OR IGNORE INTO campaign_uniques_by_recipient (recipient, campaign, kind)
+    SELECT DISTINCT u.recipient, u.campaign, u.kind
+      FROM events e JOIN campaign_uniques u
+        ON u.campaign = e.campaign AND u.kind = e.kind AND u.recipient = e.recipient
+     WHERE e.seq > (SELECT through FROM log_index_state)
+     ORDER BY 1, 2, 3;
+  `,
 ];

@@ -99,8 +99,8 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
   // Evergreen timers' first opens, by their recipient index. Render decisions are the
   // decision log's (its eraseRecipient, which the erasure route calls next).
   const eraseFirstSeen = db.prepare("DELETE FROM block_first_seen WHERE recipient = ?");
-  // A campaign's uniques, by primary key through their per-recipient index (log-index.ts);
-  // read before the log rows go (the tail's are the not-yet-indexed part).
+  // A campaign's uniques, by primary key through their per-recipient index (written with
+  // each unique by a trigger, migration 14; uniques outlive the log rows retention prunes).
   const uniquesOfRecipient = db.prepare(UNIQUES_OF_RECIPIENT_SQL);
   const eraseUnique = db.prepare(
     "DELETE FROM campaign_uniques WHERE campaign = ? AND kind = ? AND recipient = ?",

@@ -89,3 +89,36 @@ it("counts a variant's unique recipients from before the upgrade, then as they a
   expect(await counts()).toEqual(["blue:1/0/0", "red:5/2/1"]);
   await store.close();
 });
+
+it("finds by recipient the uniques of the log's unindexed tail after the upgrade that indexes uniques as written", async () => {
+  const { path, old } = databaseAt(13);
+  // dee's open is in the log's unindexed tail (seq 2 > through 1) and already folded into
+  // the uniques: before migration 14, erasure found it by reading the tail.
+  old.exec(`INSERT INTO events (seq, at, kind, campaign, recipient, class, reasons, method)
+              VALUES (1, 1, 'open', 'c', 'ann', 'human', '[]', 'GET'),
+                     (2, 2, 'open', 'c', 'dee', 'human', '[]', 'GET');
+            UPDATE log_index_state SET through = 1;
+            INSERT INTO campaign_uniques (campaign, kind, recipient, class)
+              VALUES ('c', 'open', 'ann', 'human'), ('c', 'open', 'dee', 'human');
+            INSERT INTO campaign_uniques_by_recipient (recipient, campaign, kind) VALUES ('ann', 'c', 'open');`);
+  old.close();
+  const store = createSqliteStore(path);
+  // A unique written after the upgrade has its entry at once, with no chunk of the log indexed.
+  await store.events.append([trackEvent({ recipient: "eve", kind: "click", campaign: "c" })]);
+  const byRecipient = () =>
+    store.db
+      .prepare("SELECT recipient || '/' || kind FROM campaign_uniques_by_recipient ORDER BY 1")
+      .pluck()
+      .all();
+  expect(byRecipient()).toEqual(["ann/open", "dee/open", "eve/click"]);
+  const profiles = createSqliteProfileStore(store.db);
+  const erase = (r: string) =>
+    profiles.erase({ profileId: null, recipients: [r], activityKeys: [], hashes: [], at: 3 });
+  expect((await erase("dee")).other).toBe(1);
+  expect((await erase("eve")).other).toBe(1);
+  expect(store.db.prepare("SELECT recipient FROM campaign_uniques").pluck().all()).toEqual(["ann"]);
+  expect(byRecipient()).toEqual(["ann/open"]);
+  const s = await store.events.campaignStats("c");
+  expect([s.opens.unique, s.clicks.unique]).toEqual([1, 0]);
+  await store.close();
+});
