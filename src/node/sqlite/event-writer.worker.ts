@@ -198,8 +198,9 @@ function drain(): void {
       if (group.some((m) => m.op === "settle")) fold();
       for (const m of group) parentPort!.postMessage({ id: m.id, ok: true });
       scheduleFold();
-      // Index first: its turn comes before the prune's slices, so rows are never pruned
-      // before they are indexed (their uniques' index entries outlive them).
+      // Index, then prune (either order is safe: a row pruned before its chunk is indexed
+      // just gets no entry; the uniques' entries by recipient no longer come from the log,
+      // migration 14).
       maybeIndex();
       maybePrune();
     } catch (err) {
