@@ -1,26 +1,16 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { TrackEvent } from "../../core/ports/index.js";
 import { aggregateActivity } from "../../core/profiles/activity.js";
 import { trackEvent } from "../../core/testing/track-event.js";
+import { tempDbFiles } from "../testing/temp-files.js";
 import { createActivityFolder } from "./activity-fold.js";
 import { createSqliteProfileStore } from "./profile-store.js";
 import { createEventWriter, openDatabase } from "./store.js";
 
 // Email activity and campaign uniques folded from the log (activity-fold.ts) on a real
 // SQLite file: what is read before and after a fold, after a crash, and around an erasure.
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function file(): string {
-  const dir = mkdtempSync(join(tmpdir(), "opentime-activity-fold-"));
-  dirs.push(dir);
-  return join(dir, "test.db");
-}
+const file = tempDbFiles("opentime-activity-fold-");
 
 let clock = Date.UTC(2026, 10, 29, 9, 0, 0);
 const hit = (

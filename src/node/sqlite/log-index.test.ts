@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { TrackEvent } from "../../core/ports/index.js";
 import { trackEvent } from "../../core/testing/track-event.js";
+import { tempDbFiles } from "../testing/temp-files.js";
 import { createLogIndexer } from "./log-index.js";
 import { MIGRATIONS } from "./migrations.js";
 import { createSqliteProfileStore } from "./profile-store.js";
@@ -14,15 +12,7 @@ import { createEventWriter, createSqliteStore, openDatabase } from "./store.js";
 // The log read by recipient (a person's history, export, erasure) through the chunked
 // index of log-index.ts, on a real SQLite file, with chunks of 3 rows so that every read
 // crosses indexed rows and the not-yet-indexed tail.
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function file(): string {
-  const dir = mkdtempSync(join(tmpdir(), "opentime-log-index-"));
-  dirs.push(dir);
-  return join(dir, "test.db");
-}
+const file = tempDbFiles("opentime-log-index-");
 
 let clock = 1_700_000_000_000;
 const hit = (recipient: string | null, kind: TrackEvent["kind"] = "open"): TrackEvent =>

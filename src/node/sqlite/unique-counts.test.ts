@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { trackEvent } from "../../core/testing/track-event.js";
+import { tempDbFiles } from "../testing/temp-files.js";
 import { createSqliteDecisionLog } from "./decision-store.js";
 import { MIGRATIONS } from "./migrations.js";
 import { createSqliteProfileStore } from "./profile-store.js";
@@ -12,16 +10,11 @@ import { createSqliteStore } from "./store.js";
 // Unique recipients are counted as they are added (migration 9's triggers), so stats read a
 // few rows; on upgrade, the counts and the uniques' index by recipient start from the
 // uniques already stored.
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const file = tempDbFiles("opentime-unique-counts-");
 
 /** A database file as a release with `version` migrations left it. */
 function databaseAt(version: number): { path: string; old: Database.Database } {
-  const dir = mkdtempSync(join(tmpdir(), "opentime-unique-counts-"));
-  dirs.push(dir);
-  const path = join(dir, "test.db");
+  const path = file();
   const old = new Database(path);
   for (const m of MIGRATIONS.slice(0, version)) old.exec(m);
   old.pragma(`user_version = ${version}`);
