@@ -101,7 +101,10 @@ export async function startServer(
 
   // What each open of a block showed (variants, slot URLs): group-committed like events.
   const decisions = createDecisionRecorder({
-    log: createSqliteDecisionLog(store.db, { writeOffThread: store.writeDecisions }),
+    log: createSqliteDecisionLog(store.db, {
+      writeOffThread: store.writeDecisions,
+      purgeOffThread: store.purgeBlocks,
+    }),
     windowMs: config.OPENTIME_BATCH_MS,
     logger,
   });

@@ -88,7 +88,8 @@ export function decisionLogContract(
         shown(1, "ann@x.com", "a", { cta: "https://a.example/" }),
         shown(2, "bob@x.com", "b", {}, "other-block"),
       ]);
-      expect(await log.deleteBlock("blk")).toBeGreaterThanOrEqual(3);
+      // Rows may go after it returns (SQLite: a slice at a time); reads forget them at once.
+      await log.deleteBlock("blk");
       expect(await log.lastFor("blk", "ann@x.com")).toBeNull();
       expect(await log.countsByVariant("blk")).toEqual([]);
       expect(await log.lastFor("other-block", "bob@x.com")).not.toBeNull();

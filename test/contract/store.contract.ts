@@ -158,7 +158,7 @@ export function storeContract(
       }
     });
 
-    it("forgets the first opens of a deleted block, and a new start is taken after it", async () => {
+    it("forgets the first opens of a deleted block; created again, the block takes new starts", async () => {
       const { store, reopen } = await open();
       const b = {
         id: "d".repeat(20),
@@ -173,6 +173,7 @@ export function storeContract(
       expect(await store.blocks.peekFirstSeen?.(b.id, "ann@x.com")).toBe(1000);
       expect(await store.blocks.delete(b.id)).toBe(true);
       expect(await store.blocks.peekFirstSeen?.(b.id, "ann@x.com")).toBeNull();
+      await store.blocks.create(b);
       expect(await store.blocks.firstSeen(b.id, "ann@x.com", 2000)).toBe(2000);
       await store.close();
       if (reopen) {

@@ -405,6 +405,39 @@ describe("erasure", () => {
   });
 });
 
+describe("deleting a block", () => {
+  it("answers the fallback and the dead-link page at once, then its decisions and first opens are deleted on the writer thread", async () => {
+    const { body } = await createBlock({
+      ...withVariants,
+      deadline: undefined,
+      evergreen: { duration: 86_400 },
+    });
+    expect(body.id, JSON.stringify(body)).toBeTruthy();
+    for (const u of ["kim", "lou", "max"]) await image(`/i/${body.id}.gif?u=${u}%40example.com`, OUTLOOK);
+    expect((await stats(body.id))[0]).toMatchObject({ name: "outlook", opens: 3, uniqueRecipients: 3 });
+    const left = () =>
+      ["decisions", "decision_uniques", "decision_counts", "block_first_seen"].map(
+        (t) => rows(`SELECT count(*) AS n FROM ${t} WHERE block_id = ?`, body.id)[0]!.n,
+      );
+    // First opens are group-committed (a 50 ms window).
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 100 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
+    };
+    await until(() => left()[3] === 3);
+    expect(left()).toEqual([3, 3, 1, 3]);
+
+    expect((await s.api(`/v1/blocks/${body.id}`, { method: "DELETE" })).status).toBe(204);
+    const fallback = await image(`/i/${body.id}.gif?u=kim%40example.com`, OUTLOOK);
+    expect(fallback.res.headers.get("x-opentime-fallback")).not.toBeNull();
+    expect((await s.api(`/v1/blocks/${body.id}/stats`)).status).toBe(404);
+    expect((await follow(`/c/${body.id}/cta?u=kim%40example.com`)).status).toBe(404);
+    // The rows go a slice at a time on the event-writer thread (block-purge.ts).
+    await until(() => left().every((n) => n === 0));
+    expect(left()).toEqual([0, 0, 0, 0]);
+    expect(rows("SELECT * FROM blocks_deleted")).toEqual([]);
+  });
+});
+
 describe("durability", () => {
   it("decisions still buffered are written on a graceful shutdown", async () => {
     const dir = tempDir();

@@ -55,6 +55,10 @@ export interface DecisionLog {
    * are counts, not about anyone. Returns how many rows were removed.
    */
   eraseRecipient(recipient: string): Promise<number>;
-  /** Forgets a deleted block: its decisions, totals and uniques (nothing links to it any more). */
+  /**
+   * Forgets a deleted block: its decisions, totals and uniques (nothing links to it any
+   * more). An adapter may delete them after it returns, a slice at a time, as long as a
+   * stop loses no part of the work. Returns how many rows were removed before it returned.
+   */
   deleteBlock(blockId: string): Promise<number>;
 }

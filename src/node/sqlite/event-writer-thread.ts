@@ -23,6 +23,12 @@ export interface EventWriterThread {
   firstSeen(batch: readonly FirstSeen[]): Promise<void>;
   /** Catalog writes (see catalog-store.ts), each its own transaction, answered with its counts. */
   upsertProducts(products: readonly ProductInput[], at: number): Promise<UpsertResult>;
+  /**
+   * Starts deleting what deleted blocks left, a slice at a time (block-purge.ts); marks
+   * `blockId` deleted first when given (on the thread's connection: no write here waits
+   * for the lock behind a slice).
+   */
+  purgeBlocks(blockId?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,6 +56,7 @@ export function startEventWriterThread(
     decisions: (batch) => rpc.call<void>("decisions", batch),
     firstSeen: (batch) => rpc.call<void>("firstSeen", batch),
     upsertProducts: (products, at) => rpc.call<UpsertResult>("catalog", products, at),
+    purgeBlocks: (blockId) => rpc.call<void>("purgeBlocks", blockId ?? null),
     // The worker closes its connection after every batch already posted.
     close: () => rpc.close(),
   };

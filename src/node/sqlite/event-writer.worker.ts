@@ -4,6 +4,7 @@ import type { DecisionEntry } from "../../core/ports/decisions.js";
 import { createSignSync } from "../node-signer.js";
 import { workerLogger } from "../worker-rpc.js";
 import { createActivityFolder } from "./activity-fold.js";
+import { createBlockPurger } from "./block-purge.js";
 import { createProductUpserter } from "./catalog-store.js";
 import { createDecisionWriter } from "./decision-store.js";
 import { fromWire, type WireBatch } from "./event-wire.js";
@@ -56,7 +57,9 @@ type Batched =
   | { id: number; op: "firstSeen"; args: [FirstSeen[]] };
 /** An operator's catalog write: its own transaction, answered with its counts. */
 type CatalogCall = { id: number; op: "catalog"; args: [ProductInput[], number] };
-type Call = Batched | CatalogCall;
+/** A block was deleted: purge what it left (answered once marked; block-purge.ts). */
+type PurgeCall = { id: number; op: "purgeBlocks"; args: [string | null] };
+type Call = Batched | CatalogCall | PurgeCall;
 type Msg = Call | { close: true };
 
 // Batches that arrive while a commit runs are committed together next (one transaction,
@@ -106,6 +109,32 @@ function maybePrune(): void {
   pruning = true;
   setImmediate(pruneStep);
 }
+
+// What deleted blocks left (block-purge.ts): a slice (~10–30 ms for 5,000 rows) and then a
+// pause, so that this thread's batches and the other connections' writes get the lock
+// between slices (SQLite's busy handler sleeps between tries: without the pause, a write
+// on the main thread waited 1.8 s behind back-to-back slices). Marks a stop left are taken
+// up at start.
+const PURGE_PAUSE_MS = 25;
+const blockPurger = createBlockPurger(db);
+let purgingBlocks = false;
+function purgeBlocksStep(): void {
+  try {
+    if (!closing && blockPurger.slice()) {
+      setTimeout(purgeBlocksStep, PURGE_PAUSE_MS);
+      return;
+    }
+  } catch (err) {
+    logger.warn({ err }, "deleting a deleted block's rows failed; tried again at the next delete or start");
+  }
+  purgingBlocks = false;
+}
+function purgeBlocks(): void {
+  if (purgingBlocks || closing) return;
+  purgingBlocks = true;
+  setImmediate(purgeBlocksStep);
+}
+if (blockPurger.due) purgeBlocks();
 
 // The log's per-recipient index: a chunk at a time, after the batches it follows are
 // acknowledged (log-index.ts).
@@ -189,7 +218,7 @@ function drain(): void {
   scheduled = false;
   const calls = queue;
   queue = [];
-  const group = calls.filter((m): m is Batched => m.op !== "catalog");
+  const group = calls.filter((m): m is Batched => m.op !== "catalog" && m.op !== "purgeBlocks");
   if (group.length) {
     try {
       const logged = commitGroup.immediate(group);
@@ -209,6 +238,15 @@ function drain(): void {
     }
   }
   for (const m of calls) {
+    if (m.op === "purgeBlocks") {
+      try {
+        if (m.args[0] !== null) blockPurger.mark(m.args[0]);
+        purgeBlocks();
+        parentPort!.postMessage({ id: m.id, ok: true });
+      } catch (err) {
+        parentPort!.postMessage({ id: m.id, ok: false, message: (err as Error).message });
+      }
+    }
     if (m.op !== "catalog") continue;
     try {
       parentPort!.postMessage({ id: m.id, ok: true, value: upsertProducts(...m.args) });

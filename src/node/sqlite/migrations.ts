@@ -338,4 +338,12 @@ export const MIGRATIONS: readonly string[] = [
      WHERE e.seq > (SELECT through FROM log_index_state)
      ORDER BY 1, 2, 3;
   `,
+  // 15: deleted blocks whose decisions and first opens are still being deleted, a slice at
+  // a time (block-purge.ts); the block row itself goes at once.
+  `
+  CREATE TABLE blocks_deleted (
+    block_id TEXT PRIMARY KEY,
+    at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];

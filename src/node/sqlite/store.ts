@@ -12,6 +12,7 @@ import type {
 } from "../../core/ports/index.js";
 import { recipientKey } from "../../core/profiles/identity.js";
 import { createGroupCommit } from "../../core/util/group-commit.js";
+import { BLOCK_DELETED_SQL, createBlockPurger } from "./block-purge.js";
 import { startEventWriterThread } from "./event-writer-thread.js";
 import { createFirstSeenWriter, type FirstSeen } from "./first-seen.js";
 import { createLogIndexer, type LogIndexer, NEXT_SEQ_SQL } from "./log-index.js";
@@ -210,6 +211,8 @@ export function createSqliteStore(
   db: Database.Database;
   /** With offThreadWrites: commits render decisions on the event-writer thread. */
   writeDecisions?: (batch: readonly DecisionEntry[]) => Promise<void>;
+  /** With offThreadWrites: deleted blocks' rows are deleted on the event-writer thread. */
+  purgeBlocks?: (blockId?: string) => Promise<void>;
   /** With offThreadWrites: commits catalog writes on the event-writer thread. */
   upsertProducts?: CatalogStore["upsertMany"];
 } {
@@ -266,10 +269,15 @@ export function createSqliteStore(
     "UPDATE blocks SET options = ?, version = version + 1, updated_at = ? WHERE id = ? RETURNING *",
   );
   const deleteBlock = db.prepare("DELETE FROM blocks WHERE id = ?");
-  const deleteFirstSeen = db.prepare("DELETE FROM block_first_seen WHERE block_id = ?");
-  const firstSeenOf = db.prepare("SELECT at FROM block_first_seen WHERE block_id = ? AND recipient = ?");
+  // What a deleted block leaves (its first opens here, its decisions in decision-store.ts)
+  // is deleted a slice at a time from its mark (block-purge.ts), on the writer thread if any.
+  const purger = createBlockPurger(db);
+  // A deleted block's first opens answer nothing while they are purged (block-purge.ts).
+  const firstSeenOf = db.prepare(
+    `SELECT at FROM block_first_seen WHERE block_id = @id AND recipient = @r AND NOT ${BLOCK_DELETED_SQL}`,
+  );
   const storedStart = (blockId: string, recipient: string) =>
-    (firstSeenOf.get(blockId, recipient) as { at: number } | undefined)?.at ?? null;
+    (firstSeenOf.get({ id: blockId, r: recipient }) as { at: number } | undefined)?.at ?? null;
   const writeFirstSeenHere = createFirstSeenWriter(db);
   // First opens of evergreen timers. Written here, each new recipient cost a transaction
   // and an fsync on the main thread (an evergreen send opened at 1,600 req/s, p99 60 ms,
@@ -318,12 +326,15 @@ export function createSqliteStore(
     ...(writer
       ? {
           writeDecisions: (batch: readonly DecisionEntry[]) => writer.decisions(batch),
+          purgeBlocks: (blockId?: string) => writer.purgeBlocks(blockId),
           upsertProducts: (products: readonly ProductInput[], at: number) =>
             writer.upsertProducts(products, at),
         }
       : {}),
     blocks: {
       async create(b) {
+        // An id used again while its old rows are purged: they go first, all at once.
+        purger.block(b.id);
         insertBlock.run(b.id, b.type, JSON.stringify(b.options), b.version, b.createdAt, b.updatedAt);
       },
       async get(id) {
@@ -342,10 +353,18 @@ export function createSqliteStore(
           starts.discard((f) => f.blockId === id);
           for (const [k, f] of pendingStarts) if (f.blockId === id) pendingStarts.delete(k);
         }
-        return db.transaction(() => {
-          deleteFirstSeen.run(id);
-          return deleteBlock.run(id).changes > 0;
-        })();
+        const deleted = db
+          .transaction(() => {
+            const gone = deleteBlock.run(id).changes > 0;
+            if (gone) purger.mark(id);
+            return gone;
+          })
+          .immediate();
+        if (deleted) {
+          if (writer) await writer.purgeBlocks();
+          else purger.all();
+        }
+        return deleted;
       },
       async firstSeen(blockId, recipient, at) {
         if (!starts) {
