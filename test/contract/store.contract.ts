@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Store, TrackEvent } from "../../src/core/ports/index.js";
+import { blockRecord } from "../../src/core/testing/block-record.js";
 
 /** One contract every Store adapter passes: the in-memory fake, SQLite, and later Redis. */
 export function storeContract(
@@ -120,14 +121,11 @@ export function storeContract(
 
     it("creates, reads, edits (bumping the version) and deletes blocks", async () => {
       const { store } = await open();
-      const b = {
-        id: "b".repeat(20),
-        type: "countdown" as const,
+      const b = blockRecord("b".repeat(20), {
         options: { deadline: "2026-12-24T18:00:00+01:00", nested: { a: [1, 2] } },
-        version: 1,
         createdAt: 10,
         updatedAt: 10,
-      };
+      });
       await store.blocks.create(b);
       expect(await store.blocks.get(b.id)).toEqual(b);
       const edited = await store.blocks.update(b.id, { deadline: "2026-12-31T00:00:00Z" }, 20);
@@ -160,14 +158,7 @@ export function storeContract(
 
     it("forgets the first opens of a deleted block; created again, the block takes new starts", async () => {
       const { store, reopen } = await open();
-      const b = {
-        id: "d".repeat(20),
-        type: "countdown" as const,
-        options: {},
-        version: 1,
-        createdAt: 1,
-        updatedAt: 1,
-      };
+      const b = blockRecord("d".repeat(20));
       await store.blocks.create(b);
       expect(await store.blocks.firstSeen(b.id, "ann@x.com", 1000)).toBe(1000);
       expect(await store.blocks.peekFirstSeen?.(b.id, "ann@x.com")).toBe(1000);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DecisionEntry } from "../../core/ports/decisions.js";
+import { blockRecord } from "../../core/testing/block-record.js";
 import { tempDbFiles } from "../testing/temp-files.js";
 import { createBlockPurger } from "./block-purge.js";
 import { createDecisionWriter, createSqliteDecisionLog } from "./decision-store.js";
@@ -93,14 +94,7 @@ describe("deleted blocks purged a slice at a time", () => {
 
   it("purges an id at once when a block is created with it again, so its new rows are kept", async () => {
     const store = createSqliteStore(file());
-    const b = {
-      id: "b".repeat(20),
-      type: "countdown" as const,
-      options: {},
-      version: 1,
-      createdAt: 1,
-      updatedAt: 1,
-    };
+    const b = blockRecord("b".repeat(20));
     await store.blocks.create(b);
     fill(store.db, b.id, 3);
     // As a delete whose purge has not run yet: the block row gone, the mark and rows left.
