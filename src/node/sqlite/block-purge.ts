@@ -55,6 +55,9 @@ export function createBlockPurger(db: Database.Database, sliceRows = SLICE): Blo
    * every row when `rows` is null (one transaction: nobody else is writing meanwhile).
    */
   const sliceOf = (id: string, rows: number | null): { deleted: number; more: boolean } => {
+    // Asked again under the write lock: a block created with this id meanwhile took the
+    // mark away (block()), and its new rows are not this purge's.
+    if (marked.get({ id }) !== 1) return { deleted: 0, more: false };
     let deleted = 0;
     for (const step of steps) {
       deleted += step.run({ id, limit: rows === null ? -1 : rows - deleted }).changes;
@@ -84,7 +87,7 @@ export function createBlockPurger(db: Database.Database, sliceRows = SLICE): Blo
       markDeleted.run(id, Date.now());
     },
     block(id) {
-      return marked.get({ id }) === 1 ? slice.immediate(id, null).deleted : 0;
+      return slice.immediate(id, null).deleted;
     },
   };
   return purger;
