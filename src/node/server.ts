@@ -104,6 +104,7 @@ export async function startServer(
     log: createSqliteDecisionLog(store.db, {
       writeOffThread: store.writeDecisions,
       purgeOffThread: store.purgeBlocks,
+      eraseOffThread: store.eraseDecisions,
     }),
     windowMs: config.OPENTIME_BATCH_MS,
     logger,

@@ -6,12 +6,16 @@ import { sqliteAdapter } from "./sqlite-adapters.js";
 decisionLogContract("memory", async () => ({ log: createMemoryDecisionLog() }));
 
 const sqlite = sqliteAdapter("decisions", (db, store) =>
-  createSqliteDecisionLog(db, { writeOffThread: store?.writeDecisions }),
+  createSqliteDecisionLog(db, {
+    writeOffThread: store?.writeDecisions,
+    purgeOffThread: store?.purgeBlocks,
+    eraseOffThread: store?.eraseDecisions,
+  }),
 );
 const asLog = async (open: typeof sqlite.plain) => {
   const { adapter, reopen } = await open();
   return { log: adapter, reopen };
 };
 decisionLogContract("sqlite", () => asLog(sqlite.plain));
-// As the server runs it: batches committed on the event-writer thread.
+// As the server runs it: batches, erasures and deleted blocks' rows on the event-writer thread.
 decisionLogContract("sqlite, written on the event-writer thread", () => asLog(sqlite.threaded));

@@ -29,6 +29,8 @@ export interface EventWriterThread {
    * for the lock behind a slice).
    */
   purgeBlocks(blockId?: string): Promise<void>;
+  /** Erases a person's render decisions (decision-store.ts), answered with the rows removed. */
+  eraseDecisions(recipient: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export function startEventWriterThread(
     firstSeen: (batch) => rpc.call<void>("firstSeen", batch),
     upsertProducts: (products, at) => rpc.call<UpsertResult>("catalog", products, at),
     purgeBlocks: (blockId) => rpc.call<void>("purgeBlocks", blockId ?? null),
+    eraseDecisions: (recipient) => rpc.call<number>("eraseDecisions", recipient),
     // The worker closes its connection after every batch already posted.
     close: () => rpc.close(),
   };

@@ -6,7 +6,7 @@ import { workerLogger } from "../worker-rpc.js";
 import { createActivityFolder } from "./activity-fold.js";
 import { createBlockPurger } from "./block-purge.js";
 import { createProductUpserter } from "./catalog-store.js";
-import { createDecisionWriter } from "./decision-store.js";
+import { createDecisionEraser, createDecisionWriter } from "./decision-store.js";
 import { fromWire, type WireBatch } from "./event-wire.js";
 import { createFirstSeenWriter, type FirstSeen } from "./first-seen.js";
 import { createLogIndexer } from "./log-index.js";
@@ -37,6 +37,7 @@ const writeEvents = createEventWriter(db, {
 // Render decisions (blocks with variants), evergreen first opens and catalog writes are
 // committed here too, off the main thread.
 const writeDecisions = createDecisionWriter(db);
+const eraseDecisions = createDecisionEraser(db);
 const writeFirstSeen = createFirstSeenWriter(db, hashOf);
 const upsertProducts = createProductUpserter(db);
 const logger = workerLogger();
@@ -55,11 +56,13 @@ type Batched =
   | { id: number; op: "settle"; args: [] }
   | { id: number; op: "decisions"; args: [DecisionEntry[]] }
   | { id: number; op: "firstSeen"; args: [FirstSeen[]] };
-/** An operator's catalog write: its own transaction, answered with its counts. */
-type CatalogCall = { id: number; op: "catalog"; args: [ProductInput[], number] };
+/** An operator's catalog write, or a person's decisions erased: its own transaction, answered with its counts. */
+type OwnCall =
+  | { id: number; op: "catalog"; args: [ProductInput[], number] }
+  | { id: number; op: "eraseDecisions"; args: [string] };
 /** A block was deleted: purge what it left (answered once marked; block-purge.ts). */
 type PurgeCall = { id: number; op: "purgeBlocks"; args: [string | null] };
-type Call = Batched | CatalogCall | PurgeCall;
+type Call = Batched | OwnCall | PurgeCall;
 type Msg = Call | { close: true };
 
 // Batches that arrive while a commit runs are committed together next (one transaction,
@@ -218,7 +221,9 @@ function drain(): void {
   scheduled = false;
   const calls = queue;
   queue = [];
-  const group = calls.filter((m): m is Batched => m.op !== "catalog" && m.op !== "purgeBlocks");
+  const group = calls.filter(
+    (m): m is Batched => m.op !== "catalog" && m.op !== "eraseDecisions" && m.op !== "purgeBlocks",
+  );
   if (group.length) {
     try {
       const logged = commitGroup.immediate(group);
@@ -247,9 +252,10 @@ function drain(): void {
         parentPort!.postMessage({ id: m.id, ok: false, message: (err as Error).message });
       }
     }
-    if (m.op !== "catalog") continue;
+    if (m.op !== "catalog" && m.op !== "eraseDecisions") continue;
     try {
-      parentPort!.postMessage({ id: m.id, ok: true, value: upsertProducts(...m.args) });
+      const value = m.op === "catalog" ? upsertProducts(...m.args) : eraseDecisions(...m.args);
+      parentPort!.postMessage({ id: m.id, ok: true, value });
     } catch (err) {
       parentPort!.postMessage({ id: m.id, ok: false, message: (err as Error).message });
     }

@@ -309,7 +309,7 @@ export const MIGRATIONS: readonly string[] = [
   // 12: render decisions lose their two indexes by recipient, read only to erase a person:
   // each cost a random page per render at open. CPU per render, batches of 1,500 (`npm run
   // bench -- writer`, same run): 50,000 recipients 20.4 -> 11.3 µs, a million 38.0 -> 16.3.
-  // Erasure now goes block by block (decision-store.ts: decisionEraser).
+  // Erasure now goes block by block (decision-store.ts: createDecisionEraser).
   `
   DROP INDEX decisions_recipient;
   DROP INDEX decision_uniques_recipient;

@@ -213,6 +213,8 @@ export function createSqliteStore(
   writeDecisions?: (batch: readonly DecisionEntry[]) => Promise<void>;
   /** With offThreadWrites: deleted blocks' rows are deleted on the event-writer thread. */
   purgeBlocks?: (blockId?: string) => Promise<void>;
+  /** With offThreadWrites: a person's render decisions are erased on the event-writer thread. */
+  eraseDecisions?: (recipient: string) => Promise<number>;
   /** With offThreadWrites: commits catalog writes on the event-writer thread. */
   upsertProducts?: CatalogStore["upsertMany"];
 } {
@@ -327,6 +329,7 @@ export function createSqliteStore(
       ? {
           writeDecisions: (batch: readonly DecisionEntry[]) => writer.decisions(batch),
           purgeBlocks: (blockId?: string) => writer.purgeBlocks(blockId),
+          eraseDecisions: (recipient: string) => writer.eraseDecisions(recipient),
           upsertProducts: (products: readonly ProductInput[], at: number) =>
             writer.upsertProducts(products, at),
         }
