@@ -84,7 +84,7 @@ export function createSqliteDecisionLog(
     /**
      * Erases a person's decisions on the event-writer thread: with 20,000 blocks of three
      * variants that is 60–90 ms of SQLite, a stall of every request when done here (on the
-     * writer thread the main one's longest stall was 1.2–1.4 ms; .scratch harness, 3 runs).
+     * writer thread the main one's longest stall was 1.2–1.4 ms; in-process, 3 runs each).
      */
     eraseOffThread?: (recipient: string) => Promise<number>;
   } = {},
