@@ -217,6 +217,20 @@ function scheduleFold(): void {
   }
 }
 
+/** A call answered on its own, after the group. */
+function runOwn(m: OwnCall | PurgeCall): unknown {
+  switch (m.op) {
+    case "catalog":
+      return upsertProducts(...m.args);
+    case "eraseDecisions":
+      return eraseDecisions(...m.args);
+    case "purgeBlocks":
+      if (m.args[0] !== null) blockPurger.mark(m.args[0]);
+      purgeBlocks();
+      return undefined;
+  }
+}
+
 function drain(): void {
   scheduled = false;
   const calls = queue;
@@ -243,19 +257,9 @@ function drain(): void {
     }
   }
   for (const m of calls) {
-    if (m.op === "purgeBlocks") {
-      try {
-        if (m.args[0] !== null) blockPurger.mark(m.args[0]);
-        purgeBlocks();
-        parentPort!.postMessage({ id: m.id, ok: true });
-      } catch (err) {
-        parentPort!.postMessage({ id: m.id, ok: false, message: (err as Error).message });
-      }
-    }
-    if (m.op !== "catalog" && m.op !== "eraseDecisions") continue;
+    if (m.op !== "catalog" && m.op !== "eraseDecisions" && m.op !== "purgeBlocks") continue;
     try {
-      const value = m.op === "catalog" ? upsertProducts(...m.args) : eraseDecisions(...m.args);
-      parentPort!.postMessage({ id: m.id, ok: true, value });
+      parentPort!.postMessage({ id: m.id, ok: true, value: runOwn(m) });
     } catch (err) {
       parentPort!.postMessage({ id: m.id, ok: false, message: (err as Error).message });
     }
