@@ -6,12 +6,19 @@ import { systemClock, webRandom } from "../../core/services.js";
 import { createNodeSigner } from "../node-signer.js";
 import { createSqliteProfileStore } from "../sqlite/profile-store.js";
 import { openDatabase } from "../sqlite/store.js";
+import { shareLockWaiters } from "../sqlite/write-lock.js";
 import { serveRpc, workerLogger } from "../worker-rpc.js";
 
 // The profile writer: every profile write (Segment groups, ESP events, erasure) runs here,
 // on its own connection, so the main thread never holds the write lock nor waits on an
 // fsync while it has requests to answer.
-const { file, secret } = workerData as { file: string; secret: string };
+const { file, secret, lockWaiters } = workerData as {
+  file: string;
+  secret: string;
+  lockWaiters?: SharedArrayBuffer;
+};
+// Counted with the other threads' waiters for the file's write lock (write-lock.ts).
+shareLockWaiters(lockWaiters);
 // SQLite's default checkpoint size here: a Segment batch's 200 waits for this thread's
 // commit, and a long WAL's checkpoint would land on that wait (ingest p99 54 vs 25 ms).
 const db = openDatabase(file);

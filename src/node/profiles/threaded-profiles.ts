@@ -6,6 +6,7 @@ import type { IngestEvent } from "../../core/segment/event.js";
 import { systemClock, webRandom } from "../../core/services.js";
 import { createNodeSigner } from "../node-signer.js";
 import { createSqliteProfileStore } from "../sqlite/profile-store.js";
+import { lockWaiters } from "../sqlite/write-lock.js";
 import { WorkerRpc } from "../worker-rpc.js";
 import { startModuleWorker } from "../worker-thread.js";
 
@@ -25,7 +26,11 @@ export class ThreadedProfiles implements Profiles {
 
   constructor(db: Database.Database, file: string, secret: string, logger?: Logger) {
     this.rpc = new WorkerRpc(
-      startModuleWorker(import.meta.url, "./profile-writer.worker", { file, secret }),
+      startModuleWorker(import.meta.url, "./profile-writer.worker", {
+        file,
+        secret,
+        lockWaiters: lockWaiters(),
+      }),
       logger,
     );
     this.reader = new ProfileService({

@@ -7,6 +7,7 @@ import { tempDbFiles } from "../testing/temp-files.js";
 import { createActivityFolder } from "./activity-fold.js";
 import { createSqliteProfileStore } from "./profile-store.js";
 import { createEventWriter, openDatabase } from "./store.js";
+import { lockWaiters } from "./write-lock.js";
 
 // Email activity and campaign uniques folded from the log (activity-fold.ts) on a real
 // SQLite file: what is read before and after a fold, after a crash, and around an erasure.
@@ -278,6 +279,27 @@ describe("email activity folded from the log", () => {
       }
       expect(await s.activity("e:c@x.com")).toMatchObject({ opens: 1, clicks: 1 });
       expect(s.uniques()).toHaveLength(6); // b@, c@, d@: an open and a click each
+    });
+
+    it("ends a slice early while another writer waits for the lock (after a step of 250 people)", async () => {
+      const s = open(file());
+      const many = Array.from({ length: 600 }, (_, i) => hit(`p${String(i).padStart(3, "0")}@x.com`));
+      s.append(many);
+      // Another thread of the process counted as waiting (write-lock.ts's shared count).
+      const waiting = new Int32Array(lockWaiters());
+      Atomics.add(waiting, 0, 1);
+      try {
+        expect(s.folder.foldSlice()).toBe(true);
+      } finally {
+        Atomics.sub(waiting, 0, 1);
+      }
+      expect(s.partial()).toEqual({ windowEnd: 600, doneKey: "e:p249@x.com" });
+      expect(await s.activity("e:p249@x.com")).toMatchObject({ opens: 1 });
+      expect(await s.activity("e:p250@x.com")).toBeNull();
+      // Nobody waits: the rest of the window (350 people, under a slice's 2,000) in one.
+      expect(s.folder.foldSlice()).toBe(false);
+      expect(s.through()).toBe(600);
+      expect(await s.activity("e:p599@x.com")).toMatchObject({ opens: 1 });
     });
   });
 

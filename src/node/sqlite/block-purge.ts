@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { immediate } from "./write-lock.js";
 
 /** Rows per slice: each its own short transaction, so other writes get in between. */
 const SLICE = 5000;
@@ -67,20 +68,22 @@ export function createBlockPurger(db: Database.Database, sliceRows = SLICE): Blo
     done.run(id);
     return { deleted, more: false };
   };
-  const slice = db.transaction(sliceOf);
+  const slice = immediate(db, sliceOf);
+  // The writer thread's slices: nobody waits on them, so waiting writers go first.
+  const backgroundSlice = immediate(db, sliceOf, { background: true });
   const purger: BlockPurger = {
     get due() {
       return next.get() !== undefined;
     },
     slice() {
       const id = next.get() as string | undefined;
-      if (id !== undefined) slice.immediate(id, sliceRows);
+      if (id !== undefined) backgroundSlice(id, sliceRows);
       return purger.due;
     },
     all() {
       let n = 0;
       for (let id = next.get() as string | undefined; id !== undefined; id = next.get() as string | undefined)
-        n += slice.immediate(id, null).deleted;
+        n += slice(id, null).deleted;
       return n;
     },
     mark(id) {
@@ -88,7 +91,7 @@ export function createBlockPurger(db: Database.Database, sliceRows = SLICE): Blo
     },
     block(id) {
       // Asked first without the write lock: nearly always unmarked (every block create asks).
-      return marked.get({ id }) === 1 ? slice.immediate(id, null).deleted : 0;
+      return marked.get({ id }) === 1 ? slice(id, null).deleted : 0;
     },
   };
   return purger;

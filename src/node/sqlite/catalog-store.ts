@@ -10,6 +10,7 @@ import {
   productChanged,
   type UpsertResult,
 } from "../../core/ports/catalog.js";
+import { immediate } from "./write-lock.js";
 
 type ProductRow = {
   id: string;
@@ -79,7 +80,7 @@ export function createProductUpserter(
        SELECT seq FROM product_history WHERE product_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
   );
 
-  const upsertAll = db.transaction((inputs: Parameters<CatalogStore["upsertMany"]>[0], at: number) => {
+  const upsertAll = immediate(db, (inputs: Parameters<CatalogStore["upsertMany"]>[0], at: number) => {
     const result = { created: 0, updated: 0, unchanged: 0 };
     for (const input of inputs) {
       const next = normalizeProduct(input);
@@ -107,7 +108,7 @@ export function createProductUpserter(
     }
     return result;
   });
-  return (products, at) => upsertAll.immediate(products, at);
+  return (products, at) => upsertAll(products, at);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { DecisionEntry, DecisionLog, LastDecision, VariantCounts } from "../../core/ports/decisions.js";
 import { BLOCK_DELETED_SQL, createBlockPurger } from "./block-purge.js";
+import { immediate } from "./write-lock.js";
 
 /**
  * Writes a batch of decisions: one row per render at open, per-variant totals and unique
@@ -18,7 +19,7 @@ export function createDecisionWriter(db: Database.Database): (batch: readonly De
   const addUnique = db.prepare(
     "INSERT INTO decision_uniques (block_id, variant, recipient) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
   );
-  const write = db.transaction((batch: readonly DecisionEntry[]) => {
+  const write = immediate(db, (batch: readonly DecisionEntry[]) => {
     // Counter bumps aggregated in memory: one UPSERT per (block, variant) per batch.
     const bumps = new Map<string, [string, string, number, number]>();
     for (const e of batch) {
@@ -40,7 +41,7 @@ export function createDecisionWriter(db: Database.Database): (batch: readonly De
     for (const b of bumps.values()) bump.run(...b);
   });
   return (batch) => {
-    if (batch.length) write.immediate(batch);
+    if (batch.length) write(batch);
   };
 }
 
@@ -61,10 +62,11 @@ export function createDecisionEraser(db: Database.Database): (recipient: string)
     `DELETE FROM decision_uniques WHERE (block_id, variant) IN (SELECT block_id, variant FROM decision_counts)
         AND recipient = ?`,
   );
-  const erase = db.transaction(
+  const erase = immediate(
+    db,
     (recipient: string) => rows.run(recipient).changes + uniques.run(recipient).changes,
   );
-  return (recipient) => erase.immediate(recipient);
+  return (recipient) => erase(recipient);
 }
 
 /**

@@ -5,6 +5,7 @@ import { WorkerRpc } from "../worker-rpc.js";
 import { startModuleWorker } from "../worker-thread.js";
 import { toWire, wireTransfer } from "./event-wire.js";
 import type { FirstSeen } from "./first-seen.js";
+import { lockWaiters } from "./write-lock.js";
 
 /**
  * The main-thread side of the event writer: batches go to a worker thread that owns its
@@ -44,6 +45,7 @@ export function startEventWriterThread(
     profileSecret: profiles?.secret ?? null,
     retentionDays,
     foldMs: profiles?.foldMs,
+    lockWaiters: lockWaiters(),
   };
   const rpc = new WorkerRpc(
     startModuleWorker(import.meta.url, "./event-writer.worker", workerData),

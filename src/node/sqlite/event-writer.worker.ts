@@ -12,17 +12,20 @@ import { createFirstSeenWriter, type FirstSeen } from "./first-seen.js";
 import { createLogIndexer } from "./log-index.js";
 import { createPruner } from "./retention.js";
 import { createEventWriter, openDatabase, WRITER_CHECKPOINT_PAGES } from "./store.js";
+import { immediate, shareLockWaiters } from "./write-lock.js";
 
 // Worker thread: owns one SQLite connection and commits each batch it is sent, in order.
 // With a profile secret, the opens/clicks of the committed batches are also added to the
 // recipients' email activity every few seconds (activity-fold.ts), and at once when the
 // main thread asks to `settle` (the profile API reads every acknowledged hit).
-const { file, profileSecret, retentionDays, foldMs } = workerData as {
+const { file, profileSecret, retentionDays, foldMs, lockWaiters } = workerData as {
   file: string;
   profileSecret: string | null;
   retentionDays: number;
   foldMs?: number;
+  lockWaiters?: SharedArrayBuffer;
 };
+shareLockWaiters(lockWaiters);
 const db = openDatabase(file, { checkpointPages: WRITER_CHECKPOINT_PAGES });
 const sign = profileSecret ? createSignSync(profileSecret) : null;
 // The same HMAC the ProfileService keeps for erased people (purpose "erased").
@@ -72,7 +75,7 @@ let queue: Call[] = [];
 let scheduled = false;
 let closing = false;
 
-const commitGroup = db.transaction((group: Batched[]) => {
+const commitGroup = immediate(db, (group: Batched[]) => {
   const events = group.flatMap((m) => (m.op === "append" ? fromWire(m.args[0]) : []));
   const decisions = group.flatMap((m) => (m.op === "decisions" ? m.args[0] : []));
   const firstSeen = group.flatMap((m) => (m.op === "firstSeen" ? m.args[0] : []));
@@ -156,15 +159,16 @@ function maybeIndex(): void {
 }
 
 // Email activity: folded when due, by a timer (nothing else may come to trigger it), one
-// slice of people at a time with a pause between, so that the other writers of the file
-// (the profile writer's Segment and webhook commits, this thread's own batches) get the
-// lock between slices instead of waiting out a whole window (activity-fold.ts). SQLite's
-// busy handler sleeps 1, 2, 5, 10, 15, 20, 25… ms between tries, so a waiter needs a gap:
-// Segment ingest during a 12,000/s click storm of new people, p99 / max: one transaction
-// per window 199–257 / 250–353 ms; slices 10 ms apart 57–94 / 337–361; 25 ms apart 49–58 /
-// 87–124 (two runs each, four for the last). A fold that falls behind its window (the next
-// is due) runs without pauses.
-const FOLD_PAUSE_MS = 25;
+// slice of people at a time (cut short when another writer waits) with a pause between, so that the other writers of
+// the file (the profile writer's Segment and webhook commits, this thread's own batches)
+// get the lock between slices instead of waiting out a whole window (activity-fold.ts).
+// Writers wait for the lock by polling every 0.5 ms (write-lock.ts), so a short gap lets
+// them in. History: with SQLite's busy handler (sleeps of 1, 2, 5, 10, 15, 20, 25… ms) a
+// waiter needed a 25 ms gap; Segment ingest during a 12,000/s click storm of new people,
+// p99 / max: one transaction per window 199–257 / 250–353 ms; slices 10 ms apart 57–94 /
+// 337–361; 25 ms apart 49–58 / 87–124. A fold that falls behind its window (the next is
+// due) runs without pauses.
+const FOLD_PAUSE_MS = 2;
 let foldTimer: NodeJS.Timeout | null = null;
 // The timer waits for the staged deltas to come due (not a slice's pause or a retry).
 let waitingForDue = false;
@@ -240,7 +244,7 @@ function drain(): void {
   );
   if (group.length) {
     try {
-      const logged = commitGroup.immediate(group);
+      const logged = commitGroup(group);
       // Staged only once committed: a rolled-back group adds nothing.
       if (logged) folder?.stage(logged.logged, logged.through);
       if (group.some((m) => m.op === "settle")) fold();

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { FeedCounts, FeedFormat, FeedRecord, FeedStatus, FeedStore } from "../../core/ports/feeds.js";
+import { immediate } from "./write-lock.js";
 
 type FeedRow = {
   id: string;
@@ -47,7 +48,7 @@ export function createSqliteFeedStore(db: Database.Database): FeedStore {
   const record = db.prepare(
     `UPDATE feeds SET last_run_at = ?, last_status = ?, last_message = ?, last_counts = ? WHERE id = ?`,
   );
-  const claim = db.transaction((now: number, limit: number) => {
+  const claim = immediate(db, (now: number, limit: number) => {
     const rows = due.all(now, limit) as FeedRow[];
     for (const r of rows) push.run(now, r.id);
     return rows.map(toFeed);
@@ -69,7 +70,7 @@ export function createSqliteFeedStore(db: Database.Database): FeedStore {
     },
     async claimDue(now, limit) {
       // IMMEDIATE: read then write, with the event-writer thread's connection beside this one.
-      return claim.immediate(now, limit);
+      return claim(now, limit);
     },
     async recordRun(id, run) {
       record.run(run.at, run.status, run.message, run.counts ? JSON.stringify(run.counts) : null, id);

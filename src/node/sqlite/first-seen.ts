@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { recipientKey } from "../../core/profiles/identity.js";
 import { erasedList } from "./erased-list.js";
+import { immediate } from "./write-lock.js";
 
 /** A recipient's first open of an evergreen timer: the start of their own deadline. */
 export interface FirstSeen {
@@ -22,7 +23,7 @@ export function createFirstSeenWriter(
     "INSERT INTO block_first_seen (block_id, recipient, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
   );
   const erased = erasedList(db);
-  const write = db.transaction((batch: readonly FirstSeen[]) => {
+  const write = immediate(db, (batch: readonly FirstSeen[]) => {
     // Asked once per batch, in its transaction: while nobody was erased, nothing is hashed.
     const check = hashOf && erased.any() ? hashOf : null;
     for (const f of batch) {
@@ -31,6 +32,6 @@ export function createFirstSeenWriter(
     }
   });
   return (batch) => {
-    if (batch.length) write.immediate(batch);
+    if (batch.length) write(batch);
   };
 }

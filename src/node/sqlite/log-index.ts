@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { immediate } from "./write-lock.js";
 
 /**
  * The open/click log's per-recipient index (a person's history, export and erasure read
@@ -68,14 +69,19 @@ export function createLogIndexer(
         ORDER BY recipient, seq`,
   );
   const setThrough = db.prepare("UPDATE log_index_state SET through = ?");
-  const index = db.transaction(() => {
-    const from = through.get() as number;
-    const to = last.get() as number;
-    if (to > from) {
-      fill.run(from, to);
-      setThrough.run(to);
-    }
-  });
+  const index = immediate(
+    db,
+    () => {
+      const from = through.get() as number;
+      const to = last.get() as number;
+      if (to > from) {
+        fill.run(from, to);
+        setThrough.run(to);
+      }
+    },
+    // Nobody waits on the index: waiting writers go first.
+    { background: true },
+  );
   // Rows an earlier run of the process left unindexed (it crashed) are due at once.
   let waiting = (last.get() as number) - (through.get() as number);
   let lastRun = waiting > 0 ? Number.NEGATIVE_INFINITY : now();
@@ -87,7 +93,7 @@ export function createLogIndexer(
       return waiting >= chunk || (waiting > 0 && now() - lastRun >= maxAgeMs);
     },
     run() {
-      index.immediate();
+      index();
       waiting = 0;
       lastRun = now();
     },

@@ -11,6 +11,7 @@ import type {
 import { createActivityTable } from "./activity-table.js";
 import { erasedList } from "./erased-list.js";
 import { TRACKING_SQL, UNIQUES_OF_RECIPIENT_SQL } from "./log-index.js";
+import { immediate } from "./write-lock.js";
 
 /**
  * Profiles in the same SQLite file as the rest (tables from migration 3). Profiles are
@@ -70,8 +71,8 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
   // thread: opens/clicks). IMMEDIATE takes the write lock up front, so the other side
   // waits (busy_timeout) instead of a deferred read-then-write failing with SQLITE_BUSY
   // on a stale snapshot, and no commit can land between a transaction's reads and writes.
-  const commit = db.transaction(commitRows);
-  const transact = db.transaction(<T>(fn: (tx: ProfileTx) => T): T => fn(tx));
+  const commit = immediate(db, commitRows);
+  const transact = immediate(db, <T>(fn: (tx: ProfileTx) => T): T => fn(tx));
   const tx: ProfileTx = {
     lookup: (keys) => lookupSync(keys),
     get: (ids) => getSync(ids),
@@ -127,12 +128,14 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     return n;
   };
   const activity = createActivityTable(db);
-  const addActivity = db.transaction(
+  const addActivity = immediate(
+    db,
+
     (deltas: Parameters<ProfileStore["addActivity"]>[0], hashes: ReadonlyMap<string, string>) =>
       activity.add(deltas, (k) => hashes.get(k)),
   );
 
-  const erase = db.transaction((req: Parameters<ProfileStore["erase"]>[0]): EraseResult => {
+  const erase = immediate(db, (req: Parameters<ProfileStore["erase"]>[0]): EraseResult => {
     let events = 0;
     let identities = 0;
     if (req.profileId) {
@@ -154,7 +157,7 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     return { events, identities, tracking, other: other + activityRows };
   });
 
-  const prune = db.transaction((before: number, max: number) => pruneSeen.run(before, max).changes);
+  const prune = immediate(db, (before: number, max: number) => pruneSeen.run(before, max).changes);
 
   const trackingOf = db.prepare(TRACKING_SQL);
 
@@ -175,10 +178,10 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
       return tx.erased(hashes);
     },
     async commit(w) {
-      commit.immediate(w);
+      commit(w);
     },
     transact(fn) {
-      return transact.immediate(fn) as ReturnType<typeof fn>;
+      return transact(fn) as ReturnType<typeof fn>;
     },
     async events(profileId, limit) {
       const rows =
@@ -217,13 +220,13 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
       return activity.read(keys);
     },
     async addActivity(deltas, hashes) {
-      return addActivity.immediate(deltas, hashes);
+      return addActivity(deltas, hashes);
     },
     async erase(req) {
-      return erase.immediate(req);
+      return erase(req);
     },
     async pruneSeen(before, max) {
-      return prune.immediate(before, max);
+      return prune(before, max);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { immediate } from "./write-lock.js";
 
 /** Rows per delete: each slice is its own short transaction, so appends get in between. */
 const SLICE = 5000;
@@ -38,6 +39,12 @@ export function createPruner(db: Database.Database, days: number, now = () => Da
       },
     };
   });
+  const del = immediate(
+    db,
+    (w: { step: (typeof steps)[number]; from: number }, to: number) => w.step.del(w.from, to),
+    // Nobody waits on retention: waiting writers go first.
+    { background: true },
+  );
   let work: { step: (typeof steps)[number]; from: number; end: number }[] = [];
   return {
     plan(): void {
@@ -56,7 +63,7 @@ export function createPruner(db: Database.Database, days: number, now = () => Da
       const w = work[0];
       if (!w) return false;
       const to = Math.min(w.end, w.from + SLICE);
-      db.transaction(() => w.step.del(w.from, to)).immediate();
+      del(w, to);
       w.from = to;
       if (w.from >= w.end) work.shift();
       return work.length > 0;

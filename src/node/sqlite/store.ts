@@ -17,6 +17,7 @@ import { startEventWriterThread } from "./event-writer-thread.js";
 import { createFirstSeenWriter, type FirstSeen } from "./first-seen.js";
 import { createLogIndexer, type LogIndexer, NEXT_SEQ_SQL } from "./log-index.js";
 import { MIGRATIONS } from "./migrations.js";
+import { immediate } from "./write-lock.js";
 
 /**
  * WAL pages after which the event-writer thread's commit checkpoints (copies the WAL back
@@ -92,7 +93,7 @@ export function createEventWriter(
        ON CONFLICT (campaign, kind, class) DO UPDATE SET total = total + excluded.total`,
   );
   const addUniques = uniquesWriter(db);
-  const write = db.transaction((batch: readonly TrackEvent[]) => {
+  const write = immediate(db, (batch: readonly TrackEvent[]) => {
     const dropped = erasedKeys?.(batch);
     if (dropped?.size)
       batch = batch.map((e) =>
@@ -134,7 +135,7 @@ export function createEventWriter(
   // IMMEDIATE like every write here: another connection writes the same file (the main
   // thread's profile groups vs the event-writer thread), and the write lock is taken up
   // front rather than upgraded from a read.
-  return (batch) => write.immediate(batch);
+  return (batch) => write(batch);
 }
 
 /**
@@ -274,6 +275,11 @@ export function createSqliteStore(
   // What a deleted block leaves (its first opens here, its decisions in decision-store.ts)
   // is deleted a slice at a time from its mark (block-purge.ts), on the writer thread if any.
   const purger = createBlockPurger(db);
+  const deleteMarked = immediate(db, (id: string) => {
+    const gone = deleteBlock.run(id).changes > 0;
+    if (gone) purger.mark(id);
+    return gone;
+  });
   // A deleted block's first opens answer nothing while they are purged (block-purge.ts).
   const firstSeenOf = db.prepare(
     `SELECT at FROM block_first_seen WHERE block_id = @id AND recipient = @r AND NOT ${BLOCK_DELETED_SQL}`,
@@ -356,13 +362,7 @@ export function createSqliteStore(
           starts.discard((f) => f.blockId === id);
           for (const [k, f] of pendingStarts) if (f.blockId === id) pendingStarts.delete(k);
         }
-        const deleted = db
-          .transaction(() => {
-            const gone = deleteBlock.run(id).changes > 0;
-            if (gone) purger.mark(id);
-            return gone;
-          })
-          .immediate();
+        const deleted = deleteMarked(id);
         if (deleted) {
           if (writer) await writer.purgeBlocks();
           else purger.all();
