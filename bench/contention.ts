@@ -8,7 +8,9 @@ import { BENCH_API_KEY, report, spawnOpentime } from "./lib.js";
  * the most people to write). Baseline, same run, same server: the same senders with no
  * clicks. The clicks and the Segment events commit on two threads to one SQLite file, so
  * this measures how long each waits for the other's write lock. No target in the issues;
- * the ingest target elsewhere is p99 < 50 ms.
+ * the ingest target elsewhere is p99 < 50 ms. Beside the senders, one operator registers a
+ * link every 20 ms (POST /v1/links): a write on the main thread's connection, which every
+ * click in flight waits out while it waits for the lock.
  */
 const WRITE_KEY = "bench-write-key-contention-01";
 const SENDERS = 4;
@@ -41,6 +43,25 @@ async function ingestLatencies(url: string, ms: number): Promise<number[]> {
   return lat.sort((a, b) => a - b);
 }
 
+/** One operator registering a new link every 20 ms; latencies in ms, sorted. */
+async function linkLatencies(url: string, ms: number): Promise<number[]> {
+  const lat: number[] = [];
+  const end = Date.now() + ms;
+  for (let n = 0; Date.now() < end; n++) {
+    const t = performance.now();
+    const res = await fetch(`${url}/v1/links`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${BENCH_API_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ url: `https://shop.example/p/${Date.now()}-${n}`, campaign: "bench-links" }),
+    });
+    await res.arrayBuffer();
+    if (res.status !== 201 && res.status !== 200) throw new Error(`links answered ${res.status}`);
+    lat.push(performance.now() - t);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return lat.sort((a, b) => a - b);
+}
+
 const q = (xs: number[], p: number) => +xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!.toFixed(1);
 
 export async function benchContention(
@@ -55,7 +76,10 @@ export async function benchContention(
       body: JSON.stringify({ url: "https://shop.example/landing", campaign: "bench" }),
     });
     const { id } = (await created.json()) as { id: string };
-    const quiet = await ingestLatencies(ot.url, seconds * 1000);
+    const [quiet, linksQuiet] = await Promise.all([
+      ingestLatencies(ot.url, seconds * 1000),
+      linkLatencies(ot.url, seconds * 1000),
+    ]);
     let i = 0;
     const storm = autocannon({
       url: ot.url,
@@ -69,7 +93,10 @@ export async function benchContention(
     });
     // Past the storm's first fold window before measuring.
     await new Promise((r) => setTimeout(r, 3_000));
-    const busy = await ingestLatencies(ot.url, seconds * 1000);
+    const [busy, linksBusy] = await Promise.all([
+      ingestLatencies(ot.url, seconds * 1000),
+      linkLatencies(ot.url, seconds * 1000),
+    ]);
     const clicks = await storm;
     const row = (name: string, xs: number[]) => ({
       name,
@@ -78,12 +105,19 @@ export async function benchContention(
       p99: q(xs, 0.99),
       max: +xs[xs.length - 1]!.toFixed(1),
     });
-    const rows = [row("ingest alone", quiet), row(`ingest during ${rate} clicks/s`, busy)];
+    const rows = [
+      row("ingest alone", quiet),
+      row(`ingest during ${rate} clicks/s`, busy),
+      row("link registration alone", linksQuiet),
+      row(`link registration during ${rate} clicks/s`, linksBusy),
+    ];
     const summary = {
       clickRate: Math.round(clicks.requests.average),
       clickP99ms: clicks.latency.p99,
       ingestP99ms: { alone: rows[0]!.p99, duringClicks: rows[1]!.p99 },
       ingestMaxMs: { alone: rows[0]!.max, duringClicks: rows[1]!.max },
+      linkP99ms: { alone: rows[2]!.p99, duringClicks: rows[3]!.p99 },
+      linkMaxMs: { alone: rows[2]!.max, duringClicks: rows[3]!.max },
     };
     report("contention", rows, summary);
     return summary;

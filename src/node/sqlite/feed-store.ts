@@ -48,6 +48,10 @@ export function createSqliteFeedStore(db: Database.Database): FeedStore {
   const record = db.prepare(
     `UPDATE feeds SET last_run_at = ?, last_status = ?, last_message = ?, last_counts = ? WHERE id = ?`,
   );
+  // Every write as a counted waiter for the lock (write-lock.ts): this is the main thread.
+  const save = immediate(db, (params: Record<string, unknown>) => upsert.get(params) as FeedRow);
+  const del = immediate(db, (id: string) => remove.run(id).changes > 0);
+  const recordRun = immediate(db, (...params: unknown[]) => record.run(...params));
   const claim = immediate(db, (now: number, limit: number) => {
     const rows = due.all(now, limit) as FeedRow[];
     for (const r of rows) push.run(now, r.id);
@@ -56,24 +60,24 @@ export function createSqliteFeedStore(db: Database.Database): FeedStore {
 
   return {
     async save(feed) {
-      const row = upsert.get({
+      const row = save({
         ...feed,
         lastCounts: feed.lastCounts ? JSON.stringify(feed.lastCounts) : null,
-      }) as FeedRow;
+      });
       return toFeed(row);
     },
     async list() {
       return (all.all() as FeedRow[]).map(toFeed);
     },
     async delete(id) {
-      return remove.run(id).changes > 0;
+      return del(id);
     },
     async claimDue(now, limit) {
       // IMMEDIATE: read then write, with the event-writer thread's connection beside this one.
       return claim(now, limit);
     },
     async recordRun(id, run) {
-      record.run(run.at, run.status, run.message, run.counts ? JSON.stringify(run.counts) : null, id);
+      recordRun(run.at, run.status, run.message, run.counts ? JSON.stringify(run.counts) : null, id);
     },
   };
 }

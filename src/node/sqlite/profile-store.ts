@@ -66,11 +66,11 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
       insertEvent.run(e.profileId, e.messageId, e.type, e.event, e.at, e.receivedAt, e.body);
     for (const [key, at] of w.seen) insertSeen.run(key, at);
   };
-  // Every profile write transaction is BEGIN IMMEDIATE (`.immediate`): two connections
-  // write profiles (the main thread: Segment, ESP webhooks, erasure; the event-writer
+  // Every profile write transaction is BEGIN IMMEDIATE (write-lock.ts): two connections
+  // write profiles (the profile writer: Segment, ESP webhooks, erasure; the event-writer
   // thread: opens/clicks). IMMEDIATE takes the write lock up front, so the other side
-  // waits (busy_timeout) instead of a deferred read-then-write failing with SQLITE_BUSY
-  // on a stale snapshot, and no commit can land between a transaction's reads and writes.
+  // waits for it instead of a deferred read-then-write failing with SQLITE_BUSY on a
+  // stale snapshot, and no commit can land between a transaction's reads and writes.
   const commit = immediate(db, commitRows);
   const transact = immediate(db, <T>(fn: (tx: ProfileTx) => T): T => fn(tx));
   const tx: ProfileTx = {

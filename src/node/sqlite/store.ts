@@ -228,7 +228,9 @@ export function createSqliteStore(
   const linkById = db.prepare("SELECT * FROM links WHERE id = ?");
   // One transaction, one fsync, for a wrapped email's links: one each stalled this thread
   // (every redirect in flight) ~1 ms per link, 0.5 s for a 500-link email.
-  const putLinks = db.transaction((batch: readonly LinkRecord[]): LinkRecord[] =>
+  // The main thread's writes wait for the lock as a counted waiter (write-lock.ts): the
+  // writer thread's background slices then end early instead of stalling every request.
+  const putLinks = immediate(db, (batch: readonly LinkRecord[]): LinkRecord[] =>
     batch.map((link) => {
       const res = insertLink.run(link);
       if (res.changes === 0 && link.campaign !== null) {
@@ -268,8 +270,16 @@ export function createSqliteStore(
     "INSERT INTO blocks (id, type, options, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
   );
   const blockById = db.prepare("SELECT * FROM blocks WHERE id = ?");
+  const addBlock = immediate(db, (b: BlockRecord) =>
+    insertBlock.run(b.id, b.type, JSON.stringify(b.options), b.version, b.createdAt, b.updatedAt),
+  );
   const updateBlock = db.prepare(
     "UPDATE blocks SET options = ?, version = version + 1, updated_at = ? WHERE id = ? RETURNING *",
+  );
+  const changeBlock = immediate(
+    db,
+    (id: string, options: unknown, at: number) =>
+      updateBlock.get(JSON.stringify(options), at, id) as BlockRow | undefined,
   );
   const deleteBlock = db.prepare("DELETE FROM blocks WHERE id = ?");
   // What a deleted block leaves (its first opens here, its decisions in decision-store.ts)
@@ -344,14 +354,14 @@ export function createSqliteStore(
       async create(b) {
         // An id used again while its old rows are purged: they go first, all at once.
         purger.block(b.id);
-        insertBlock.run(b.id, b.type, JSON.stringify(b.options), b.version, b.createdAt, b.updatedAt);
+        addBlock(b);
       },
       async get(id) {
         const r = blockById.get(id) as BlockRow | undefined;
         return r ? toBlock(r) : null;
       },
       async update(id, options, at) {
-        const r = updateBlock.get(JSON.stringify(options), at, id) as BlockRow | undefined;
+        const r = changeBlock(id, options, at);
         return r ? toBlock(r) : null;
       },
       async delete(id) {
