@@ -149,12 +149,16 @@ function maybeIndex(): void {
   if (!indexer.due || indexing || closing) return;
   indexing = true;
   setImmediate(() => {
+    let more = false;
     try {
-      indexer.run();
+      // Cut short after a step when another writer waits for the lock: the rest shortly.
+      indexer.run({ yielding: true });
+      more = indexer.due;
     } catch (err) {
       logger.warn({ err }, "indexing the log by recipient failed; tried again after the next batch");
     }
     indexing = false;
+    if (more) setTimeout(maybeIndex, 2);
   });
 }
 

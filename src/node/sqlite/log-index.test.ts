@@ -8,6 +8,7 @@ import { MIGRATIONS } from "./migrations.js";
 import { createSqliteProfileStore } from "./profile-store.js";
 import { createPruner } from "./retention.js";
 import { createEventWriter, createSqliteStore, openDatabase } from "./store.js";
+import { lockWaiters } from "./write-lock.js";
 
 // The log read by recipient (a person's history, export, erasure) through the chunked
 // index of log-index.ts, on a real SQLite file, with chunks of 3 rows so that every read
@@ -141,6 +142,27 @@ describe("the log by recipient", () => {
     expect([log.through(), log.indexed().length, log.indexer.due]).toEqual([1, 1, false]);
     now += 60_000;
     expect(log.indexer.due).toBe(false); // nothing waiting
+  });
+
+  it("cut short while another writer waits for the lock, indexes a step and stays due; the rest later", () => {
+    const db = openDatabase(file());
+    const indexer = createLogIndexer(db, { chunk: 20_000 });
+    const write = createEventWriter(db, { indexer });
+    for (let i = 0; i < 12; i++) write(Array.from({ length: 1_000 }, (_, j) => hit(`p${i * 1_000 + j}`)));
+    expect(indexer.due).toBe(false); // 12,000 rows: under a chunk
+    const waiting = new Int32Array(lockWaiters());
+    Atomics.add(waiting, 0, 1); // another thread of the process counted as waiting
+    try {
+      indexer.run({ yielding: true });
+    } finally {
+      Atomics.sub(waiting, 0, 1);
+    }
+    const through = () => db.prepare("SELECT through FROM log_index_state").pluck().get();
+    const entries = () => db.prepare("SELECT count(*) FROM events_by_recipient").pluck().get();
+    expect([through(), entries(), indexer.due]).toEqual([5_000, 5_000, true]);
+    indexer.run({ yielding: true }); // nobody waits: the rest in one go
+    expect([through(), entries(), indexer.due]).toEqual([12_000, 12_000, false]);
+    db.close();
   });
 
   it("indexes, first thing after a crash, what the crashed process left in the tail", () => {

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { immediate } from "./write-lock.js";
+import { immediate, lockWanted } from "./write-lock.js";
 
 /**
  * The open/click log's per-recipient index (a person's history, export and erasure read
@@ -23,6 +23,12 @@ import { immediate } from "./write-lock.js";
  * the tail those reads scan stays short; rows a crashed process left are due at once.
  */
 const LOG_INDEX_CHUNK = 20_000;
+/**
+ * Seqs per INSERT … SELECT within a chunk's transaction: between two, a run that yields
+ * commits what it has and stops when another writer waits for the lock (write-lock.ts); a
+ * whole chunk held it ~50 ms on a slow machine. The rest is due at once.
+ */
+const LOG_INDEX_STEP = 5_000;
 const LOG_INDEX_MAX_AGE_MS = 10_000;
 
 /**
@@ -52,8 +58,11 @@ export interface LogIndexer {
   appended(n: number): void;
   /** A chunk is waiting. */
   readonly due: boolean;
-  /** Indexes every row appended so far, in one transaction of its own. */
-  run(): void;
+  /**
+   * Indexes every row appended so far, in one transaction of its own. `yielding`: stops
+   * early, after a step, when another writer waits for the lock (the rest stays due).
+   */
+  run(opts?: { yielding?: boolean }): void;
 }
 
 export function createLogIndexer(
@@ -69,15 +78,21 @@ export function createLogIndexer(
         ORDER BY recipient, seq`,
   );
   const setThrough = db.prepare("UPDATE log_index_state SET through = ?");
+  /** Indexes from `through` on, a step at a time; returns how many seqs are left. */
   const index = immediate(
     db,
-    () => {
+    (yielding: boolean) => {
       const from = through.get() as number;
       const to = last.get() as number;
-      if (to > from) {
-        fill.run(from, to);
-        setThrough.run(to);
+      let at = from;
+      while (at < to) {
+        const end = Math.min(to, at + LOG_INDEX_STEP);
+        fill.run(at, end);
+        at = end;
+        if (yielding && lockWanted()) break;
       }
+      if (at > from) setThrough.run(at);
+      return to - at;
     },
     // Nobody waits on the index: waiting writers go first.
     { background: true },
@@ -85,16 +100,19 @@ export function createLogIndexer(
   // Rows an earlier run of the process left unindexed (it crashed) are due at once.
   let waiting = (last.get() as number) - (through.get() as number);
   let lastRun = waiting > 0 ? Number.NEGATIVE_INFINITY : now();
+  // A yielding run stopped part-way: the rest is due at once.
+  let unfinished = false;
   return {
     appended(n) {
       waiting += n;
     },
     get due() {
-      return waiting >= chunk || (waiting > 0 && now() - lastRun >= maxAgeMs);
+      return unfinished || waiting >= chunk || (waiting > 0 && now() - lastRun >= maxAgeMs);
     },
-    run() {
-      index();
-      waiting = 0;
+    run(opts) {
+      const left = index(opts?.yielding ?? false);
+      unfinished = left > 0;
+      waiting = left > 0 ? Math.min(waiting, left) : 0;
       lastRun = now();
     },
   };
