@@ -171,7 +171,6 @@ export function createActivityFolder(
   );
   const writeRecovered = immediate(
     db,
-
     (
       deltas: Map<string, ActivityRow>,
       uniquesOf: Map<ActivityRow, Unique[]>,

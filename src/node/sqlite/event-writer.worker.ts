@@ -118,9 +118,9 @@ function maybePrune(): void {
 
 // What deleted blocks left (block-purge.ts): a slice (~10–30 ms for 5,000 rows) and then a
 // pause, so that this thread's batches and the other connections' writes get the lock
-// between slices (SQLite's busy handler sleeps between tries: without the pause, a write
-// on the main thread waited 1.8 s behind back-to-back slices). Marks a stop left are taken
-// up at start.
+// between slices (with SQLite's busy handler, before write-lock.ts, a write on the main
+// thread waited 1.8 s behind back-to-back slices without the pause; the slices now also
+// stand aside for a waiting writer). Marks a stop left are taken up at start.
 const PURGE_PAUSE_MS = 25;
 const blockPurger = createBlockPurger(db);
 let purgingBlocks = false;
@@ -163,9 +163,10 @@ function maybeIndex(): void {
 }
 
 // Email activity: folded when due, by a timer (nothing else may come to trigger it), one
-// slice of people at a time (cut short when another writer waits) with a pause between, so that the other writers of
-// the file (the profile writer's Segment and webhook commits, this thread's own batches)
-// get the lock between slices instead of waiting out a whole window (activity-fold.ts).
+// slice of people at a time (cut short when another writer waits) with a pause between,
+// so that the other writers of the file (the profile writer's Segment and webhook commits,
+// this thread's own batches) get the lock between slices instead of waiting out a whole
+// window (activity-fold.ts).
 // Writers wait for the lock by polling every 0.5 ms (write-lock.ts), so a short gap lets
 // them in. History: with SQLite's busy handler (sleeps of 1, 2, 5, 10, 15, 20, 25… ms) a
 // waiter needed a 25 ms gap; Segment ingest during a 12,000/s click storm of new people,

@@ -130,7 +130,6 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
   const activity = createActivityTable(db);
   const addActivity = immediate(
     db,
-
     (deltas: Parameters<ProfileStore["addActivity"]>[0], hashes: ReadonlyMap<string, string>) =>
       activity.add(deltas, (k) => hashes.get(k)),
   );

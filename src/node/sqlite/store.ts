@@ -47,6 +47,7 @@ export function openDatabase(file: string, opts: { checkpointPages?: number } = 
   db.pragma(`wal_autocheckpoint = ${opts.checkpointPages ?? 1000}`);
   // After a checkpoint resets the WAL, its file is cut back to this size (bytes).
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  // Statements other than a write transaction's BEGIN (write-lock.ts polls for that one).
   db.pragma("busy_timeout = 5000");
   db.pragma("foreign_keys = ON");
   migrate(db);
@@ -135,7 +136,7 @@ export function createEventWriter(
   // IMMEDIATE like every write here: another connection writes the same file (the main
   // thread's profile groups vs the event-writer thread), and the write lock is taken up
   // front rather than upgraded from a read.
-  return (batch) => write(batch);
+  return write;
 }
 
 /**
