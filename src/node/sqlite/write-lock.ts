@@ -76,7 +76,10 @@ export function immediate<A extends unknown[], R>(
           begin.run();
           return;
         } catch (err) {
-          if ((err as { code?: string }).code !== "SQLITE_BUSY" || performance.now() >= deadline) throw err;
+          // SQLITE_BUSY, or an extended code of it (SQLITE_BUSY_RECOVERY while another
+          // connection replays the WAL): the lock is someone else's for now.
+          const busy = (err as { code?: string }).code?.startsWith("SQLITE_BUSY") ?? false;
+          if (!busy || performance.now() >= deadline) throw err;
           if (!counted) Atomics.add(waiting, 0, 1);
           counted = true;
           Atomics.wait(sleeper, 0, 0, POLL_MS);
