@@ -119,6 +119,7 @@ export class Metrics {
     [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
   );
   private readonly gauges = new Map<string, { help: string; read: () => number }>();
+  private readonly externals: (() => string)[] = [];
   // Rendered label sets of requests by route, method and status (bounded: routes are
   // patterns, methods and statuses few), so counting a request renders nothing.
   private readonly requestKeys = new Map<string, { count: string; time: string }>();
@@ -139,6 +140,11 @@ export class Metrics {
     this.gauges.set(name, { help, read });
   }
 
+  /** Series an adapter renders itself (text exposition format), appended to render(). */
+  external(render: () => string): void {
+    this.externals.push(render);
+  }
+
   render(): string {
     let out = "";
     for (const m of [
@@ -152,6 +158,7 @@ export class Metrics {
       out += m.render();
     for (const [name, g] of this.gauges)
       out += `# HELP ${name} ${g.help}\n# TYPE ${name} gauge\n${name} ${g.read()}\n`;
+    for (const render of this.externals) out += render();
     return out;
   }
 }

@@ -27,6 +27,7 @@ import { createSqliteCatalogStore } from "./sqlite/catalog-store.js";
 import { createSqliteDecisionLog } from "./sqlite/decision-store.js";
 import { createSqliteFeedStore } from "./sqlite/feed-store.js";
 import { createSqliteStore } from "./sqlite/store.js";
+import { renderLockWaits } from "./sqlite/write-lock.js";
 
 export interface RunningServer {
   port: number;
@@ -95,6 +96,8 @@ export async function startServer(
   metrics.gauge("process_resident_memory_bytes", "Resident memory of this process", () =>
     process.memoryUsage.rss(),
   );
+  // Waits for the SQLite file's write lock, of all three writing threads (write-lock.ts).
+  metrics.external(renderLockWaits);
 
   // Scheduled work (feed imports): stopped, and waited for, before the store closes.
   const intervals = createNodeIntervals(logger);

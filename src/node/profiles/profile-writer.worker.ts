@@ -18,7 +18,7 @@ const { file, secret, lockWaiters } = workerData as {
   lockWaiters?: SharedArrayBuffer;
 };
 // Counted with the other threads' waiters for the file's write lock (write-lock.ts).
-shareLockWaiters(lockWaiters);
+shareLockWaiters(lockWaiters, "profile_writer");
 // SQLite's default checkpoint size here: a Segment batch's 200 waits for this thread's
 // commit, and a long WAL's checkpoint would land on that wait (ingest p99 54 vs 25 ms).
 const db = openDatabase(file);

@@ -25,7 +25,7 @@ const { file, profileSecret, retentionDays, foldMs, lockWaiters } = workerData a
   foldMs?: number;
   lockWaiters?: SharedArrayBuffer;
 };
-shareLockWaiters(lockWaiters);
+shareLockWaiters(lockWaiters, "event_writer");
 const db = openDatabase(file, { checkpointPages: WRITER_CHECKPOINT_PAGES });
 const sign = profileSecret ? createSignSync(profileSecret) : null;
 // The same HMAC the ProfileService keeps for erased people (purpose "erased").

@@ -3,7 +3,7 @@ import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { tempDbFiles } from "../testing/temp-files.js";
-import { immediate, lockWaiters, lockWanted } from "./write-lock.js";
+import { immediate, lockWaiters, lockWanted, renderLockWaits } from "./write-lock.js";
 
 // The write lock polled for (write-lock.ts), on a real SQLite file, with a second
 // connection on another thread holding the lock as the other writer threads do.
@@ -58,6 +58,18 @@ function holder(path: string, opts: { holdMs: number; afterMs: number }) {
   return { locked: next(), done: () => next() };
 }
 
+/** The main thread's series of the wait histogram, as /metrics shows them. */
+function mainWaits() {
+  const text = renderLockWaits();
+  const read = (series: string) => Number(text.match(new RegExp(`^${series} (\\S+)$`, "m"))![1]);
+  const name = "opentime_sqlite_write_lock_wait_seconds";
+  return {
+    count: read(`${name}_count\\{thread="main"\\}`),
+    sum: read(`${name}_sum\\{thread="main"\\}`),
+    upTo25ms: read(`${name}_bucket\\{thread="main",le="0.025"\\}`),
+  };
+}
+
 describe("the write lock", () => {
   it("commits, rolls back what a throw left, and a call inside a transaction joins it", () => {
     const s = open(file());
@@ -88,8 +100,14 @@ describe("the write lock", () => {
     const other = holder(path, { holdMs: 2_000, afterMs: 30 });
     await other.locked;
     const done = other.done();
+    const before = mainWaits();
     immediate(s.db, s.insert)(1); // blocks this thread until the other commits
     expect(await done).toEqual({ sawWaiter: true });
+    // /metrics: one wait of this (the main) thread, of at least the 30 ms held after it was seen.
+    const after = mainWaits();
+    expect(after.count - before.count).toBe(1);
+    expect(after.upTo25ms - before.upTo25ms).toBe(0);
+    expect(after.sum - before.sum).toBeGreaterThanOrEqual(0.03);
     expect(lockWanted()).toBe(false);
     expect(s.rows()).toEqual([1, 100]);
     expect(s.db.pragma("busy_timeout", { simple: true })).toBe(5000);

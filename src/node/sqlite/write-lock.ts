@@ -25,21 +25,65 @@ export const LOCK_WAIT_MS = 5_000;
 const YIELD_MAX_MS = 100;
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
-let waiting = new Int32Array(new SharedArrayBuffer(4));
 
-/** This process's count of writers waiting for the lock: pass it to each writer thread. */
+/**
+ * The threads that write, as labelled in /metrics. Each thread's waits for the lock go to
+ * a histogram in the same shared buffer, so the main thread renders all three.
+ */
+const THREADS = ["main", "event_writer", "profile_writer"] as const;
+export type WriterThread = (typeof THREADS)[number];
+/** Upper bounds (s) of the wait histogram's buckets. */
+const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
+// Per thread: a count per bucket, then +Inf, then the sum in µs (BigInt64, never wraps).
+const PER_THREAD = WAIT_BUCKETS.length + 2;
+
+/** [0]: writers waiting now (Int32); from byte 8: the wait histograms (BigInt64). */
+function sharedState(buffer = new SharedArrayBuffer(8 + 8 * PER_THREAD * THREADS.length)) {
+  return { buffer, waiting: new Int32Array(buffer, 0, 1), waits: new BigInt64Array(buffer, 8) };
+}
+let shared = sharedState();
+let thread: WriterThread = "main";
+
+/** This process's count of writers waiting for the lock (and their waits): pass it to each writer thread. */
 export function lockWaiters(): SharedArrayBuffer {
-  return waiting.buffer as SharedArrayBuffer;
+  return shared.buffer;
 }
 
 /** In a worker thread: count waiters with the process's other threads (from lockWaiters()). */
-export function shareLockWaiters(buffer: SharedArrayBuffer | undefined): void {
-  if (buffer) waiting = new Int32Array(buffer);
+export function shareLockWaiters(buffer: SharedArrayBuffer | undefined, as: WriterThread): void {
+  if (buffer) shared = sharedState(buffer);
+  thread = as;
+}
+
+/** How long each writing thread's transactions waited for the lock, as a Prometheus histogram. */
+export function renderLockWaits(): string {
+  const name = "opentime_sqlite_write_lock_wait_seconds";
+  let out = `# HELP ${name} Time a write transaction waited for the SQLite file's write lock, by thread\n`;
+  out += `# TYPE ${name} histogram\n`;
+  THREADS.forEach((t, k) => {
+    const at = k * PER_THREAD;
+    let cumulative = 0n;
+    for (let i = 0; i <= WAIT_BUCKETS.length; i++) {
+      cumulative += Atomics.load(shared.waits, at + i);
+      out += `${name}_bucket{thread="${t}",le="${WAIT_BUCKETS[i] ?? "+Inf"}"} ${cumulative}\n`;
+    }
+    const sum = Number(Atomics.load(shared.waits, at + WAIT_BUCKETS.length + 1)) / 1e6;
+    out += `${name}_sum{thread="${t}"} ${sum}\n${name}_count{thread="${t}"} ${cumulative}\n`;
+  });
+  return out;
+}
+
+function observeWait(ms: number): void {
+  const at = THREADS.indexOf(thread) * PER_THREAD;
+  let i = 0;
+  while (i < WAIT_BUCKETS.length && ms / 1000 > WAIT_BUCKETS[i]!) i++;
+  Atomics.add(shared.waits, at + i, 1n);
+  Atomics.add(shared.waits, at + WAIT_BUCKETS.length + 1, BigInt(Math.round(ms * 1000)));
 }
 
 /** Whether a writer of this process waits for the lock: long background work ends its transaction early. */
 export function lockWanted(): boolean {
-  return Atomics.load(waiting, 0) > 0;
+  return Atomics.load(shared.waiting, 0) > 0;
 }
 
 /**
@@ -64,13 +108,15 @@ export function immediate<A extends unknown[], R>(
   const lock = () => {
     if (opts.background) {
       const until = performance.now() + YIELD_MAX_MS;
-      while (Atomics.load(waiting, 0) > 0 && performance.now() < until) Atomics.wait(sleeper, 0, 0, POLL_MS);
+      while (Atomics.load(shared.waiting, 0) > 0 && performance.now() < until)
+        Atomics.wait(sleeper, 0, 0, POLL_MS);
     }
     // Not a prepared statement: SQLite applies this pragma when it is compiled, not run.
     db.pragma("busy_timeout = 0");
     let counted = false;
+    const started = performance.now();
     try {
-      const deadline = performance.now() + waitMs;
+      const deadline = started + waitMs;
       for (;;) {
         try {
           begin.run();
@@ -80,14 +126,15 @@ export function immediate<A extends unknown[], R>(
           // connection replays the WAL): the lock is someone else's for now.
           const busy = (err as { code?: string }).code?.startsWith("SQLITE_BUSY") ?? false;
           if (!busy || performance.now() >= deadline) throw err;
-          if (!counted) Atomics.add(waiting, 0, 1);
+          if (!counted) Atomics.add(shared.waiting, 0, 1);
           counted = true;
           Atomics.wait(sleeper, 0, 0, POLL_MS);
         }
       }
     } finally {
-      if (counted) Atomics.sub(waiting, 0, 1);
+      if (counted) Atomics.sub(shared.waiting, 0, 1);
       db.pragma(`busy_timeout = ${timeout}`);
+      observeWait(performance.now() - started);
     }
   };
 
