@@ -103,7 +103,7 @@ function countsOf(d: ActivityRow): number[] {
 function insertFor(
   d: ActivityRow,
   withSql: boolean,
-): { shape: number; sql: string; params: (number | string)[] } {
+): { shape: number; sql: string; values: string[]; params: (number | string)[] } {
   const params: (number | string)[] = [d.key, d.engagement.v, d.engagement.t, d.firstAt, d.lastAt];
   const values = withSql ? ["?", "?", "?", "?", "?"] : [];
   let shape = 0;
@@ -125,23 +125,66 @@ function insertFor(
     if (withSql) values.push(at !== null ? "?" : "NULL");
     bit *= 2;
   }
-  if (!withSql) return { shape, sql: "", params };
-  const cols = [
-    "key",
-    "engagement",
-    "engagement_at",
-    "first_at",
-    "last_at",
-    ...COUNTS,
-    "last_open_at",
-    "last_click_at",
-  ];
+  if (!withSql) return { shape, sql: "", values, params };
   return {
     shape,
-    sql: `INSERT INTO email_activity (${cols.join(", ")}) VALUES (${values.join(", ")})`,
+    sql: `INSERT INTO email_activity (${INSERT_COLUMNS}) VALUES (${values.join(", ")})`,
+    values,
     params,
   };
 }
+
+/** The columns insertFor's params and values are in. */
+const INSERT_COLUMNS = [
+  "key",
+  "engagement",
+  "engagement_at",
+  "first_at",
+  "last_at",
+  ...COUNTS,
+  "last_open_at",
+  "last_click_at",
+].join(", ");
+
+/**
+ * Deltas of one shape (insertFor's, and whether the engagement moved) as `rows` rows of one
+ * INSERT … ON CONFLICT DO UPDATE, with insertFor's params per row: a new person's row is
+ * inserted, a known one's added to as updateFor would (the same sums, from `excluded`).
+ *
+ * Why: an UPDATE per person, then an INSERT if nobody was there, was one statement run (or
+ * two, and two key lookups) per person. Writer harness (the fold as shipped, 90k hits,
+ * callgrind, instructions per hit): 101.4k → 95.5k at 50,000 recipients, 112.1k → 95.7k at a
+ * million; CPU time alternating, 300k hits at 50,000: 9.05–9.77 → 8.64–9.00 s. A one-row
+ * UPSERT per person had been slower for known people (6.7 → 7.1 µs): the gain is the many
+ * rows per run.
+ */
+function upsertSql(sample: ActivityRow, rows: number): string {
+  const sets: string[] = [];
+  const counts = countsOf(sample);
+  for (let i = 0; i < counts.length; i++)
+    if (counts[i] !== 0) sets.push(`${COUNTS[i]} = ${COUNTS[i]} + excluded.${COUNTS[i]}`);
+  for (const [col, at] of [
+    ["last_open_at", sample.lastOpenAt],
+    ["last_click_at", sample.lastClickAt],
+  ] as const)
+    if (at !== null) sets.push(`${col} = max(coalesce(${col}, excluded.${col}), excluded.${col})`);
+  if (sample.engagement.v > 0)
+    // mergeDecayed, as in updateFor: both sides decayed to the later time, then added.
+    sets.push(
+      `engagement = engagement * pow(2, (engagement_at - max(engagement_at, excluded.engagement_at)) / ${H}.0) + excluded.engagement * pow(2, (excluded.engagement_at - max(engagement_at, excluded.engagement_at)) / ${H}.0)`,
+      "engagement_at = max(engagement_at, excluded.engagement_at)",
+    );
+  sets.push("first_at = min(first_at, excluded.first_at)", "last_at = max(last_at, excluded.last_at)");
+  const row = `(${insertFor(sample, true).values.join(", ")})`;
+  return `INSERT INTO email_activity (${INSERT_COLUMNS}) VALUES ${Array(rows).fill(row).join(", ")}
+    ON CONFLICT (key) DO UPDATE SET ${sets.join(", ")}`;
+}
+
+/**
+ * Rows per UPSERT run, largest first: a shape's deltas go 16 at a time, the rest 4 and 1 at
+ * a time, so each shape has at most three statements (a 16-row one is ~1,000 opcodes).
+ */
+const UPSERT_SIZES = [16, 4, 1] as const;
 
 type Row = Record<string, number | string | null>;
 
@@ -180,6 +223,42 @@ export function createActivityTable(db: Database.Database): ActivityTable {
   };
   const erased = erasedList(db);
   const del = db.prepare("DELETE FROM email_activity WHERE key = ?");
+  // Prepared UPSERTs by shape and row count (upsertSql).
+  const upserts = new Map<number, Database.Statement>();
+  const upsertRows = (shape: number, sample: ActivityRow, rows: number, params: (number | string)[]) => {
+    const id = shape * 32 + rows;
+    let stmt = upserts.get(id);
+    if (!stmt) {
+      stmt = db.prepare(upsertSql(sample, rows));
+      if (upserts.size < 1000) upserts.set(id, stmt);
+    }
+    stmt.run(params);
+  };
+  /** Every delta added, new people inserted: for when nobody can be on the erased list. */
+  const upsertAll = (deltas: Iterable<ActivityRow>) => {
+    const groups = new Map<number, { sample: ActivityRow; params: (number | string)[]; n: number }>();
+    const full = UPSERT_SIZES[0];
+    for (const d of deltas) {
+      const ins = insertFor(d, false);
+      const shape = ins.shape * 2 + (d.engagement.v > 0 ? 1 : 0);
+      let g = groups.get(shape);
+      if (!g) groups.set(shape, (g = { sample: d, params: [], n: 0 }));
+      for (const p of ins.params) g.params.push(p);
+      if (++g.n === full) {
+        upsertRows(shape, g.sample, full, g.params);
+        g.params = [];
+        g.n = 0;
+      }
+    }
+    for (const [shape, g] of groups) {
+      // The rest (under 16 rows) in runs of 4, then 1.
+      const per = g.params.length / g.n;
+      let at = 0;
+      for (const size of UPSERT_SIZES.slice(1))
+        for (; g.n - at / per >= size; at += size * per)
+          upsertRows(shape, g.sample, size, g.params.slice(at, at + size * per));
+    }
+  };
   return {
     read(keys) {
       const out: ActivityRow[] = [];
@@ -191,6 +270,12 @@ export function createActivityTable(db: Database.Database): ActivityTable {
     },
     add(deltas, hashOf) {
       const dropped = new Set<string>();
+      // Nobody erased (asked in the caller's transaction): a new key needs no hash, and
+      // every delta goes in by shape, many rows per statement.
+      if (hashOf.lazy && !erased.any()) {
+        upsertAll(deltas);
+        return dropped;
+      }
       // Asked at the first new key, in the caller's transaction: a consistent answer.
       let nobodyErased: boolean | undefined;
       for (const d of deltas) {
