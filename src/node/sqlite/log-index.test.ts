@@ -2,13 +2,13 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import type { TrackEvent } from "../../core/ports/index.js";
 import { trackEvent } from "../../core/testing/track-event.js";
+import { whileAWriterWaits } from "../testing/lock-waiter.js";
 import { tempDbFiles } from "../testing/temp-files.js";
 import { createLogIndexer } from "./log-index.js";
 import { MIGRATIONS } from "./migrations.js";
 import { createSqliteProfileStore } from "./profile-store.js";
 import { createPruner } from "./retention.js";
 import { createEventWriter, createSqliteStore, openDatabase } from "./store.js";
-import { lockWaiters } from "./write-lock.js";
 
 // The log read by recipient (a person's history, export, erasure) through the chunked
 // index of log-index.ts, on a real SQLite file, with chunks of 3 rows so that every read
@@ -150,13 +150,7 @@ describe("the log by recipient", () => {
     const write = createEventWriter(db, { indexer });
     for (let i = 0; i < 12; i++) write(Array.from({ length: 1_000 }, (_, j) => hit(`p${i * 1_000 + j}`)));
     expect(indexer.due).toBe(false); // 12,000 rows: under a chunk
-    const waiting = new Int32Array(lockWaiters());
-    Atomics.add(waiting, 0, 1); // another thread of the process counted as waiting
-    try {
-      indexer.run({ yielding: true });
-    } finally {
-      Atomics.sub(waiting, 0, 1);
-    }
+    whileAWriterWaits(() => indexer.run({ yielding: true }));
     const through = () => db.prepare("SELECT through FROM log_index_state").pluck().get();
     const entries = () => db.prepare("SELECT count(*) FROM events_by_recipient").pluck().get();
     expect([through(), entries(), indexer.due]).toEqual([5_000, 5_000, true]);

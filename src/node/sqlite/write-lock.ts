@@ -42,7 +42,8 @@ function sharedState(buffer = new SharedArrayBuffer(8 + 8 * PER_THREAD * THREADS
   return { buffer, waiting: new Int32Array(buffer, 0, 1), waits: new BigInt64Array(buffer, 8) };
 }
 let shared = sharedState();
-let thread: WriterThread = "main";
+/** This thread's histogram: where its counts start in `shared.waits`. */
+let histogramAt = 0;
 
 /** This process's count of writers waiting for the lock (and their waits): pass it to each writer thread. */
 export function lockWaiters(): SharedArrayBuffer {
@@ -52,7 +53,7 @@ export function lockWaiters(): SharedArrayBuffer {
 /** In a worker thread: count waiters with the process's other threads (from lockWaiters()). */
 export function shareLockWaiters(buffer: SharedArrayBuffer | undefined, as: WriterThread): void {
   if (buffer) shared = sharedState(buffer);
-  thread = as;
+  histogramAt = THREADS.indexOf(as) * PER_THREAD;
 }
 
 /** How long each writing thread's transactions waited for the lock, as a Prometheus histogram. */
@@ -74,7 +75,7 @@ export function renderLockWaits(): string {
 }
 
 function observeWait(ms: number): void {
-  const at = THREADS.indexOf(thread) * PER_THREAD;
+  const at = histogramAt;
   let i = 0;
   while (i < WAIT_BUCKETS.length && ms / 1000 > WAIT_BUCKETS[i]!) i++;
   Atomics.add(shared.waits, at + i, 1n);
@@ -108,8 +109,7 @@ export function immediate<A extends unknown[], R>(
   const lock = () => {
     if (opts.background) {
       const until = performance.now() + YIELD_MAX_MS;
-      while (Atomics.load(shared.waiting, 0) > 0 && performance.now() < until)
-        Atomics.wait(sleeper, 0, 0, POLL_MS);
+      while (lockWanted() && performance.now() < until) Atomics.wait(sleeper, 0, 0, POLL_MS);
     }
     // Not a prepared statement: SQLite applies this pragma when it is compiled, not run.
     db.pragma("busy_timeout = 0");
