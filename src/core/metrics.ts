@@ -118,7 +118,10 @@ export class Metrics {
     "Time to write one batch",
     [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
   );
-  private readonly gauges = new Map<string, { help: string; read: () => number }>();
+  private readonly gauges = new Map<
+    string,
+    { help: string; read: () => number; type: "gauge" | "counter" }
+  >();
   private readonly externals: (() => string)[] = [];
   // Rendered label sets of requests by route, method and status (bounded: routes are
   // patterns, methods and statuses few), so counting a request renders nothing.
@@ -137,7 +140,12 @@ export class Metrics {
   }
 
   gauge(name: string, help: string, read: () => number): void {
-    this.gauges.set(name, { help, read });
+    this.gauges.set(name, { help, read, type: "gauge" });
+  }
+
+  /** A counter kept by someone else (only ever grows), read when rendered. */
+  countedBy(name: string, help: string, read: () => number): void {
+    this.gauges.set(name, { help, read, type: "counter" });
   }
 
   /** Series an adapter renders itself (text exposition format), appended to render(). */
@@ -157,7 +165,7 @@ export class Metrics {
     ])
       out += m.render();
     for (const [name, g] of this.gauges)
-      out += `# HELP ${name} ${g.help}\n# TYPE ${name} gauge\n${name} ${g.read()}\n`;
+      out += `# HELP ${name} ${g.help}\n# TYPE ${name} ${g.type}\n${name} ${g.read()}\n`;
     for (const render of this.externals) out += render();
     return out;
   }

@@ -80,6 +80,11 @@ export async function startServer(
     "Events waiting for the next group commit",
     () => recorder.pending,
   );
+  metrics.countedBy(
+    "opentime_events_dropped_total",
+    "Opens and clicks dropped, oldest first, while the store took no batch and the buffer was full",
+    () => recorder.dropped,
+  );
 
   // Profiles share the SQLite file. Acknowledged Segment/ESP events and erasures are
   // group-committed on the profile-writer thread, opens/clicks go to email activity on the
@@ -116,6 +121,11 @@ export async function startServer(
     "opentime_decisions_pending",
     "Render decisions waiting for the next group commit",
     () => decisions.pending,
+  );
+  metrics.countedBy(
+    "opentime_decisions_dropped_total",
+    "Render decisions dropped, oldest first, while the store took no batch and the buffer was full",
+    () => decisions.dropped,
   );
 
   let publicUrl = publicUrlOf(config);

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import type { EventLog, TrackEvent } from "../../src/core/ports/index.js";
+import { type EventLog, silentLogger, type TrackEvent } from "../../src/core/ports/index.js";
 import { createMemoryStore } from "../../src/core/testing/memory-store.js";
 import { createRecorder } from "../../src/core/tracking/recorder.js";
 import { createGroupCommit } from "../../src/core/util/group-commit.js";
@@ -123,6 +123,47 @@ describe("recorder (group commit)", () => {
     await new Promise((r) => setTimeout(r, 60));
     expect(log.map((e) => e.at)).toEqual([1, 2]);
     expect(rec.pending).toBe(0);
+  });
+});
+
+describe("group commit with a store that takes nothing", () => {
+  it("stays within maxBuffered, dropping the oldest a hundredth of the bound at a time, counted, logged; the rest is written once the store is back", async () => {
+    const written: number[] = [];
+    let down = true;
+    const droppedItems: number[] = [];
+    const warnings: object[] = [];
+    const gc = createGroupCommit<number>({
+      write: async (batch) => {
+        if (down) throw new Error("disk full");
+        written.push(...batch);
+      },
+      windowMs: 5,
+      maxBatch: 50,
+      maxBuffered: 1_000,
+      what: "test",
+      onDropped: (i) => droppedItems.push(i),
+      logger: { ...silentLogger, warn: (o: object) => warnings.push(o) },
+    });
+    // Each full batch's write fails and its batch goes back in front of the buffer.
+    for (let i = 0; i < 1_000; i++) gc.add(i);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(gc.pending).toBe(1_000);
+    expect(gc.dropped).toBe(0);
+    gc.add(1_000); // the bound: the ten oldest go at once
+    expect(gc.dropped).toBe(10);
+    expect(droppedItems).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect(gc.pending).toBe(991);
+    for (let i = 1_001; i < 1_010; i++) gc.add(i); // room for nine more, nothing dropped
+    expect(gc.dropped).toBe(10);
+    gc.add(1_010);
+    expect(gc.dropped).toBe(20);
+    expect(gc.pending).toBeLessThanOrEqual(1_000);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatchObject({ dropped: 10, droppedSoFar: 20 });
+    down = false;
+    await gc.close();
+    // Everything not dropped, in order, exactly once.
+    expect(written).toEqual(Array.from({ length: 991 }, (_, i) => i + 20));
   });
 });
 

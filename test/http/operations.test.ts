@@ -29,11 +29,15 @@ describe("operations", () => {
       /opentime_http_request_duration_seconds_bucket\{route="\/o\/:file",le="0.005"\} \d+/,
     );
     expect(text).toContain("opentime_events_written_total 1");
+    expect(text).toContain("# TYPE opentime_events_dropped_total counter\nopentime_events_dropped_total 0\n");
+    expect(text).toContain("opentime_decisions_dropped_total 0");
     expect(text).toContain("opentime_event_batch_size_count 1");
     expect(text).toContain('opentime_events_recorded_total{class="unknown",kind="open"} 1');
     // Write-lock waits of the writing threads (the batch above was the event writer's).
     expect(text).toMatch(/opentime_sqlite_write_lock_wait_seconds_count\{thread="event_writer"\} [1-9]/);
-    expect(text).toMatch(/opentime_sqlite_write_lock_wait_seconds_bucket\{thread="profile_writer",le="0.001"\} \d+/);
+    expect(text).toMatch(
+      /opentime_sqlite_write_lock_wait_seconds_bucket\{thread="profile_writer",le="0.001"\} \d+/,
+    );
   });
 
   it("answers unknown routes with a JSON 404 and a request id", async () => {

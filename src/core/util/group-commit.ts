@@ -4,8 +4,9 @@ import type { Logger } from "../ports/index.js";
  * A group-commit buffer: items join an in-memory batch that `write` takes in ONE call every
  * `windowMs` (or as soon as `maxBatch` are waiting), so the caller never waits on a disk.
  * Writes are serialised (order kept, never two at once). A failed write keeps its batch
- * for the next tick; the buffer is bounded by `maxBuffered` (the oldest are then dropped
- * and counted, never silently). close() flushes everything (graceful shutdown).
+ * for the next tick; the buffer is bounded by `maxBuffered` (the oldest are then dropped,
+ * a hundredth of the bound at a time, counted and logged, never silently). close() flushes
+ * everything (graceful shutdown).
  */
 export interface GroupCommitOptions<T> {
   write: (batch: T[]) => Promise<void>;
@@ -96,13 +97,24 @@ export function createGroupCommit<T>(o: GroupCommitOptions<T>): GroupCommit<T> {
     return inflight;
   };
 
+  // The oldest go a hundredth of the bound at a time. One at a time was a splice of the
+  // whole buffer per add(): at 500,000 buffered, ~0.6 ms of the main thread per open or
+  // click (measured), so a stalled store turned into ~1,600 redirects/s for everyone; a
+  // chunk is one such move per 5,000 adds.
+  const dropChunk = Math.max(1, Math.ceil(o.maxBuffered / 100));
+  const dropOldest = () => {
+    const gone = buffer.splice(0, Math.min(buffer.length, dropChunk));
+    dropped += gone.length;
+    if (o.onDropped) for (const item of gone) o.onDropped(item);
+    o.logger?.warn(
+      { dropped: gone.length, droppedSoFar: dropped, buffered: buffer.length },
+      `${o.what} buffer full (the store is not taking batches): the oldest were dropped`,
+    );
+  };
+
   return {
     add(item) {
-      if (buffer.length >= o.maxBuffered) {
-        const [oldest] = buffer.splice(0, 1);
-        dropped++;
-        o.onDropped?.(oldest as T);
-      }
+      if (buffer.length >= o.maxBuffered) dropOldest();
       buffer.push(item);
       if (closed || buffer.length >= o.maxBatch) void flush();
       else schedule();

@@ -242,7 +242,10 @@ export function createActivityTable(db: Database.Database): ActivityTable {
       const ins = insertFor(d, false);
       const shape = ins.shape * 2 + (d.engagement.v > 0 ? 1 : 0);
       let g = groups.get(shape);
-      if (!g) groups.set(shape, (g = { sample: d, params: [], n: 0 }));
+      if (!g) {
+        g = { sample: d, params: [], n: 0 };
+        groups.set(shape, g);
+      }
       for (const p of ins.params) g.params.push(p);
       if (++g.n === full) {
         upsertRows(shape, g.sample, full, g.params);
