@@ -118,7 +118,8 @@ export class Metrics {
     "Time to write one batch",
     [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
   );
-  private readonly gauges = new Map<
+  // Gauges and counters kept elsewhere, read when /metrics is rendered.
+  private readonly polled = new Map<
     string,
     { help: string; read: () => number; type: "gauge" | "counter" }
   >();
@@ -140,12 +141,12 @@ export class Metrics {
   }
 
   gauge(name: string, help: string, read: () => number): void {
-    this.gauges.set(name, { help, read, type: "gauge" });
+    this.polled.set(name, { help, read, type: "gauge" });
   }
 
   /** A counter kept by someone else (only ever grows), read when rendered. */
   countedBy(name: string, help: string, read: () => number): void {
-    this.gauges.set(name, { help, read, type: "counter" });
+    this.polled.set(name, { help, read, type: "counter" });
   }
 
   /** Series an adapter renders itself (text exposition format), appended to render(). */
@@ -164,7 +165,7 @@ export class Metrics {
       this.batchSeconds,
     ])
       out += m.render();
-    for (const [name, g] of this.gauges)
+    for (const [name, g] of this.polled)
       out += `# HELP ${name} ${g.help}\n# TYPE ${name} ${g.type}\n${name} ${g.read()}\n`;
     for (const render of this.externals) out += render();
     return out;
