@@ -155,6 +155,29 @@ export function threadCpu(pid: number): Map<string, number> {
   return out;
 }
 
+/**
+ * Waits for opentime's event writer to settle: a campaign's stats read folds every
+ * acknowledged hit into email activity and uniques first. Called between the rounds of a
+ * bench, so the work a round of opentime left behind (up to one 2 s fold window) is done
+ * there, not during the baseline's next round. Returns the stats, the wait, and the
+ * process's CPU for it per request of the round just measured (`requests`).
+ */
+export async function settleOpentime(ot: Spawned, campaign: string, requests = 0) {
+  const t0 = performance.now();
+  const cpu0 = threadCpu(ot.child.pid!);
+  const res = await fetch(`${ot.url}/v1/campaigns/${campaign}/stats`, {
+    headers: { authorization: `Bearer ${BENCH_API_KEY}` },
+  });
+  const stats = (await res.json()) as { opens: { total: number }; clicks: { total: number } };
+  let us = 0;
+  for (const [tid, t] of threadCpu(ot.child.pid!)) us += t - (cpu0.get(tid) ?? 0);
+  return {
+    stats,
+    ms: Math.round(performance.now() - t0),
+    usPerRequest: requests > 0 ? +(us / requests).toFixed(1) : 0,
+  };
+}
+
 /** Per request, from two threadCpu() snapshots: the busiest thread and the rest. */
 function cpuPerRequest(before: Map<string, number>, after: Map<string, number>, n: number) {
   const used = [...after].map(([tid, us]) => us - (before.get(tid) ?? 0)).sort((x, y) => y - x);

@@ -3,9 +3,9 @@ import {
   type LoadResult,
   load,
   report,
+  settleOpentime,
   spawnBaseline,
   spawnOpentime,
-  threadCpu,
 } from "./lib.js";
 
 /**
@@ -33,26 +33,10 @@ export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?
   });
   const { id } = (await created.json()) as { id: string };
 
-  // Campaign stats settle the event writer (every acknowledged hit folded into email
-  // activity and uniques), so the work a round of opentime leaves behind (up to a fold
-  // window, 2 s) is done here, between rounds, not during the next round of the baseline.
-  // How long that takes, and opentime's CPU for it per request of the round, are reported.
-  const settle = async (round?: LoadResult) => {
-    const t0 = performance.now();
-    const cpu0 = threadCpu(ot.child.pid!);
-    const res = await fetch(`${ot.url}/v1/campaigns/bench/stats`, {
-      headers: { authorization: `Bearer ${BENCH_API_KEY}` },
-    });
-    const stats = (await res.json()) as { opens: { total: number }; clicks: { total: number } };
-    const cpu1 = threadCpu(ot.child.pid!);
-    let us = 0;
-    for (const [tid, t] of cpu1) us += t - (cpu0.get(tid) ?? 0);
-    if (round)
-      settled.push({
-        ms: Math.round(performance.now() - t0),
-        usPerRequest: +(us / round.requests).toFixed(1),
-      });
-    return stats;
+  // Settled after each round of opentime (lib.ts: settleOpentime says why).
+  const settle = async (round: LoadResult) => {
+    const { ms, usPerRequest } = await settleOpentime(ot, "bench", round.requests);
+    settled.push({ ms, usPerRequest });
   };
   const settled: { ms: number; usPerRequest: number }[] = [];
   const runs: Record<string, LoadResult[]> = { b302: [], c: [], bgif: [], o: [] };
@@ -66,14 +50,14 @@ export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?
     runs.c!.push(
       await load("opentime /c/:id", ot.url, { ...op, path: (i) => `/c/${id}?u=${recipients(i)}` }),
     );
-    await settle(runs.c!.at(-1));
+    await settle(runs.c!.at(-1)!);
     runs.bgif!.push(await load("bare hono gif", base.url, { ...bp, path: () => "/o/x.gif" }));
     runs.o!.push(
       await load("opentime /o/:id.gif", ot.url, { ...op, path: (i) => `/o/bench.gif?u=${recipients(i)}` }),
     );
-    await settle(runs.o!.at(-1));
+    await settle(runs.o!.at(-1)!);
   }
-  const stats = await settle();
+  const { stats } = await settleOpentime(ot, "bench");
   await Promise.all([base.stop(), ot.stop()]);
 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
