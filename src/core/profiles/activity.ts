@@ -59,7 +59,7 @@ function addHit(row: ActivityRow, e: Pick<TrackEvent, "kind" | "class" | "at">):
 }
 
 /** `new Date(at).getUTCHours()` without a Date per hit (epoch ms carry no leap seconds). */
-const utcHour = (at: number) => ((Math.floor(at / 3_600_000) % 24) + 24) % 24;
+export const utcHour = (at: number) => ((Math.floor(at / 3_600_000) % 24) + 24) % 24;
 
 /**
  * A batch of opens/clicks as one delta per recipient key (hits without a recipient skipped),

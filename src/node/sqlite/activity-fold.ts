@@ -1,8 +1,7 @@
 import type Database from "better-sqlite3";
 import type { TrackEvent } from "../../core/ports/index.js";
-import type { ActivityRow } from "../../core/ports/profiles.js";
-import { aggregateActivity } from "../../core/profiles/activity.js";
 import { recipientKey } from "../../core/profiles/identity.js";
+import { ActivityStage, type StagedHit } from "./activity-stage.js";
 import { createActivityTable } from "./activity-table.js";
 import { erasedList } from "./erased-list.js";
 import { uniquesWriter } from "./store.js";
@@ -89,10 +88,10 @@ const SLICE_STEP = 250;
 /** Log rows per transaction when recovering. */
 const RECOVER_CHUNK = 50_000;
 
-/** A window being folded: its people in key order, their uniques, and how far it got. */
+/** A window being folded: its stage, its people (slots) in key order, and how far it got. */
 interface Window {
-  people: ActivityRow[];
-  uniquesOf: Map<ActivityRow, Unique[]>;
+  stage: ActivityStage;
+  people: number[];
   through: number;
   next: number;
   takenAt: number;
@@ -108,8 +107,6 @@ export function createActivityFolder(
   const sliceKeys = opts.sliceKeys ?? ACTIVITY_FOLD_SLICE;
   const now = opts.now ?? Date.now;
   const table = createActivityTable(db);
-  // New keys are hashed only to look them up among erased people (activity-table.ts).
-  const lazyHash = Object.assign((k: string) => hashOf(k), { lazy: true });
   const erased = erasedList(db);
   const state = db.prepare(
     "SELECT through, window_end AS windowEnd, done_key AS doneKey FROM activity_fold_state",
@@ -126,30 +123,35 @@ export function createActivityFolder(
       WHERE seq > ? AND recipient IS NOT NULL ORDER BY seq LIMIT ${RECOVER_CHUNK}`,
   );
 
-  let staged = new Map<string, ActivityRow>();
-  // Each person's campaign uniques, by their staged delta: the window's first hit of each
-  // campaign, kind and recipient, in log order (its class is kept).
-  let uniquesOf = new Map<ActivityRow, Unique[]>();
-  let uniqueCount = 0;
+  // What is staged, and a stage kept from the last window folded for the next (its buffers
+  // are reused: activity-stage.ts says why).
+  let staged = new ActivityStage();
+  let spare: ActivityStage | null = null;
   let stagedThrough = 0;
   let since: number | null = null;
   let window: Window | null = null;
   let fromLog = false;
 
   /**
-   * Adds people's deltas and their uniques. A person erased since their hits were logged
-   * has no row and is on the erased list: table.add drops them, and their uniques with them.
-   * A person and all their uniques are always in the same transaction, so an erasure between
-   * two slices finds each of them either all written or not yet.
+   * Adds staged people's deltas and their uniques. While nobody is erased (asked in this
+   * transaction), every delta goes in by shape, many rows per statement, and a new person
+   * needs no hash. Otherwise a delta at a time: a person erased since their hits were logged
+   * has no row and is on the erased list, so table.add drops them, and their uniques with
+   * them. A person and all their uniques are always in the same transaction, so an erasure
+   * between two slices finds each of them either all written or not yet.
    */
-  const addPeople = (deltas: Iterable<ActivityRow>, uniquesOf: Map<ActivityRow, Unique[]>) => {
-    const list = [...deltas];
-    const dropped = table.add(list, lazyHash);
+  const addPeople = (stage: ActivityStage, slots: readonly number[]) => {
+    let dropped: Set<string> | null = null;
+    if (erased.any())
+      dropped = table.add(
+        slots.map((slot) => stage.row(slot)),
+        hashOf,
+      );
+    else table.addStaged(stage, slots);
     const rows = addUniques();
-    for (const d of list) {
-      if (dropped.has(d.key)) continue;
-      for (const u of uniquesOf.get(d) ?? []) rows.add(u.campaign, u.kind, u.recipient, u.class);
-    }
+    const put = (campaign: string, kind: string, recipient: string, cls: string) =>
+      rows.add(campaign, kind, recipient, cls);
+    for (const slot of slots) if (!dropped?.has(stage.key(slot))) stage.forEachUnique(slot, put);
     rows.end();
   };
   /** Writes the window's next people, up to sliceKeys or until a writer waits; returns where it stopped. */
@@ -160,50 +162,29 @@ export function createActivityFolder(
       let i = w.next;
       do {
         const to = Math.min(end, i + SLICE_STEP);
-        addPeople(w.people.slice(i, to), w.uniquesOf);
+        addPeople(w.stage, w.people.slice(i, to));
         i = to;
       } while (i < end && !lockWanted());
       if (i >= w.people.length) setThrough.run(w.through);
-      else setPartial.run(w.through, w.people[i - 1]!.key);
+      else setPartial.run(w.through, w.stage.key(w.people[i - 1]!));
       return i;
     },
     { background: true },
   );
-  const writeRecovered = immediate(
-    db,
-    (
-      deltas: Map<string, ActivityRow>,
-      uniquesOf: Map<ActivityRow, Unique[]>,
-      through: number,
-      done: boolean,
-    ) => {
-      addPeople(deltas.values(), uniquesOf);
-      if (done) setThrough.run(through);
-      else setThroughInWindow.run(through);
-    },
-  );
+  const writeRecovered = immediate(db, (stage: ActivityStage, through: number, done: boolean) => {
+    addPeople(stage, stage.sorted());
+    if (done) setThrough.run(through);
+    else setThroughInWindow.run(through);
+  });
 
   /** What is staged becomes the window to fold; staging starts afresh. */
   function takeWindow(): Window {
     // Key order (JS string order): a crash mid-window is recovered by "keys up to done_key".
-    // The keys sorted natively, then their deltas: ~0.3 µs per hit less than sorting the
-    // deltas with a comparator (in-process, 50,000 recipients, five alternating rounds).
-    const w = {
-      people: [...staged.keys()].sort().map((k) => staged.get(k)!),
-      uniquesOf,
-      through: stagedThrough,
-      next: 0,
-      takenAt: now(),
-    };
-    clearStaged();
+    const w = { stage: staged, people: staged.sorted(), through: stagedThrough, next: 0, takenAt: now() };
+    staged = spare ?? new ActivityStage();
+    spare = null;
     since = null;
     return w;
-  }
-
-  function clearStaged(): void {
-    staged = new Map();
-    uniquesOf = new Map();
-    uniqueCount = 0;
   }
 
   function failed(err: unknown): never {
@@ -211,7 +192,7 @@ export function createActivityFolder(
     // dropped, and the next fold reads everything above `through` from the log instead.
     fromLog = true;
     window = null;
-    clearStaged();
+    staged.clear();
     throw err;
   }
 
@@ -234,15 +215,13 @@ export function createActivityFolder(
       since ??= now();
       // After a failed fold the log is the source until a recovery succeeds (see fold()).
       if (fromLog) return;
-      // Straight into the window's deltas: no row per batch to allocate and merge.
-      aggregateActivity(logged, staged, (row, e) => {
-        if (addFirst(uniquesOf, row, e)) uniqueCount++;
-      });
+      for (const e of logged) staged.add(e);
       stagedThrough = Math.max(stagedThrough, through);
     },
     get due() {
       return (
-        since !== null && (staged.size >= maxKeys || uniqueCount >= 2 * maxKeys || now() - since >= foldMs)
+        since !== null &&
+        (staged.size >= maxKeys || staged.uniqueCount >= 2 * maxKeys || now() - since >= foldMs)
       );
     },
     get dueInMs() {
@@ -270,7 +249,11 @@ export function createActivityFolder(
         failed(err);
       }
       const last = w.next >= w.people.length;
-      if (last) window = null;
+      if (last) {
+        window = null;
+        w.stage.clear();
+        spare = w.stage;
+      }
       return !last;
     },
     fold() {
@@ -302,7 +285,7 @@ export function createActivityFolder(
     };
     let n = 0;
     for (;;) {
-      const rows = logAbove.all(through) as (Unique & Pick<TrackEvent, "at"> & { seq: number })[];
+      const rows = logAbove.all(through) as (StagedHit & { recipient: string; seq: number })[];
       if (!rows.length) {
         // A window whose remaining rows are gone (erased): nothing of it is left to add.
         if (windowEnd !== null) setThrough.run(Math.max(through, windowEnd));
@@ -314,33 +297,12 @@ export function createActivityFolder(
         windowEnd === null
           ? rows
           : rows.filter((r) => r.seq > windowEnd! || recipientKey(r.recipient) > doneKey!);
-      const firsts = new Map<ActivityRow, Unique[]>();
-      const deltas = aggregateActivity(todo, undefined, (row, e) => addFirst(firsts, row, e));
+      const stage = new ActivityStage();
+      for (const r of todo) stage.add(r);
       const done = windowEnd === null || through >= windowEnd;
-      writeRecovered(deltas, firsts, through, done);
+      writeRecovered(stage, through, done);
       if (done) windowEnd = doneKey = null;
       n += todo.length;
     }
   }
-}
-
-type Unique = Pick<TrackEvent, "campaign" | "kind" | "class"> & { recipient: string };
-
-/**
- * Adds a hit's (campaign, kind, recipient) to its person's uniques unless already there:
- * the first wins, with its class. Kept by the person's delta (an identity lookup, no key
- * string per hit), so a slice of people carries their uniques along. Returns whether added.
- */
-function addFirst(
-  into: Map<ActivityRow, Unique[]>,
-  row: ActivityRow,
-  e: Pick<TrackEvent, "campaign" | "kind" | "class" | "recipient">,
-): boolean {
-  const r = e.recipient!;
-  const list = into.get(row);
-  if (list?.some((x) => x.kind === e.kind && x.campaign === e.campaign && x.recipient === r)) return false;
-  const u = { campaign: e.campaign, kind: e.kind, class: e.class, recipient: r };
-  if (list) list.push(u);
-  else into.set(row, [u]);
-  return true;
 }

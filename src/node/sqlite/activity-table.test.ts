@@ -3,15 +3,17 @@ import type { TrackEvent } from "../../core/ports/index.js";
 import { aggregateActivity } from "../../core/profiles/activity.js";
 import { trackEvent } from "../../core/testing/track-event.js";
 import { tempDbFiles } from "../testing/temp-files.js";
+import { ActivityStage } from "./activity-stage.js";
 import { createActivityTable, type HashOf } from "./activity-table.js";
 import { MACHINE_CLASSES } from "./migrations.js";
 import { openDatabase } from "./store.js";
 
-// The email_activity table's two ways of adding deltas, on real SQLite files: while nobody
-// is erased, every delta goes in by shape, many rows per UPSERT; once anyone is, a delta at
-// a time (UPDATE, then INSERT unless the new person was erased). Both must leave the same rows.
+// The email_activity table's two ways of adding deltas, on real SQLite files: a fold's
+// stage while nobody is erased, every person by shape, many rows per UPSERT; rows once
+// anyone is, a delta at a time (UPDATE, then INSERT unless the new person was erased). Both
+// must leave the same rows.
 const file = tempDbFiles("opentime-activity-table-");
-const lazy: HashOf = Object.assign((k: string) => `h:${k}`, { lazy: true });
+const hashOf: HashOf = (k: string) => `h:${k}`;
 
 /**
  * Three rounds of hits: every kind and class, hours across the day, people new and known;
@@ -44,15 +46,21 @@ function fill(path: string, opts: { someoneErased: boolean }) {
   if (opts.someoneErased)
     db.prepare("INSERT INTO erased_identities (hash, at) VALUES ('h:nobody-here', 1)").run();
   const table = createActivityTable(db);
-  for (const hits of rounds())
-    db.transaction(() => table.add(aggregateActivity(hits).values(), lazy)).immediate();
+  for (const hits of rounds()) {
+    const stage = new ActivityStage();
+    for (const h of hits) stage.add(h);
+    db.transaction(() => {
+      if (opts.someoneErased) table.add(aggregateActivity(hits).values(), hashOf);
+      else table.addStaged(stage, stage.sorted());
+    }).immediate();
+  }
   const rows = db.prepare("SELECT * FROM email_activity ORDER BY key").all();
   db.close();
   return rows;
 }
 
 describe("email activity rows", () => {
-  it("come out the same added by shape many at a time as one at a time", () => {
+  it("come out the same added from a stage by shape many at a time as one at a time", () => {
     const byShape = fill(file(), { someoneErased: false });
     const oneByOne = fill(file(), { someoneErased: true });
     expect(byShape).toHaveLength(40);

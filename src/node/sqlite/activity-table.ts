@@ -1,15 +1,21 @@
 import type Database from "better-sqlite3";
 import type { ActivityRow } from "../../core/ports/profiles.js";
 import { HALF_LIFE } from "../../core/profiles/model.js";
+import type { ActivityStage } from "./activity-stage.js";
+import {
+  COUNT_COLUMNS,
+  ENGAGEMENT,
+  ENGAGEMENT_AT,
+  FIRST_AT,
+  LAST_AT,
+  LAST_CLICK_AT,
+  LAST_OPEN_AT,
+} from "./activity-stage.js";
 import { erasedList } from "./erased-list.js";
 import { HOURS, MACHINE_CLASSES } from "./migrations.js";
 
-/**
- * The erased-person HMAC of a key (undefined: the key may not be added). `lazy`: the hash is
- * only needed to look the key up among erased people, so while nobody is erased new keys
- * are added without it (the event writer's HMAC per new recipient, ~1.5 µs, is then saved).
- */
-export type HashOf = ((key: string) => string | undefined) & { lazy?: boolean };
+/** The erased-person HMAC of a key (undefined: the key may not be added). */
+export type HashOf = (key: string) => string | undefined;
 
 /**
  * The `email_activity` table (migration 7), synchronous, for use inside a transaction the
@@ -23,6 +29,11 @@ export interface ActivityTable {
    * erased list. Returns the keys whose delta was dropped.
    */
   add(deltas: Iterable<ActivityRow>, hashOf: HashOf): Set<string>;
+  /**
+   * Adds a stage's people (`slots`), new ones inserted, many rows per statement by shape:
+   * only for when nobody is on the erased list (the caller asks, in its transaction).
+   */
+  addStaged(stage: ActivityStage, slots: readonly number[]): void;
   delete(keys: readonly string[]): number;
 }
 
@@ -134,6 +145,28 @@ function insertFor(
   };
 }
 
+/**
+ * insertFor's shape and params of a staged slot, read in place from the stage's numbers
+ * (whose counts are in COUNTS order): the fold's path, with no ActivityRow per person.
+ */
+function stagedShape(n: Float64Array, b: number): number {
+  let shape = 0;
+  for (let i = 0; i < COUNT_COLUMNS; i++) if (n[b + i] !== 0) shape += BIT[i]!;
+  if (!Number.isNaN(n[b + LAST_OPEN_AT]!)) shape += BIT[COUNT_COLUMNS]!;
+  if (!Number.isNaN(n[b + LAST_CLICK_AT]!)) shape += BIT[COUNT_COLUMNS + 1]!;
+  return shape;
+}
+
+function pushStagedParams(key: string, n: Float64Array, b: number, into: (number | string)[]): void {
+  into.push(key, n[b + ENGAGEMENT]!, n[b + ENGAGEMENT_AT]!, n[b + FIRST_AT]!, n[b + LAST_AT]!);
+  for (let i = 0; i < COUNT_COLUMNS; i++) if (n[b + i] !== 0) into.push(n[b + i]!);
+  if (!Number.isNaN(n[b + LAST_OPEN_AT]!)) into.push(n[b + LAST_OPEN_AT]!);
+  if (!Number.isNaN(n[b + LAST_CLICK_AT]!)) into.push(n[b + LAST_CLICK_AT]!);
+}
+
+/** Powers of two for shape bits (COUNTS, then the two times). */
+const BIT = Array.from({ length: COUNT_COLUMNS + 2 }, (_, i) => 2 ** i);
+
 /** The columns insertFor's params and values are in. */
 const INSERT_COLUMNS = [
   "key",
@@ -225,30 +258,35 @@ export function createActivityTable(db: Database.Database): ActivityTable {
   const del = db.prepare("DELETE FROM email_activity WHERE key = ?");
   // Prepared UPSERTs by shape and row count (upsertSql).
   const upserts = new Map<number, Database.Statement>();
-  const upsertRows = (shape: number, sample: ActivityRow, rows: number, params: (number | string)[]) => {
+  const upsertRows = (
+    shape: number,
+    sample: () => ActivityRow,
+    rows: number,
+    params: (number | string)[],
+  ) => {
     const id = shape * 32 + rows;
     let stmt = upserts.get(id);
     if (!stmt) {
-      stmt = db.prepare(upsertSql(sample, rows));
+      stmt = db.prepare(upsertSql(sample(), rows));
       if (upserts.size < 1000) upserts.set(id, stmt);
     }
     stmt.run(params);
   };
-  /** Every delta added, new people inserted: for when nobody can be on the erased list. */
-  const upsertAll = (deltas: Iterable<ActivityRow>) => {
-    const groups = new Map<number, { sample: ActivityRow; params: (number | string)[]; n: number }>();
+  /** Every staged person added, new ones inserted, by shape (see ActivityTable.addStaged). */
+  const addStaged = (stage: ActivityStage, slots: readonly number[]) => {
+    const groups = new Map<number, { sample: number; params: (number | string)[]; n: number }>();
     const full = UPSERT_SIZES[0];
-    for (const d of deltas) {
-      const ins = insertFor(d, false);
-      const shape = ins.shape * 2 + (d.engagement.v > 0 ? 1 : 0);
+    for (const slot of slots) {
+      const { n, base } = stage.numbers(slot);
+      const shape = stagedShape(n, base) * 2 + (n[base + ENGAGEMENT]! > 0 ? 1 : 0);
       let g = groups.get(shape);
       if (!g) {
-        g = { sample: d, params: [], n: 0 };
+        g = { sample: slot, params: [], n: 0 };
         groups.set(shape, g);
       }
-      for (const p of ins.params) g.params.push(p);
+      pushStagedParams(stage.key(slot), n, base, g.params);
       if (++g.n === full) {
-        upsertRows(shape, g.sample, full, g.params);
+        upsertRows(shape, () => stage.row(g!.sample), full, g.params);
         g.params = [];
         g.n = 0;
       }
@@ -259,7 +297,7 @@ export function createActivityTable(db: Database.Database): ActivityTable {
       let at = 0;
       for (const size of UPSERT_SIZES.slice(1))
         for (; g.n - at / per >= size; at += size * per)
-          upsertRows(shape, g.sample, size, g.params.slice(at, at + size * per));
+          upsertRows(shape, () => stage.row(g.sample), size, g.params.slice(at, at + size * per));
     }
   };
   return {
@@ -273,14 +311,6 @@ export function createActivityTable(db: Database.Database): ActivityTable {
     },
     add(deltas, hashOf) {
       const dropped = new Set<string>();
-      // Nobody erased (asked in the caller's transaction): a new key needs no hash, and
-      // every delta goes in by shape, many rows per statement.
-      if (hashOf.lazy && !erased.any()) {
-        upsertAll(deltas);
-        return dropped;
-      }
-      // Asked at the first new key, in the caller's transaction: a consistent answer.
-      let nobodyErased: boolean | undefined;
       for (const d of deltas) {
         const u = updateFor(d, false);
         let stmt = updates.get(u.shape);
@@ -290,17 +320,13 @@ export function createActivityTable(db: Database.Database): ActivityTable {
         }
         if (stmt.run(...u.params).changes > 0) continue;
         // A new key (or one whose row erasure removed): only unless its person was erased.
-        if (hashOf.lazy && nobodyErased === undefined) nobodyErased = !erased.any();
-        if (hashOf.lazy && nobodyErased) {
-          insert(d);
-          continue;
-        }
         const h = hashOf(d.key);
         if (h === undefined || erased.has(h)) dropped.add(d.key);
         else insert(d);
       }
       return dropped;
     },
+    addStaged,
     delete(keys) {
       let n = 0;
       for (const k of keys) n += del.run(k).changes;
