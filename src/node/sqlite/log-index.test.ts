@@ -5,7 +5,7 @@ import { trackEvent } from "../../core/testing/track-event.js";
 import { whileAWriterWaits } from "../testing/lock-waiter.js";
 import { tempDbFiles } from "../testing/temp-files.js";
 import { createLogIndexer } from "./log-index.js";
-import { MIGRATIONS } from "./migrations.js";
+import { LOG_INDEX_EPOCH, MIGRATIONS } from "./migrations.js";
 import { createSqliteProfileStore } from "./profile-store.js";
 import { createPruner } from "./retention.js";
 import { createEventWriter, createSqliteStore, openDatabase } from "./store.js";
@@ -67,6 +67,44 @@ describe("the log by recipient", () => {
     expect(await log.history("b")).toEqual(expected.b);
     expect(await log.history("a", 3)).toEqual(expected.a!.slice(-3));
     expect(await log.history("nobody")).toEqual([]);
+  });
+
+  it("finds, erases and prunes a person's rows across epochs of the index", async () => {
+    const log = openLog();
+    clock = Date.now();
+    const tenDaysAgo = clock - 10 * 86_400_000;
+    // A log that has grown past an epoch's worth of seqs: its newest row just below the line.
+    log.db
+      .prepare(
+        "INSERT INTO events (seq, at, kind, campaign, recipient, class, reasons, method) VALUES (?, ?, 'open', 'c', 'a', 'human', '[]', 'GET')",
+      )
+      .run(LOG_INDEX_EPOCH - 2, tenDaysAgo);
+    log.append([hit("a"), hit("b"), hit("a", "click")]); // seqs EPOCH - 1, EPOCH, EPOCH + 1
+    log.append([hit("b"), hit("a"), hit(null)]);
+    const epochs = log.db
+      .prepare("SELECT epoch, recipient, seq FROM events_by_recipient ORDER BY epoch, recipient, seq")
+      .all();
+    expect(epochs).toEqual([
+      { epoch: 0, recipient: "a", seq: LOG_INDEX_EPOCH - 2 },
+      { epoch: 0, recipient: "a", seq: LOG_INDEX_EPOCH - 1 },
+      { epoch: 1, recipient: "a", seq: LOG_INDEX_EPOCH + 1 },
+      { epoch: 1, recipient: "a", seq: LOG_INDEX_EPOCH + 3 },
+      { epoch: 1, recipient: "b", seq: LOG_INDEX_EPOCH },
+      { epoch: 1, recipient: "b", seq: LOG_INDEX_EPOCH + 2 },
+    ]);
+    expect(await log.history("a")).toHaveLength(4);
+    expect((await log.history("a"))[0]).toBe(`open@${tenDaysAgo}`);
+    // Retention takes the old row and its entry; the rest stay found.
+    log.prune(5);
+    expect(await log.history("a")).toHaveLength(3);
+    expect(log.indexed()).toHaveLength(5);
+    await log.erase("a");
+    expect(await log.history("a")).toEqual([]);
+    expect(log.indexed()).toEqual([
+      { recipient: "b", seq: LOG_INDEX_EPOCH },
+      { recipient: "b", seq: LOG_INDEX_EPOCH + 2 },
+    ]);
+    expect(await log.history("b")).toHaveLength(2);
   });
 
   it("never reuses a seq, so rows appended after the newest were deleted are found", async () => {

@@ -10,7 +10,7 @@ import type {
 } from "../../core/ports/profiles.js";
 import { createActivityTable } from "./activity-table.js";
 import { erasedList } from "./erased-list.js";
-import { TRACKING_SQL, UNIQUES_OF_RECIPIENT_SQL } from "./log-index.js";
+import { EPOCHS_SQL, INDEXED_SEQS_SQL, TRACKING_SQL, UNIQUES_OF_RECIPIENT_SQL } from "./log-index.js";
 import { immediate } from "./write-lock.js";
 
 /**
@@ -116,12 +116,14 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
   };
   // The open/click log, through its per-recipient index (log-index.ts).
   const eraseLogIndexed = db.prepare(
-    "DELETE FROM events WHERE seq IN (SELECT seq FROM events_by_recipient WHERE recipient = @r) AND recipient = @r",
+    `DELETE FROM events WHERE seq IN (${INDEXED_SEQS_SQL}) AND recipient = @r`,
   );
   const eraseLogTail = db.prepare(
     "DELETE FROM events WHERE seq > (SELECT through FROM log_index_state) AND recipient = @r",
   );
-  const eraseLogIndex = db.prepare("DELETE FROM events_by_recipient WHERE recipient = ?");
+  const eraseLogIndex = db.prepare(
+    `DELETE FROM events_by_recipient WHERE epoch IN (${EPOCHS_SQL}) AND recipient = ?`,
+  );
   const eraseFromLog = (r: string) => {
     const n = eraseLogIndexed.run({ r }).changes + eraseLogTail.run({ r }).changes;
     eraseLogIndex.run(r);

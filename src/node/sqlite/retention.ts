@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { LOG_INDEX_EPOCH } from "./migrations.js";
 import { immediate } from "./write-lock.js";
 
 /** Rows per delete: each slice is its own short transaction, so appends get in between. */
@@ -11,8 +12,9 @@ const SLICE = 5000;
 const TABLES = [
   {
     name: "events",
-    alsoDelete: `DELETE FROM events_by_recipient WHERE (recipient, seq) IN
-       (SELECT recipient, seq FROM events WHERE seq >= ? AND seq < ? AND recipient IS NOT NULL)`,
+    alsoDelete: `DELETE FROM events_by_recipient WHERE (epoch, recipient, seq) IN
+       (SELECT seq / ${LOG_INDEX_EPOCH}, recipient, seq FROM events
+         WHERE seq >= ? AND seq < ? AND recipient IS NOT NULL)`,
   },
   { name: "decisions", alsoDelete: null },
 ] as const;
