@@ -135,18 +135,27 @@ describe("the log by recipient", () => {
     clock = Date.now() - 10 * 86_400_000;
     log.append([hit("gone"), hit("kept"), hit("gone", "click")]); // indexed, then pruned
     clock = Date.now();
-    log.append([trackEvent({ at: clock++, recipient: "gone", campaign: "later" })]); // tail
+    const now = (recipient: string, campaign: string) => trackEvent({ at: clock++, recipient, campaign });
+    log.append([now("gone", "mid"), now("kept", "mid"), now("gone", "mid")]); // indexed, kept
+    log.append([now("gone", "later")]); // tail
     log.prune(5);
-    expect(await log.history("gone")).toHaveLength(1);
+    expect(await log.history("gone")).toHaveLength(3);
     const uniques = () =>
       log.db
         .prepare("SELECT campaign || '/' || kind || '/' || recipient FROM campaign_uniques ORDER BY 1")
         .pluck()
         .all();
-    expect(uniques()).toEqual(["c/click/gone", "c/open/gone", "c/open/kept", "later/open/gone"]);
+    expect(uniques()).toEqual([
+      "c/click/gone",
+      "c/open/gone",
+      "c/open/kept",
+      "later/open/gone",
+      "mid/open/gone",
+      "mid/open/kept",
+    ]);
     const result = await log.erase("gone");
-    expect([result.tracking, result.other]).toEqual([1, 3]);
-    expect(uniques()).toEqual(["c/open/kept"]);
+    expect([result.tracking, result.other]).toEqual([3, 4]);
+    expect(uniques()).toEqual(["c/open/kept", "mid/open/kept"]);
     expect(log.db.prepare("SELECT recipient FROM campaign_uniques_by_recipient").pluck().all()).toEqual([
       "kept",
     ]);

@@ -368,4 +368,11 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE events_by_recipient;
   ALTER TABLE events_by_recipient_new RENAME TO events_by_recipient;
   `,
+  // 17: a campaign unique's entry by recipient is no longer written with the unique (a
+  // random page per new unique): erasure finds a person's uniques through their log rows,
+  // and retention writes the entries of the rows it prunes (log-index.ts:
+  // UNIQUES_OF_RECIPIENT_SQL). Entries written so far stay and are still read.
+  `
+  DROP TRIGGER campaign_uniques_indexed;
+  `,
 ];

@@ -100,8 +100,9 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
   // Evergreen timers' first opens, by their recipient index. Render decisions are the
   // decision log's (its eraseRecipient, which the erasure route calls next).
   const eraseFirstSeen = db.prepare("DELETE FROM block_first_seen WHERE recipient = ?");
-  // A campaign's uniques, by primary key through their per-recipient index (written with
-  // each unique by a trigger, migration 14; uniques outlive the log rows retention prunes).
+  // A person's campaign uniques, by primary key, found through their log rows and the
+  // entries retention wrote for the rows it pruned (log-index.ts: UNIQUES_OF_RECIPIENT_SQL).
+  // Before the log rows go (eraseFromLog below).
   const uniquesOfRecipient = db.prepare(UNIQUES_OF_RECIPIENT_SQL);
   const eraseUnique = db.prepare(
     "DELETE FROM campaign_uniques WHERE campaign = ? AND kind = ? AND recipient = ?",

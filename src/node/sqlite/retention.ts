@@ -6,18 +6,28 @@ import { immediate } from "./write-lock.js";
 const SLICE = 5000;
 /**
  * The log tables pruned by age: append-only, `seq` in time order, `at` in ms; with what
- * else goes with a slice of their rows (first: it reads the rows). The log's per-recipient
- * index (log-index.ts) loses the entries of the rows pruned.
+ * else is done with a slice of their rows, in order, before they go (it reads the rows).
+ * The log's per-recipient index (log-index.ts) loses the entries of the rows pruned; the
+ * campaign uniques those rows were folded into get their entry by recipient, by which
+ * erasure finds them once the rows are gone (log-index.ts: UNIQUES_OF_RECIPIENT_SQL).
  */
-const TABLES = [
+const TABLES: readonly { name: string; also: readonly string[] }[] = [
   {
     name: "events",
-    alsoDelete: `DELETE FROM events_by_recipient WHERE (epoch, recipient, seq) IN
-       (SELECT seq / ${LOG_INDEX_EPOCH}, recipient, seq FROM events
-         WHERE seq >= ? AND seq < ? AND recipient IS NOT NULL)`,
+    also: [
+      `INSERT OR IGNORE INTO campaign_uniques_by_recipient (recipient, campaign, kind)
+         SELECT DISTINCT e.recipient, e.campaign, e.kind FROM events e
+          WHERE e.seq >= ? AND e.seq < ? AND e.recipient IS NOT NULL
+            AND EXISTS (SELECT 1 FROM campaign_uniques u
+                         WHERE u.campaign = e.campaign AND u.kind = e.kind AND u.recipient = e.recipient)
+          ORDER BY 1, 2, 3`,
+      `DELETE FROM events_by_recipient WHERE (epoch, recipient, seq) IN
+         (SELECT seq / ${LOG_INDEX_EPOCH}, recipient, seq FROM events
+           WHERE seq >= ? AND seq < ? AND recipient IS NOT NULL)`,
+    ],
   },
-  { name: "decisions", alsoDelete: null },
-] as const;
+  { name: "decisions", also: [] },
+];
 
 /**
  * Deletes log rows older than `days` (the open/click log and the render-decision log).
@@ -28,15 +38,15 @@ const TABLES = [
  * `plan()` starts a run; each `slice()` deletes one slice and says whether more is left.
  */
 export function createPruner(db: Database.Database, days: number, now = () => Date.now()) {
-  const steps = TABLES.map(({ name: t, alsoDelete }) => {
-    const related = alsoDelete ? db.prepare(alsoDelete) : null;
+  const steps = TABLES.map(({ name: t, also }) => {
+    const related = also.map((sql) => db.prepare(sql));
     const rows = db.prepare(`DELETE FROM ${t} WHERE seq >= ? AND seq < ?`);
     return {
       firstYoung: db.prepare(`SELECT seq FROM ${t} WHERE at >= ? ORDER BY seq LIMIT 1`).pluck(),
       first: db.prepare(`SELECT MIN(seq) FROM ${t}`).pluck(),
       last: db.prepare(`SELECT MAX(seq) FROM ${t}`).pluck(),
       del: (from: number, to: number) => {
-        related?.run(from, to);
+        for (const stmt of related) stmt.run(from, to);
         rows.run(from, to);
       },
     };
