@@ -68,7 +68,7 @@ export interface ActivityFolder {
 
 /** The fold window's default (ms): hits reach profile renders within it. */
 const ACTIVITY_FOLD_MS = 2_000;
-/** Staged people after which a fold is due early (~300 bytes each in memory). */
+/** Staged people after which a fold is due early (~400 bytes each in memory: activity-stage.ts). */
 const ACTIVITY_FOLD_MAX_KEYS = 100_000;
 /**
  * People per slice of a fold, each slice one transaction. The whole window in one took the

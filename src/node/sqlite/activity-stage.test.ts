@@ -81,4 +81,21 @@ describe("the fold's activity stage", () => {
     const expected = aggregateActivity(again);
     for (const slot of stage.sorted()) expect(stage.row(slot)).toEqual(expected.get(stage.key(slot)));
   });
+
+  it("gives a burst's buffers back after a quieter window, and stages right after", () => {
+    const stage = new ActivityStage();
+    const at = Date.UTC(2026, 10, 30, 8, 0);
+    for (let i = 0; i < 20_000; i++) stage.add(trackEvent({ recipient: `p${i}@x.com`, at }));
+    expect(stage.capacity).toBe(32_768);
+    stage.clear(); // the burst's own window: its buffers are kept for the next
+    expect(stage.capacity).toBe(32_768);
+    for (let i = 0; i < 100; i++) stage.add(trackEvent({ recipient: `q${i}@x.com`, at }));
+    stage.clear(); // a quiet window after it: given back
+    expect(stage.capacity).toBe(0);
+    const batch = hits(300, 9);
+    for (const h of batch) stage.add(h);
+    const expected = aggregateActivity(batch);
+    expect(stage.size).toBe(expected.size);
+    for (const slot of stage.sorted()) expect(stage.row(slot)).toEqual(expected.get(stage.key(slot)));
+  });
 });

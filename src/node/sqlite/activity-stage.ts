@@ -113,8 +113,21 @@ export class ActivityStage {
       fn(this.uCampaign[u]!, this.uKind[u]!, this.uRecipient[u]!, this.uClass[u]!);
   }
 
-  /** Empties the stage, keeping its buffers for the next window. */
+  /** Slots the buffers hold now (they grow by doubling). */
+  get capacity(): number {
+    return this.num.length / STRIDE;
+  }
+
+  /**
+   * Empties the stage, keeping its buffers for the next window, unless they are more than
+   * four times what this window needed (and past 4,096 slots): a burst's buffers (up to
+   * ~42 MB at the fold's 100,000-person bound) are given back after a quieter window.
+   */
   clear(): void {
+    if (this.capacity > 4 * Math.max(4_096, this.size)) {
+      this.num = new Float64Array(0);
+      this.head = new Int32Array(0);
+    }
     this.index.clear();
     this.keys.length = 0;
     this.next.length = 0;
