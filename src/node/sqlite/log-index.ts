@@ -6,7 +6,7 @@ import { immediate, lockWanted } from "./write-lock.js";
  * The open/click log's per-recipient index (a person's history, export and erasure read
  * the log by recipient), kept in `events_by_recipient` and filled in sorted chunks instead
  * of by an SQL index updated with every row. (A person's campaign uniques, for erasure,
- * are found through their log rows: UNIQUES_OF_RECIPIENT_SQL says how.)
+ * are found through their log rows as those are deleted: UNIQUES_OF_RECIPIENT_SQL says how.)
  *
  * Why: recipients arrive in random order, so an index entry per appended row dirtied one
  * random index page per open or click, written whole to the WAL at each group commit. In a
@@ -56,33 +56,32 @@ export const EPOCHS_SQL = `WITH RECURSIVE ep(n) AS (
 export const INDEXED_SEQS_SQL = `SELECT seq FROM events_by_recipient
    WHERE epoch IN (${EPOCHS_SQL}) AND recipient = @r`;
 
+/** Log rows not indexed yet (past the last chunk): a range scan of about a chunk at most. */
+export const UNINDEXED_SQL = "seq > (SELECT through FROM log_index_state)";
+
 /** A recipient's log rows, newest first (@r the recipient, @limit -1 for all). */
 export const TRACKING_SQL = `
   SELECT seq, at, kind, campaign, link_id AS linkId, recipient, class FROM events
    WHERE seq IN (${INDEXED_SEQS_SQL}) AND recipient = @r
   UNION ALL
   SELECT seq, at, kind, campaign, link_id AS linkId, recipient, class FROM events
-   WHERE seq > (SELECT through FROM log_index_state) AND recipient = @r
+   WHERE ${UNINDEXED_SQL} AND recipient = @r
   ORDER BY seq DESC LIMIT @limit`;
 
 /**
- * The (campaign, kind) of every unique a recipient (@r) may have: those of their log rows
- * (each unique is folded from one), and, for rows retention pruned, the entries it wrote in
- * `campaign_uniques_by_recipient` as it pruned them (retention.ts). A pair whose unique is
- * not folded yet matches nothing when deleted.
+ * The (campaign, kind) of uniques a recipient (@r) has whose log rows retention pruned: the
+ * entries it wrote in `campaign_uniques_by_recipient` as it pruned them (retention.ts). The
+ * rest are those of the person's log rows (each unique is folded from one), which erasure
+ * reads as it deletes them (profile-store.ts); a pair whose unique is not folded yet
+ * matches nothing when deleted.
  *
  * Why not an entry per unique as it is added (a trigger did that, migrations 14 to 17): the
  * table is ordered by recipient, so every new unique landed on a random page of it, a page
  * write per new person in a big send: the event writer's CPU per hit, a million recipients,
  * in-process, 20.6–20.9 µs with the trigger, 16.9–17.1 without (and growing with the table).
  */
-export const UNIQUES_OF_RECIPIENT_SQL = `
-  SELECT campaign, kind FROM campaign_uniques_by_recipient WHERE recipient = @r
-  UNION
-  SELECT campaign, kind FROM events WHERE seq IN (${INDEXED_SEQS_SQL}) AND recipient = @r
-  UNION
-  SELECT campaign, kind FROM events
-   WHERE seq > (SELECT through FROM log_index_state) AND recipient = @r`;
+export const UNIQUES_OF_RECIPIENT_SQL =
+  "SELECT campaign, kind FROM campaign_uniques_by_recipient WHERE recipient = @r";
 
 export interface LogIndexer {
   /** Counts rows appended (called inside the append's transaction). */

@@ -10,7 +10,13 @@ import type {
 } from "../../core/ports/profiles.js";
 import { createActivityTable } from "./activity-table.js";
 import { erasedList } from "./erased-list.js";
-import { EPOCHS_SQL, INDEXED_SEQS_SQL, TRACKING_SQL, UNIQUES_OF_RECIPIENT_SQL } from "./log-index.js";
+import {
+  EPOCHS_SQL,
+  INDEXED_SEQS_SQL,
+  TRACKING_SQL,
+  UNINDEXED_SQL,
+  UNIQUES_OF_RECIPIENT_SQL,
+} from "./log-index.js";
 import { immediate } from "./write-lock.js";
 
 /**
@@ -100,34 +106,46 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
   // Evergreen timers' first opens, by their recipient index. Render decisions are the
   // decision log's (its eraseRecipient, which the erasure route calls next).
   const eraseFirstSeen = db.prepare("DELETE FROM block_first_seen WHERE recipient = ?");
-  // A person's campaign uniques, by primary key, found through their log rows and the
-  // entries retention wrote for the rows it pruned (log-index.ts: UNIQUES_OF_RECIPIENT_SQL).
-  // Before the log rows go (eraseFromLog below).
-  const uniquesOfRecipient = db.prepare(UNIQUES_OF_RECIPIENT_SQL);
+  // The open/click log, through its per-recipient index (log-index.ts). The deletes give
+  // back each row's campaign and kind: the person's uniques are found from them.
+  const eraseLogIndexed = db
+    .prepare(
+      `DELETE FROM events WHERE seq IN (${INDEXED_SEQS_SQL}) AND recipient = @r RETURNING campaign, kind`,
+    )
+    .raw();
+  const eraseLogTail = db
+    .prepare(`DELETE FROM events WHERE ${UNINDEXED_SQL} AND recipient = @r RETURNING campaign, kind`)
+    .raw();
+  const eraseLogIndex = db.prepare(
+    `DELETE FROM events_by_recipient WHERE epoch IN (${EPOCHS_SQL}) AND recipient = ?`,
+  );
+  /**
+   * Deletes a person's log rows: how many, and the (campaign, kind) pairs they had, each
+   * once (read as they go: a scanner's rows may be many).
+   */
+  const eraseFromLog = (r: string) => {
+    const pairs = new Map<string, [string, string]>();
+    let n = 0;
+    for (const stmt of [eraseLogIndexed, eraseLogTail])
+      for (const pair of stmt.iterate({ r }) as IterableIterator<[string, string]>) {
+        n++;
+        pairs.set(`${pair[0]}\u0000${pair[1]}`, pair);
+      }
+    eraseLogIndex.run(r);
+    return { n, pairs };
+  };
+  // A person's campaign uniques, by primary key: those of their log rows, and of rows
+  // retention pruned, by the entries it wrote (log-index.ts: UNIQUES_OF_RECIPIENT_SQL).
+  const uniquesOfRecipient = db.prepare(UNIQUES_OF_RECIPIENT_SQL).raw();
   const eraseUnique = db.prepare(
     "DELETE FROM campaign_uniques WHERE campaign = ? AND kind = ? AND recipient = ?",
   );
   const eraseUniquesIndex = db.prepare("DELETE FROM campaign_uniques_by_recipient WHERE recipient = ?");
-  const eraseUniques = (r: string) => {
+  const eraseUniques = (r: string, pairs: Map<string, [string, string]>) => {
+    for (const p of uniquesOfRecipient.all({ r }) as [string, string][]) pairs.set(`${p[0]}\u0000${p[1]}`, p);
     let n = 0;
-    for (const u of uniquesOfRecipient.all({ r }) as { campaign: string; kind: string }[])
-      n += eraseUnique.run(u.campaign, u.kind, r).changes;
+    for (const [campaign, kind] of pairs.values()) n += eraseUnique.run(campaign, kind, r).changes;
     eraseUniquesIndex.run(r);
-    return n;
-  };
-  // The open/click log, through its per-recipient index (log-index.ts).
-  const eraseLogIndexed = db.prepare(
-    `DELETE FROM events WHERE seq IN (${INDEXED_SEQS_SQL}) AND recipient = @r`,
-  );
-  const eraseLogTail = db.prepare(
-    "DELETE FROM events WHERE seq > (SELECT through FROM log_index_state) AND recipient = @r",
-  );
-  const eraseLogIndex = db.prepare(
-    `DELETE FROM events_by_recipient WHERE epoch IN (${EPOCHS_SQL}) AND recipient = ?`,
-  );
-  const eraseFromLog = (r: string) => {
-    const n = eraseLogIndexed.run({ r }).changes + eraseLogTail.run({ r }).changes;
-    eraseLogIndex.run(r);
     return n;
   };
   const activity = createActivityTable(db);
@@ -151,8 +169,9 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     let tracking = 0;
     let other = 0;
     for (const r of req.recipients) {
-      other += eraseUniques(r);
-      tracking += eraseFromLog(r);
+      const logged = eraseFromLog(r);
+      tracking += logged.n;
+      other += eraseUniques(r, logged.pairs);
       other += eraseFirstSeen.run(r).changes;
     }
     for (const h of req.hashes) insertErased.run(h, req.at);
