@@ -38,6 +38,16 @@ function build(): void {
     platform: "node",
     logLevel: "warning",
   });
+  // The storeless diagnostic (bench/storeless-server.ts): the core bundled in, packages not.
+  buildSync({
+    entryPoints: [join(ROOT, "bench/storeless-server.ts")],
+    outfile: join(ROOT, "dist/bench/storeless-server.js"),
+    bundle: true,
+    packages: "external",
+    format: "esm",
+    platform: "node",
+    logLevel: "warning",
+  });
   built = true;
 }
 
@@ -106,6 +116,19 @@ export function spawnOpentime(extraEnv: Record<string, string> = {}): Promise<Sp
     },
     START_NODE_ARGS,
   ).then((s) => ({ ...s, dataDir }));
+}
+
+/**
+ * opentime's request path with a store that only counts (bench/storeless-server.ts), run
+ * with the shipped server's node flags: a diagnostic row, never opentime's figure.
+ */
+export function spawnStoreless(): Promise<Spawned> {
+  build();
+  return spawnNode(
+    "dist/bench/storeless-server.js",
+    { OPENTIME_API_KEY: BENCH_API_KEY, OPENTIME_SECRET: BENCH_SECRET },
+    START_NODE_ARGS,
+  );
 }
 
 export interface LoadResult {

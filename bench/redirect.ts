@@ -6,6 +6,7 @@ import {
   settleOpentime,
   spawnBaseline,
   spawnOpentime,
+  spawnStoreless,
 } from "./lib.js";
 
 /**
@@ -15,6 +16,12 @@ import {
  * Both servers run side by side and are measured in alternation (baseline, opentime,
  * baseline, opentime…), so a machine whose load drifts during the run (2 shared cores)
  * skews both sides alike; the medians of the rounds are reported.
+ *
+ * A third server is measured in the same rounds, as a diagnostic: opentime's request path
+ * with a store that only counts (bench/storeless-server.ts). Its rows say how far any
+ * durable store could bring the figures on this machine, and so how much of the gap is the
+ * store's work (the writer thread's CPU shares the two cores with the requests and the
+ * load generator) and how much the request path's own.
  */
 export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?? 10)) {
   const connections = 100;
@@ -26,12 +33,16 @@ export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?
 
   const base = await spawnBaseline();
   const ot = await spawnOpentime();
-  const created = await fetch(`${ot.url}/v1/links`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${BENCH_API_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ url: "https://shop.example/landing", campaign: "bench" }),
-  });
-  const { id } = (await created.json()) as { id: string };
+  const bare = await spawnStoreless();
+  const linkOn = async (server: { url: string }) => {
+    const created = await fetch(`${server.url}/v1/links`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${BENCH_API_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ url: "https://shop.example/landing", campaign: "bench" }),
+    });
+    return ((await created.json()) as { id: string }).id;
+  };
+  const [id, storelessId] = [await linkOn(ot), await linkOn(bare)];
 
   // Settled after each round of opentime (lib.ts: settleOpentime says why).
   const settle = async (round: LoadResult) => {
@@ -39,26 +50,40 @@ export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?
     settled.push({ ms, usPerRequest });
   };
   const settled: { ms: number; usPerRequest: number }[] = [];
-  const runs: Record<string, LoadResult[]> = { b302: [], c: [], bgif: [], o: [] };
+  const runs: Record<string, LoadResult[]> = { b302: [], c: [], sc: [], bgif: [], o: [], so: [] };
   for (let r = 0; r < rounds; r++) {
     const opts = { connections, seconds: perRound, warmup: r === 0 ? 2 : 1 };
-    const [bp, op] = [
+    const [bp, op, sp] = [
       { ...opts, pid: base.child.pid },
       { ...opts, pid: ot.child.pid },
+      { ...opts, pid: bare.child.pid },
     ];
     runs.b302!.push(await load("bare hono 302", base.url, { ...bp, path: () => "/c/x" }));
     runs.c!.push(
       await load("opentime /c/:id", ot.url, { ...op, path: (i) => `/c/${id}?u=${recipients(i)}` }),
     );
     await settle(runs.c!.at(-1)!);
+    runs.sc!.push(
+      await load("storeless /c/:id", bare.url, {
+        ...sp,
+        path: (i) => `/c/${storelessId}?u=${recipients(i)}`,
+      }),
+    );
     runs.bgif!.push(await load("bare hono gif", base.url, { ...bp, path: () => "/o/x.gif" }));
     runs.o!.push(
       await load("opentime /o/:id.gif", ot.url, { ...op, path: (i) => `/o/bench.gif?u=${recipients(i)}` }),
     );
     await settle(runs.o!.at(-1)!);
+    runs.so!.push(
+      await load("storeless /o/:id.gif", bare.url, {
+        ...sp,
+        path: (i) => `/o/bench.gif?u=${recipients(i)}`,
+      }),
+    );
   }
   const { stats } = await settleOpentime(ot, "bench");
-  await Promise.all([base.stop(), ot.stop()]);
+  const storeless = (await settleOpentime(bare, "bench")).stats;
+  await Promise.all([base.stop(), ot.stop(), bare.stop()]);
 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const med = (rs: LoadResult[]): LoadResult => ({
@@ -73,7 +98,14 @@ export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?
     non2xx3xx: rs.reduce((a, x) => a + x.non2xx3xx, 0),
     requests: rs.reduce((a, x) => a + x.requests, 0),
   });
-  const [b302, c, bgif, o] = [med(runs.b302!), med(runs.c!), med(runs.bgif!), med(runs.o!)];
+  const [b302, c, sc, bgif, o, so] = [
+    med(runs.b302!),
+    med(runs.c!),
+    med(runs.sc!),
+    med(runs.bgif!),
+    med(runs.o!),
+    med(runs.so!),
+  ];
   const summary = {
     connections,
     rounds,
@@ -101,11 +133,24 @@ export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?
     // After each round of opentime (redirect, pixel, …): the wait for its writer to settle,
     // and the CPU that took per request of the round (work deferred past the round).
     settledAfterRounds: settled,
+    // The diagnostic: the same request path with a store that only counts.
+    storeless: {
+      redirectRatio: +(sc.rps / b302.rps).toFixed(3),
+      redirectP99ms: sc.p99,
+      pixelRatio: +(so.rps / bgif.rps).toFixed(3),
+      pixelP99ms: so.p99,
+      cpuUsPerRequest: {
+        redirect: { main: sc.mainUs, other: sc.otherUs, autocannon: sc.clientUs },
+        pixel: { main: so.mainUs, other: so.otherUs, autocannon: so.clientUs },
+      },
+      clicksCounted: storeless.clicks.total,
+      opensCounted: storeless.opens.total,
+    },
     // Every answered request (warm-ups included) must be in the log.
     clicksLogged: stats.clicks.total,
     opensLogged: stats.opens.total,
     targets: { ratio: 0.8, p99ms: 10 },
   };
-  report("redirect", [b302, c, bgif, o], summary);
+  report("redirect", [b302, c, sc, bgif, o, so], summary);
   return summary;
 }
