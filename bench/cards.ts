@@ -10,6 +10,7 @@ import {
   BENCH_API_KEY,
   type LoadResult,
   load,
+  medianRound,
   ROOT,
   report,
   settleOpentime,
@@ -137,16 +138,7 @@ export async function benchCards(
     await settleOpentime(ot, "bench");
   }
   await base.stop();
-  const med = (rs: LoadResult[]): LoadResult => {
-    const m = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    return {
-      ...rs[0]!,
-      rps: m(rs.map((x) => x.rps)),
-      p50: m(rs.map((x) => x.p50)),
-      p99: m(rs.map((x) => x.p99)),
-    };
-  };
-  const [baseline, sameBytes, http] = rounds3.map(med) as [LoadResult, LoadResult, LoadResult];
+  const [baseline, sameBytes, http] = rounds3.map(medianRound) as [LoadResult, LoadResult, LoadResult];
   await ot.stop();
 
   const summary = {

@@ -263,6 +263,26 @@ export async function load(name: string, url: string, opts: LoadOptions): Promis
   };
 }
 
+/**
+ * One row for several alternating rounds of the same load: the medians of each figure
+ * (requests/s, latencies, CPU per request), errors and requests summed.
+ */
+export function medianRound(rs: LoadResult[]): LoadResult {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return {
+    ...rs[0]!,
+    rps: median(rs.map((x) => x.rps)),
+    p50: median(rs.map((x) => x.p50)),
+    p99: median(rs.map((x) => x.p99)),
+    mainUs: median(rs.map((x) => x.mainUs ?? Number.NaN)),
+    otherUs: median(rs.map((x) => x.otherUs ?? Number.NaN)),
+    clientUs: median(rs.map((x) => x.clientUs ?? Number.NaN)),
+    errors: rs.reduce((a, x) => a + x.errors, 0),
+    non2xx3xx: rs.reduce((a, x) => a + x.non2xx3xx, 0),
+    requests: rs.reduce((a, x) => a + x.requests, 0),
+  };
+}
+
 export function report(bench: string, rows: object[], summary: Record<string, unknown>): void {
   console.table(rows);
   console.log(JSON.stringify(summary, null, 2));

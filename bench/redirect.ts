@@ -2,6 +2,7 @@ import {
   BENCH_API_KEY,
   type LoadResult,
   load,
+  medianRound,
   report,
   settleOpentime,
   spawnBaseline,
@@ -85,19 +86,7 @@ export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?
   const storeless = (await settleOpentime(bare, "bench")).stats;
   await Promise.all([base.stop(), ot.stop(), bare.stop()]);
 
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const med = (rs: LoadResult[]): LoadResult => ({
-    ...rs[0]!,
-    rps: median(rs.map((x) => x.rps)),
-    p50: median(rs.map((x) => x.p50)),
-    p99: median(rs.map((x) => x.p99)),
-    mainUs: median(rs.map((x) => x.mainUs ?? Number.NaN)),
-    otherUs: median(rs.map((x) => x.otherUs ?? Number.NaN)),
-    clientUs: median(rs.map((x) => x.clientUs ?? Number.NaN)),
-    errors: rs.reduce((a, x) => a + x.errors, 0),
-    non2xx3xx: rs.reduce((a, x) => a + x.non2xx3xx, 0),
-    requests: rs.reduce((a, x) => a + x.requests, 0),
-  });
+  const med = medianRound;
   const [b302, c, sc, bgif, o, so] = [
     med(runs.b302!),
     med(runs.c!),
