@@ -34,7 +34,7 @@ export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?
 
   const base = await spawnBaseline();
   const ot = await spawnOpentime();
-  const bare = await spawnStoreless();
+  const storelessServer = await spawnStoreless();
   const linkOn = async (server: { url: string }) => {
     const created = await fetch(`${server.url}/v1/links`, {
       method: "POST",
@@ -43,7 +43,7 @@ export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?
     });
     return ((await created.json()) as { id: string }).id;
   };
-  const [id, storelessId] = [await linkOn(ot), await linkOn(bare)];
+  const [id, storelessId] = [await linkOn(ot), await linkOn(storelessServer)];
 
   // Settled after each round of opentime (lib.ts: settleOpentime says why).
   const settle = async (round: LoadResult) => {
@@ -57,7 +57,7 @@ export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?
     const [bp, op, sp] = [
       { ...opts, pid: base.child.pid },
       { ...opts, pid: ot.child.pid },
-      { ...opts, pid: bare.child.pid },
+      { ...opts, pid: storelessServer.child.pid },
     ];
     runs.b302!.push(await load("bare hono 302", base.url, { ...bp, path: () => "/c/x" }));
     runs.c!.push(
@@ -65,7 +65,7 @@ export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?
     );
     await settle(runs.c!.at(-1)!);
     runs.sc!.push(
-      await load("storeless /c/:id", bare.url, {
+      await load("storeless /c/:id", storelessServer.url, {
         ...sp,
         path: (i) => `/c/${storelessId}?u=${recipients(i)}`,
       }),
@@ -76,25 +76,19 @@ export async function benchRedirect(seconds = Number(process.env.BENCH_SECONDS ?
     );
     await settle(runs.o!.at(-1)!);
     runs.so!.push(
-      await load("storeless /o/:id.gif", bare.url, {
+      await load("storeless /o/:id.gif", storelessServer.url, {
         ...sp,
         path: (i) => `/o/bench.gif?u=${recipients(i)}`,
       }),
     );
   }
   const { stats } = await settleOpentime(ot, "bench");
-  const storeless = (await settleOpentime(bare, "bench")).stats;
-  await Promise.all([base.stop(), ot.stop(), bare.stop()]);
+  const storeless = (await settleOpentime(storelessServer, "bench")).stats;
+  await Promise.all([base.stop(), ot.stop(), storelessServer.stop()]);
 
-  const med = medianRound;
-  const [b302, c, sc, bgif, o, so] = [
-    med(runs.b302!),
-    med(runs.c!),
-    med(runs.sc!),
-    med(runs.bgif!),
-    med(runs.o!),
-    med(runs.so!),
-  ];
+  const [b302, c, sc, bgif, o, so] = [runs.b302!, runs.c!, runs.sc!, runs.bgif!, runs.o!, runs.so!].map(
+    medianRound,
+  ) as [LoadResult, LoadResult, LoadResult, LoadResult, LoadResult, LoadResult];
   const summary = {
     connections,
     rounds,
