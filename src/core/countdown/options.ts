@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseInstant, parseWallTime, refineDate } from "../util/dates.js";
 
 /**
  * Options of a countdown block. Bounds are chosen so one render stays small
@@ -31,13 +32,14 @@ const isoWithOffset = z
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})$/,
     "deadline must be ISO 8601 with an offset, e.g. 2026-12-24T18:00:00+01:00",
   )
-  .refine((s) => Number.isFinite(Date.parse(s)), "deadline is not a valid date");
+  .superRefine(refineDate(parseInstant));
 
 /** A wall-clock time in an IANA zone; converted with Intl only (see time.ts for DST rules). */
 const localDeadline = z.object({
   local: z
     .string()
-    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, "local must be YYYY-MM-DDTHH:mm[:ss] without offset"),
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, "local must be YYYY-MM-DDTHH:mm[:ss] without offset")
+    .superRefine(refineDate(parseWallTime)),
   timeZone: z
     .string()
     .max(40)

@@ -11,6 +11,7 @@ import { openContext, renderStoredOpen } from "../rules/render-open.js";
 import { DEFAULT_VARIANT } from "../rules/variants.js";
 import { NO_CACHE_HEADERS } from "../tracking/answers.js";
 import { normalizeRecipient } from "../tracking/recipient.js";
+import { parseInstant, refineDate } from "../util/dates.js";
 import { findBlock } from "./blocks-shared.js";
 
 /** One literal route per format: a pattern inside the segment would push the whole app onto Hono's slower trie router. */
@@ -23,7 +24,7 @@ const query = z.object({
     .string()
     .max(40)
     .regex(INSTANT_RE, "use an ISO 8601 instant with an offset, e.g. 2026-12-24T18:00:00+01:00")
-    .refine((s) => Number.isFinite(Date.parse(s)), "not a valid date")
+    .superRefine(refineDate(parseInstant))
     .optional(),
   ua: z.string().max(1024).optional(),
   variant: z.string().max(64).optional(),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { WEATHER_CONDITIONS, type WeatherCondition } from "../ports/weather.js";
+import { parseDate, parseInstant } from "../util/dates.js";
 
 /**
  * The `when` of a block variant: a small JSON condition language. Each node is an object
@@ -99,12 +100,16 @@ export const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const bound = z
   .string()
   .max(40)
-  .refine(
-    (s) =>
-      (DATE_RE.test(s) && Number.isFinite(Date.parse(s))) ||
-      (INSTANT_RE.test(s) && Number.isFinite(Date.parse(s))),
-    "use an ISO instant with an offset (2026-12-24T18:00:00+01:00) or a date (2026-12-24)",
-  );
+  .superRefine((s, ctx) => {
+    const r = DATE_RE.test(s) ? parseDate(s) : parseInstant(s);
+    if (r.ok) return;
+    ctx.addIssue({
+      code: "custom",
+      message: r.format
+        ? "use an ISO instant with an offset (2026-12-24T18:00:00+01:00) or a date (2026-12-24)"
+        : r.issue,
+    });
+  });
 
 const timeSchema = z
   .object({
