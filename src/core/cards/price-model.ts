@@ -10,7 +10,7 @@ export interface PriceCardModel {
   now: string;
   /** The reference ("was") price, only when the product really is cheaper now. */
   was: string | null;
-  /** "-20%" in the locale's style, with `was`. */
+  /** "-20%" in the locale's style, with `was`; never on a sold-out product. */
   discount: string | null;
   /** "Only 3 left" / "Sold out" in the card's language; null when stock is plentiful or untracked. */
   stockLabel: string | null;
@@ -97,12 +97,13 @@ export function priceCardModel(
   const money = new Intl.NumberFormat(opts.locale, { style: "currency", currency: p.currency });
   const labels = LABELS[opts.locale.slice(0, 2).toLowerCase()] ?? LABELS.en!;
   const ref = referencePrice(p, history, now, opts.dropDays);
+  const soldOut = p.stock === 0;
   let discount: string | null = null;
-  if (ref !== null) {
+  // Nothing is on offer when nothing is left: no badge (the was/now pair still tells the price).
+  if (ref !== null && !soldOut) {
     const pct = Math.round(((ref - p.price) / ref) * 100);
     if (pct >= 1) discount = new Intl.NumberFormat(opts.locale, { style: "percent" }).format(-pct / 100);
   }
-  const soldOut = p.stock === 0;
   let stockLabel: string | null = null;
   if (soldOut) stockLabel = labels.soldOut;
   else if (p.stock !== null && p.stock <= opts.lowStock)
