@@ -10,5 +10,11 @@ export async function createCountdownKit(
 ): Promise<CountdownKit> {
   const rasterizer = createResvgRasterizer({ fontDirs: opts.fontDirs });
   const images = await loadExpiredImages(opts.assetsDir);
-  return { deps: { rasterizer, images }, fontIds: rasterizer.fontIds, encodeStill };
+  return {
+    deps: { rasterizer, images },
+    fontIds: rasterizer.fontIds,
+    imageNames: [...images.keys()],
+    coverage: rasterizer.coverage,
+    encodeStill,
+  };
 }

@@ -13,7 +13,7 @@ describe("built-in weather texts", () => {
   });
 
   it("every language has every condition, and the card fonts draw every character of it", async () => {
-    const fonts = loadCardFonts();
+    const { fonts } = loadCardFonts();
     for (const lang of ["en", ...WEATHER_TEXT_LANGUAGES]) {
       const texts = weatherTexts(lang);
       for (const k of CONTENT_KEYS) {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   type CountdownDeps,
   type CountdownOptions,
+  frameBudgetIssue,
   parseCountdownOptions,
   type RgbaImage,
   renderCountdownFrameRgba,
@@ -10,12 +11,17 @@ import {
 import { CAMPAIGN_RE } from "../tracking/recipient.js";
 import type { CachedImage } from "./byte-cache.js";
 import { CONTENT_TYPES, type ImageExt } from "./fallback.js";
+import { type TextCoverage, textIssues } from "./texts.js";
 
 /** What the Node side provides for countdowns: glyphs, expired images and still encoding. */
 export interface CountdownKit {
   deps: CountdownDeps;
   /** Fonts the rasterizer has loaded; options naming another font are refused. */
   fontIds: readonly string[];
+  /** The expired images there are (assets/); a block naming another is refused. */
+  imageNames?: readonly string[];
+  /** What the fonts can draw; without it, texts are only checked for control characters. */
+  coverage?: TextCoverage;
   encodeStill(img: RgbaImage, format: "png" | "jpg" | "webp"): Promise<Uint8Array>;
 }
 
@@ -72,12 +78,46 @@ export function parseCountdownBlock(
   return { ok: true, block: { campaign, evergreen, countdown: parsed.options } };
 }
 
+/**
+ * What only a save checks, on options that parsed: every text drawable with the block's
+ * font, the expired image present. A block saved before a check existed renders as before.
+ */
+export function countdownSaveIssues(o: CountdownOptions, kit: CountdownKit): string[] {
+  const issues = textIssues(
+    [
+      ["expiredText", o.expiredText],
+      ["separator", o.separator],
+    ],
+    kit.coverage,
+    o.font,
+  );
+  const names = kit.imageNames;
+  if (o.expiredImage !== undefined && names && !names.includes(o.expiredImage))
+    issues.push(
+      `expiredImage: "${o.expiredImage}" is not in assets/ (there: ${names.join(", ") || "no .png or .gif"})`,
+    );
+  // Drawn only once the texts are known to be drawable.
+  if (issues.length) return issues;
+  const budget = frameBudgetIssue(o, kit.deps);
+  return budget ? [`frames: ${budget}`] : [];
+}
+
 /** The start of an evergreen timer from the URL parameter: Unix seconds or ISO 8601; null when absent or bad. */
 export function parseStart(raw: string | undefined): number | null {
   if (!raw || raw.length > 40) return null;
   if (/^\d{9,11}$/.test(raw)) return Number(raw) * 1000;
   const t = Date.parse(raw);
   return Number.isFinite(t) ? t : null;
+}
+
+/**
+ * A start from the URL is whatever the link says: never later than now (a future start
+ * would show more than the timer's duration, up to millions of days), never earlier than
+ * one duration ago (already expired then; the bound keeps the deadline a real date).
+ */
+export function clampStart(start: number | null, now: number, durationS: number): number {
+  if (start === null) return now;
+  return Math.min(now, Math.max(now - durationS * 1000, start));
 }
 
 /** Renders a countdown at `now` for a deadline already resolved (evergreen or fixed). */

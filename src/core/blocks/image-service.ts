@@ -6,6 +6,8 @@ import { RenderCache } from "./byte-cache.js";
 import {
   type CountdownBlock,
   type CountdownKit,
+  clampStart,
+  countdownSaveIssues,
   parseCountdownBlock,
   parseStart,
   renderCountdown,
@@ -90,9 +92,12 @@ export class ImageService {
     return {
       type: "countdown",
       defaultExt: "gif",
+      // A save: the options parse, and then what only a save checks (texts, expired image).
       parse: (options) => {
         const res = this.parseCountdown(options);
-        return res.ok ? { ok: true, options: res.block } : res;
+        if (!res.ok) return res;
+        const issues = countdownSaveIssues(res.block.countdown, this.kit!);
+        return issues.length ? { ok: false, issues } : { ok: true, options: res.block };
       },
       render: async (block, ext, open) => {
         const rendered = await this.renderStored(block, ext, open);
@@ -168,7 +173,7 @@ export class ImageService {
 
   private async evergreenStart(cd: CountdownBlock, blockId: string | null, req: RenderRequest, now: number) {
     const eg = cd.evergreen!;
-    if (eg.from === "param") return parseStart(req.query(eg.param)) ?? now;
+    if (eg.from === "param") return clampStart(parseStart(req.query(eg.param)), now, eg.duration);
     // First open per recipient, remembered durably; without a recipient, the timer starts now.
     if (!req.recipient || !blockId) return now;
     const k = `${blockId}\u0000${req.recipient}`;

@@ -41,12 +41,15 @@ export type Prepare<P> = (options: unknown) => { ok: true; prepared: P } | { ok:
 
 /**
  * A card kind (PNG by default) whose options are prepared once per block version: `parse`
- * answers the parsed options `o`, `render` gets the prepared ones for the block's version.
+ * (a save) answers the parsed options `o` once they prepare and pass `saveIssues` (what only
+ * a save checks, so a block saved before a check existed renders as before); `render` gets
+ * the prepared ones for the block's version.
  */
 export function preparedKind<P extends { o: Record<string, unknown> }>(
   type: BlockType,
   prepare: Prepare<P>,
   render: (prepared: P, block: BlockRecord, ext: ImageExt, open: OpenContext) => Promise<RenderedBlock>,
+  saveIssues: (prepared: P) => string[] = () => [],
 ): BlockKind {
   const byVersion = new PreparedOptions<P>((options) => {
     const res = prepare(options);
@@ -57,7 +60,9 @@ export function preparedKind<P extends { o: Record<string, unknown> }>(
     defaultExt: "png",
     parse: (options) => {
       const res = prepare(options);
-      return res.ok ? { ok: true, options: res.prepared.o } : res;
+      if (!res.ok) return res;
+      const issues = saveIssues(res.prepared);
+      return issues.length ? { ok: false, issues } : { ok: true, options: res.prepared.o };
     },
     render: (block, ext, open) => render(byVersion.of(block), block, ext, open),
   };

@@ -4,10 +4,11 @@ import { CONTENT_TYPES, type ImageExt } from "../blocks/fallback.js";
 import { RenderError } from "../blocks/image-service.js";
 import type { BlockKind, OpenContext, RenderedBlock } from "../blocks/kinds.js";
 import { preparedKind } from "../blocks/prepared-options.js";
+import { textIssues } from "../blocks/texts.js";
 import type { BlockRecord } from "../ports/index.js";
 import { CAMPAIGN_RE } from "../tracking/recipient.js";
 import { type CardAssets, imageRefSchema, imageSrc, noCardAssets } from "./assets.js";
-import { type LayoutNode, parseLayout } from "./banner-layout.js";
+import { type LayoutNode, layoutTexts, parseLayout } from "./banner-layout.js";
 import {
   BANNER_SIZES,
   BANNER_TEMPLATES,
@@ -97,6 +98,11 @@ export class BannerBlocks {
       "banner",
       (o) => this.prepare(o),
       (p, block, ext, open) => this.render(p, block, ext, open),
+      ({ o }) =>
+        textIssues(
+          [["headline", o.headline], ["subline", o.subline], ["cta", o.cta], ...layoutTexts(o.layout)],
+          this.renderer?.coverage,
+        ),
     );
   }
 

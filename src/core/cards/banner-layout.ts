@@ -284,6 +284,22 @@ export function parseLayout(
 }
 
 /**
+ * The texts of a layout that parsed, with their paths as parseLayout names them
+ * ("layout.children.1"), for the checks only a save makes (see blocks/texts.ts).
+ */
+export function* layoutTexts(value: unknown, path = "layout"): Generator<[string, string]> {
+  if (typeof value === "string") {
+    yield [path, value];
+    return;
+  }
+  if (!isObject(value)) return;
+  const kids = value.children;
+  if (Array.isArray(kids))
+    for (let i = 0; i < kids.length; i++) yield* layoutTexts(kids[i], `${path}.children.${i}`);
+  else if (kids !== undefined) yield* layoutTexts(kids, `${path}.children`);
+}
+
+/**
  * Every box of an operator's layout shrinks to fit inside its parent, whatever its own
  * width, height, margins or content ask: an element drawn wholly outside the canvas can
  * abort the process inside resvg (see above), and nothing outside is seen anyway.

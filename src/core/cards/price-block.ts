@@ -4,13 +4,14 @@ import { CONTENT_TYPES, type ImageExt } from "../blocks/fallback.js";
 import { RenderError } from "../blocks/image-service.js";
 import type { BlockKind } from "../blocks/kinds.js";
 import { PreparedOptions } from "../blocks/prepared-options.js";
+import { textIssues } from "../blocks/texts.js";
 import { productId } from "../catalog/schema.js";
 import type { CatalogStore, PricePoint, ProductRecord } from "../ports/catalog.js";
 import type { BlockRecord, Clock } from "../ports/index.js";
 import { CAMPAIGN_RE } from "../tracking/recipient.js";
 import { Lru } from "../util/lru.js";
 import { type CardAssets, imageSrc, noCardAssets } from "./assets.js";
-import { type LayoutNode, layoutTree, parseLayout } from "./banner-layout.js";
+import { type LayoutNode, layoutTexts, layoutTree, parseLayout } from "./banner-layout.js";
 import { fillTemplate } from "./merge-fields.js";
 import type { PriceCardModel } from "./price-model.js";
 import { isKnownLocale, priceCardModel, priceModelValidUntil } from "./price-model.js";
@@ -152,7 +153,13 @@ export class PriceBlocks {
     return {
       type: "price",
       defaultExt: "png",
-      parse: (options) => this.parse(options),
+      // A save: the options parse, and the layout's texts can be drawn (a check only a save makes).
+      parse: (options) => {
+        const res = this.parse(options);
+        if (!res.ok) return res;
+        const issues = textIssues(layoutTexts(res.options.layout), this.renderer?.coverage);
+        return issues.length ? { ok: false, issues } : res;
+      },
       render: (block, ext) => this.render(block, ext),
     };
   }

@@ -1,3 +1,5 @@
+import type { TextCoverage } from "../blocks/texts.js";
+
 // Cards are plain element trees in satori's shape ({ type, props: { style, children } }),
 // built by ordinary functions: no JSX build step, and the core never imports satori — the
 // Node adapter (src/node/cards/satori-renderer.ts) turns trees into pixels behind this port.
@@ -33,6 +35,8 @@ export interface CardRenderer {
   render(tree: CardElement, opts: CardRenderOptions): Promise<Uint8Array>;
   /** Font families it can draw; templates name the first and fall back per glyph. */
   readonly families: readonly string[];
+  /** What its fonts and emoji can draw (any family: satori falls back per glyph); checked at save. */
+  readonly coverage?: TextCoverage;
 }
 
 /** The outer box every built-in card template starts from: its size, ground and font. */

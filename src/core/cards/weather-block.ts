@@ -3,6 +3,7 @@ import { CONTENT_TYPES, type ImageExt } from "../blocks/fallback.js";
 import { RenderError } from "../blocks/image-service.js";
 import type { BlockKind, OpenContext, RenderedBlock } from "../blocks/kinds.js";
 import { preparedKind } from "../blocks/prepared-options.js";
+import { textIssues } from "../blocks/texts.js";
 import type { BlockRecord } from "../ports/index.js";
 import { Lru } from "../util/lru.js";
 import { resolvePlace } from "../weather/location.js";
@@ -32,6 +33,7 @@ import {
   WEATHER_LAYOUT_FIELDS,
   type WeatherOptions,
   weatherOptionsSchema,
+  weatherOptionTexts,
 } from "./weather-options.js";
 import { WEATHER_SIZES, type WeatherCardModel, weatherCard } from "./weather-templates.js";
 import { weatherTexts } from "./weather-texts.js";
@@ -83,6 +85,7 @@ export class WeatherBlocks {
       "weather",
       (o) => this.prepare(o),
       (p, block, ext, open) => this.render(p, block, ext, open),
+      ({ o }) => textIssues(weatherOptionTexts(o), this.renderer?.coverage),
     );
   }
 

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { WEATHER_CONDITIONS } from "../ports/weather.js";
 import { CAMPAIGN_RE } from "../tracking/recipient.js";
 import { type CardAssets, imageRefSchema } from "./assets.js";
+import { layoutTexts } from "./banner-layout.js";
 import { PROFILE_FIELDS } from "./merge-fields.js";
 import { isKnownLocale } from "./price-model.js";
 import { WEATHER_TEMPLATES } from "./weather-templates.js";
@@ -65,6 +66,19 @@ export function weatherOptionsSchema(assets: CardAssets) {
       layout: z.unknown().optional(),
     })
     .strict();
+}
+
+/** Every text the options draw, with its path (for the checks only a save makes, blocks/texts.ts). */
+export function* weatherOptionTexts(o: WeatherOptions): Generator<[string, string | undefined]> {
+  for (const k of CONTENT_KEYS) {
+    const c = o.content?.[k];
+    if (!c) continue;
+    yield [`content.${k}.headline`, c.headline];
+    yield [`content.${k}.text`, c.text];
+  }
+  yield ["location.label", o.location?.label];
+  yield ["defaultLocation.label", o.defaultLocation?.label];
+  yield* layoutTexts(o.layout);
 }
 
 /** What a custom weather layout's texts may use: the condition's content, the weather, the person. */

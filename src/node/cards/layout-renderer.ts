@@ -42,8 +42,7 @@ function prune(e: Keyed, drop: Set<string>): Keyed {
 }
 
 export async function createLayoutRenderer(opts: { fontsDir?: string } = {}): Promise<CardRenderer> {
-  const fonts = loadCardFonts(opts.fontsDir);
-  const families = [...new Set(fonts.map((f) => f.name))];
+  const { fonts, families, text } = loadCardFonts(opts.fontsDir);
 
   const render = (tree: CardElement, o: CardRenderOptions) => drawingCard(() => draw(tree, o));
 
@@ -56,6 +55,7 @@ export async function createLayoutRenderer(opts: { fontsDir?: string } = {}): Pr
         width: o.width,
         height: o.height,
         fonts,
+        ...text.satoriOptions(keyed),
         onNodeDetected: (node) => {
           const gone =
             !(node.width > 0 && node.height > 0) ||
@@ -75,5 +75,5 @@ export async function createLayoutRenderer(opts: { fontsDir?: string } = {}): Pr
     return rasterize(svg, o);
   }
 
-  return { render, families };
+  return { render, families, coverage: text.coverage };
 }

@@ -14,7 +14,8 @@ import { Resvg, renderAsync } from "@resvg/resvg-js";
 import satori from "satori";
 import sharp from "sharp";
 import type { CardElement, CardRenderer, CardRenderOptions } from "../../core/cards/types.js";
-import { DEFAULT_FONTS_DIR, listFonts } from "../countdown/fonts.js";
+import { DEFAULT_FONTS_DIR, type FontFile, listFonts } from "../countdown/fonts.js";
+import { type CardText, cardText, type SatoriFont } from "./card-text.js";
 import { encodeIndexedPng } from "./indexed-png.js";
 
 /** File-name prefix → CSS family name templates use. Order = fallback order for missing glyphs. */
@@ -27,31 +28,40 @@ const FAMILIES: readonly [prefix: string, family: string][] = [
 ];
 const WEIGHTS: Record<string, 400 | 700> = { Regular: 400, Bold: 700 };
 
-type SatoriFont = { name: string; data: Buffer; weight: 400 | 700; style: "normal" };
+export interface CardFonts {
+  /** The card faces, parsed by satori once per process (it keeps its parse per array). */
+  fonts: SatoriFont[];
+  families: string[];
+  /** Emoji, fallback faces and what they can draw together. */
+  text: CardText;
+}
 
-// One array per directory for the process: the card and layout renderers share it, and satori
-// keeps its parsed fonts per array, so the ~2 MB of faces are read and parsed once.
-const loaded = new Map<string, SatoriFont[]>();
+// One set per directory for the process: the card and layout renderers share it, so the
+// ~2 MB of faces are read and parsed once.
+const loaded = new Map<string, CardFonts>();
 
-export function loadCardFonts(dir = DEFAULT_FONTS_DIR): SatoriFont[] {
+export function loadCardFonts(dir = DEFAULT_FONTS_DIR): CardFonts {
   const hit = loaded.get(dir);
   if (hit) return hit;
   const fonts: SatoriFont[] = [];
+  const used: FontFile[] = [];
   const files = listFonts([dir]);
   for (const [prefix, family] of FAMILIES) {
     for (const [suffix, weight] of Object.entries(WEIGHTS)) {
       const f = files.find((x) => x.id === `${prefix}-${suffix}`);
-      if (f) fonts.push({ name: family, data: readFileSync(f.path), weight, style: "normal" });
+      if (!f) continue;
+      fonts.push({ name: family, data: readFileSync(f.path), weight, style: "normal" });
+      used.push(f);
     }
   }
   if (!fonts.length) throw new Error(`no card fonts found in ${dir}`);
-  loaded.set(dir, fonts);
-  return fonts;
+  const set = { fonts, families: [...new Set(fonts.map((f) => f.name))], text: cardText(used) };
+  loaded.set(dir, set);
+  return set;
 }
 
 export async function createSatoriRenderer(opts: { fontsDir?: string } = {}): Promise<CardRenderer> {
-  const fonts = loadCardFonts(opts.fontsDir ?? DEFAULT_FONTS_DIR);
-  const families = [...new Set(fonts.map((f) => f.name))];
+  const { fonts, families, text } = loadCardFonts(opts.fontsDir ?? DEFAULT_FONTS_DIR);
 
   function render(tree: CardElement, o: CardRenderOptions): Promise<Uint8Array> {
     return drawingCard(async () => {
@@ -60,6 +70,7 @@ export async function createSatoriRenderer(opts: { fontsDir?: string } = {}): Pr
         width: o.width,
         height: o.height,
         fonts,
+        ...text.satoriOptions(tree),
       });
       return rasterize(svg, o);
     });
@@ -70,7 +81,7 @@ export async function createSatoriRenderer(opts: { fontsDir?: string } = {}): Pr
     { type: "div", props: { style: { display: "flex", fontFamily: families[0]! }, children: "0" } },
     { width: 8, height: 8, scale: 1, format: "png" },
   );
-  return { render, families };
+  return { render, families, coverage: text.coverage };
 }
 
 /** Cards being drawn in this process (satori and resvg both), across every renderer. */

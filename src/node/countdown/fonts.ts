@@ -11,6 +11,13 @@ export const DEFAULT_FONTS_DIR = resolve(import.meta.dirname, "../../../fonts");
 /** Used for characters the chosen font lacks (Japanese labels in a Latin font). */
 export const FALLBACK_FONT_IDS = ["NotoSansJP-Bold", "DejaVuSans-Bold"];
 
+/**
+ * Large faces for what the fonts above lack (the full Noto Sans JP: kanji beyond the subset,
+ * ￥), never chosen by id: loaded only for a text that needs them, so a server whose texts
+ * do not never reads them.
+ */
+export const DEFAULT_FALLBACK_DIR = resolve(DEFAULT_FONTS_DIR, "fallback");
+
 export interface FontFile {
   id: string;
   path: string;
