@@ -57,6 +57,11 @@ describe("banner snapshots", () => {
     ["split-image", { image: assets.get("banner-sunrise.jpg")! }],
     ["split", { cta: null }],
     ["strip", {}],
+    // Kanji beyond the bundled subset and ￥ from the fallback face; emoji in colour (Twemoji).
+    [
+      "hero-japanese-emoji",
+      { headline: "抹茶ラテ ￥1,980 🍵", subline: "東京のお客様へ 🎉 購入は今日まで", cta: "購入 ❤️" },
+    ],
   ] as const)("%s looks like its committed baseline", async (name, extra) => {
     const template = name.split("-")[0] as BannerTemplate;
     await matchSnapshot(`banner-${name}`, await sized(template, { ...BASE, ...extra }));

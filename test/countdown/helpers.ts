@@ -71,6 +71,22 @@ export function decodeGif(bytes: Uint8Array): DecodedGif {
   return { width, height, loop, frames };
 }
 
+/**
+ * What is on screen during each whole second of the animation, by the frames' delays (a
+ * clearing frame of a transparent timer shares its second with the frame before it).
+ */
+export function secondsShown(g: DecodedGif): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let t = 0;
+  g.frames.forEach((f, i) => {
+    const end = i === g.frames.length - 1 ? Math.max(t + f.delay, (out.length + 1) * 100) : t + f.delay;
+    // A frame shows second k when it is on screen at k s + 50 cs.
+    while (out.length * 100 + 50 >= t && out.length * 100 + 50 < end) out.push(f.canvas);
+    t = end;
+  });
+  return out;
+}
+
 export function styleOf(o: CountdownOptions, nowMs: number): Style {
   const first = remainingSeconds(resolveDeadline(o), nowMs);
   return styleFor(engineFor(rasterizer), o, digitCounts(o, first));

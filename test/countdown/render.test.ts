@@ -68,13 +68,14 @@ describe("countdown GIF", () => {
     ]);
   });
 
-  it("stops at zero, never negative", () => {
+  it("stops at zero, never negative, and plays once instead of looping back", () => {
     const o = opts({ ...base, frames: 8, deadline: "2026-12-20T10:00:03.250Z" });
     const g = decodeGif(renderCountdownGif(o, NOW, deps));
-    expect(g.frames).toHaveLength(8);
+    expect(g.frames).toHaveLength(4);
+    expect(g.loop).toBeNull();
     const style = styleOf(o, NOW);
     const read = g.frames.map((f) => readDigits(style, o, f.canvas)[3]);
-    expect(read).toEqual(["03", "02", "01", "00", "00", "00", "00", "00"]);
+    expect(read).toEqual(["03", "02", "01", "00"]);
   });
 
   it("is deterministic: same inputs, identical bytes", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderCountdownFrameRgba, renderCountdownGif } from "../../src/core/countdown/index.js";
-import { decodeGif, deps, opts } from "./helpers.js";
+import { decodeGif, deps, opts, secondsShown } from "./helpers.js";
 
 const NOW = Date.parse("2026-12-20T10:00:00.250Z");
 
@@ -25,11 +25,18 @@ describe("transparent background", () => {
         height: 100,
       });
       const g = decodeGif(renderCountdownGif(o, NOW, deps));
-      expect(g.frames).toHaveLength(8);
-      g.frames.forEach((f, k) => {
-        const want = stillAt(o, k);
-        expect(Buffer.from(f.canvas).equals(Buffer.from(want)), `frame ${k + 1}`).toBe(true);
+      // Every composed frame (clearing frames too) shows what its second should.
+      const shown = secondsShown(g);
+      expect(shown).toHaveLength(8);
+      shown.forEach((c, k) => {
+        expect(Buffer.from(c).equals(Buffer.from(stillAt(o, k))), `second ${k + 1}`).toBe(true);
       });
+      let t = 0;
+      for (const f of g.frames) {
+        const want = stillAt(o, Math.floor(t / 100));
+        expect(Buffer.from(f.canvas).equals(Buffer.from(want)), `frame at ${t} cs`).toBe(true);
+        t += f.delay;
+      }
       const c = g.frames[0]?.canvas ?? new Uint8Array();
       expect(c[3]).toBe(0); // corner: transparent
       let opaque = 0;

@@ -27,6 +27,8 @@ export interface FrameOptions {
   transparent: number | null;
   /** Hundredths of a second; email clients and browsers clamp anything under 2. */
   delay: number;
+  /** `palette` is this frame's own (a local colour table) rather than the global one. */
+  local?: boolean;
 }
 
 /** log2 of the palette size, which must be a power of two from 2 to 256. */
@@ -41,12 +43,15 @@ function checkU16(name: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min || v > 65535) throw new Error(`GIF ${name} out of range: ${v}`);
 }
 
+/** Bytes of the NETSCAPE2.0 application extension at the end of a looping header. */
+const LOOP_EXTENSION = 19;
+
 /** Header, logical screen, global palette and the NETSCAPE loop-forever extension. */
 export function gifHeader(width: number, height: number, palette: number[]): Uint8Array {
   checkU16("width", width, 1);
   checkU16("height", height, 1);
   const bits = paletteBits(palette);
-  const out = new Uint8Array(13 + palette.length * 3 + 19);
+  const out = new Uint8Array(13 + palette.length * 3 + LOOP_EXTENSION);
   out.set([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]); // "GIF89a"
   out[6] = width & 0xff;
   out[7] = width >> 8;
@@ -67,9 +72,14 @@ export function gifHeader(width: number, height: number, palette: number[]): Uin
   return out;
 }
 
+/** The same header without the loop extension: the animation plays once and stays on its last frame. */
+export function playOnce(header: Uint8Array): Uint8Array {
+  return header.subarray(0, header.length - LOOP_EXTENSION);
+}
+
 /**
- * One frame: graphic control extension + image descriptor + LZW data, for the
- * `r.w × r.h` indices in `pixels` placed at (r.x, r.y). `width`, `height` and
+ * One frame: graphic control extension + image descriptor (+ local colour table) + LZW
+ * data, for the `r.w × r.h` indices in `pixels` placed at (r.x, r.y). `width`, `height` and
  * `headerLength` are unused (kept for callers written against the omggif version).
  */
 export function encodeFrame(
@@ -95,7 +105,8 @@ export function encodeFrame(
   const minCodeSize = Math.max(2, bits);
   const codes = lzwCompress(pixels.length === n ? pixels : pixels.subarray(0, n), minCodeSize);
 
-  const out = new Uint8Array(8 + 10 + 1 + subBlocksLength(codes.length));
+  const table = o.local ? palette.length * 3 : 0;
+  const out = new Uint8Array(8 + 10 + table + 1 + subBlocksLength(codes.length));
   out[0] = 0x21; // extension
   out[1] = 0xf9; // graphic control
   out[2] = 4;
@@ -113,9 +124,17 @@ export function encodeFrame(
   out[14] = r.w >> 8;
   out[15] = r.h & 0xff;
   out[16] = r.h >> 8;
-  out[17] = 0; // no local palette, not interlaced
-  out[18] = minCodeSize;
-  writeSubBlocks(codes, out, 19);
+  out[17] = o.local ? 0x80 | (bits - 1) : 0; // local colour table or none; not interlaced
+  let p = 18;
+  if (o.local) {
+    for (const rgb of palette) {
+      out[p++] = (rgb >> 16) & 0xff;
+      out[p++] = (rgb >> 8) & 0xff;
+      out[p++] = rgb & 0xff;
+    }
+  }
+  out[p] = minCodeSize;
+  writeSubBlocks(codes, out, p + 1);
   return out;
 }
 

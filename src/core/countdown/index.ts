@@ -14,5 +14,10 @@ export {
   countdownOptionsSchema,
   parseCountdownOptions,
 } from "./options.js";
-export { type CountdownDeps, renderCountdownFrameRgba, renderCountdownGif } from "./render.js";
+export {
+  type CountdownDeps,
+  frameBudgetIssue,
+  renderCountdownFrameRgba,
+  renderCountdownGif,
+} from "./render.js";
 export { breakdown, localToEpochMs, remainingSeconds, resolveDeadline } from "./time.js";
