@@ -165,6 +165,18 @@ export async function benchCountdownRender(): Promise<Record<string, unknown>> {
       meetsTargets: naive.ms / ours.ms >= 1000 && ours.bytes * 10 <= naive.bytes,
     };
   }
+  // Transparent backgrounds without boxes, which need clearing frames (see animate.ts).
+  for (const layout of ["compact", "inline"] as const) {
+    const opts = (i: number) =>
+      countdownOptionsSchema.parse({
+        deadline: new Date(now + (startSecond + i * 7919) * 1000).toISOString(),
+        layout,
+        background: "transparent",
+      });
+    for (let i = 0; i < 200; i++) renderCountdownGif(opts(i), now, { rasterizer });
+    const t = time((i) => renderCountdownGif(opts(i + 1_000), now, { rasterizer }), 1500, 50);
+    results[`transparent ${layout} 600x120x60`] = { opentimeMsPerGif: +t.ms.toFixed(4), opentimeBytes: t.bytes };
+  }
   results.encoderNsPerPixel = encoderCases(rasterizer, now, startSecond);
   return results;
 }

@@ -1,4 +1,4 @@
-// npm run bench -- <name>   (redirect | ingest | countdown | cards | writer | contention | all)
+// npm run bench -- <name>   (redirect | ingest | countdown | countdown-render | cards | writer | contention | all)
 
 import { benchIngest } from "./ingest.js";
 import { benchRedirect } from "./redirect.js";
@@ -9,6 +9,10 @@ const benches: Record<string, () => Promise<unknown>> = {
   countdown: async () => {
     const { benchCountdown } = await import("./countdown.js");
     return benchCountdown();
+  },
+  "countdown-render": async () => {
+    const { benchCountdownRender } = await import("./countdown-render.js");
+    console.log(JSON.stringify(await benchCountdownRender(), null, 2));
   },
   cards: async () => {
     const { benchCards } = await import("./cards.js");

@@ -75,6 +75,8 @@ interface Pending {
   delay: number;
   /** What it shows (see contentKey); "" for a frame that is never reused (frame 1). */
   key: string;
+  /** Already encoded (a block the style had cached): `px` is then empty. */
+  bytes?: Uint8Array;
 }
 
 function remember(style: Style, key: string, b: Uint8Array): Uint8Array {
@@ -84,6 +86,7 @@ function remember(style: Style, key: string, b: Uint8Array): Uint8Array {
 }
 
 function encode(style: Style, f: Pending): Uint8Array {
+  if (f.bytes) return f.bytes;
   const key = f.key && `${f.disposal}/${f.delay}|${f.key}`;
   const hit = key ? style.blocks.get(key) : undefined;
   if (hit) return hit;
@@ -111,6 +114,8 @@ function expiredFrame(e: ExpiredStill): Uint8Array {
   return encodeFrame(w, h, e.colors, 0, { x: 0, y: 0, w, h }, e.image.px, o);
 }
 
+const EMPTY = new Uint8Array(0);
+
 const sameRect = (a: Rect, b: Rect) => a.x === b.x && a.y === b.y && a.w === b.w && a.h === b.h;
 
 /**
@@ -122,7 +127,8 @@ const sameRect = (a: Rect, b: Rect) => a.x === b.x && a.y === b.y && a.w === b.w
  * clearing frame is put in between: the rectangle as it already is (nothing changes on
  * screen), disposed, for its last CLEAR_CS of the second. Disposing the previous frame
  * instead would clear all of it, so every later frame would have to redraw that much (a
- * whole canvas after frame 1): that made transparent timers without boxes 9 times the size.
+ * whole canvas after frame 1): that made transparent timers without boxes many times the
+ * size of opaque ones, and cut big ones short at the work bound.
  */
 export function animate(style: Style, t: Timeline): Uint8Array[] {
   const full: Rect = { x: 0, y: 0, w: style.width, h: style.height };
@@ -142,8 +148,11 @@ export function animate(style: Style, t: Timeline): Uint8Array[] {
     const r = changedRect(style, prev, v) ?? NOOP;
     const before = transparent === null ? null : extract(img, r);
     redraw(img, style, v, r);
-    const after = extract(img, r);
-    const next: Pending = { rect: r, px: after, disposal: 1, delay: DELAY_CS, key: contentKey(style, v, r) };
+    const key = contentKey(style, v, r);
+    // Opaque frames are always drawn over and kept: a cached block needs no pixels copied.
+    const bytes = before ? undefined : style.blocks.get(`1/${DELAY_CS}|${key}`);
+    const after = bytes ? EMPTY : extract(img, r);
+    const next: Pending = { rect: r, px: after, disposal: 1, delay: DELAY_CS, key, bytes };
     let clear: Pending | null = null;
     let dispose = false;
     if (before && needsClearing(before, after, transparent as number)) {

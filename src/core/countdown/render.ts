@@ -14,8 +14,6 @@ import { type CountdownOptions, type CountdownUnit, resolvedUnits } from "./opti
 import { digitCounts, drawAll, engineFor, type Style, styleFor, valuesAt } from "./style.js";
 import { remainingSeconds, resolveDeadline } from "./time.js";
 
-export { MAX_ENCODED_PIXELS } from "./animate.js";
-
 export interface CountdownDeps {
   rasterizer: GlyphRasterizer;
   /** Expired-state images by file name, decoded ahead of time (rendering is synchronous). */

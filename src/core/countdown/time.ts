@@ -1,3 +1,4 @@
+import { parseWallTime, wallTimeAsUtc } from "../util/dates.js";
 import { zoneOffsetMs } from "../util/zone.js";
 import type { CountdownOptions, CountdownUnit } from "./options.js";
 
@@ -15,10 +16,9 @@ import type { CountdownOptions, CountdownUnit } from "./options.js";
 
 /** Converts a wall-clock time in an IANA zone to epoch ms (see the DST rules above). */
 export function localToEpochMs(local: string, timeZone: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
-  if (!m) throw new RangeError(`invalid local time: ${local}`);
-  const [, y, mo, d, h, mi, s] = m;
-  const wallAsUtc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0));
+  const wall = parseWallTime(local);
+  if (!wall.ok) throw new RangeError(`invalid local time ${local}: ${wall.issue}`);
+  const wallAsUtc = wallTimeAsUtc(wall.value);
   const DAY = 86_400_000;
   // The offsets a day either side bracket any single transition near this time.
   const before = zoneOffsetMs(timeZone, wallAsUtc - DAY);
