@@ -1,4 +1,3 @@
-import { WEBHOOK_AUTH } from "./fuzz-seeds.js";
 import {
   CONTENT_TYPES,
   encodeBody,
@@ -10,9 +9,10 @@ import {
   serialize,
 } from "./fuzz-mutate.js";
 import { instance, type Route, type Schema } from "./fuzz-schema.js";
+import { WEBHOOK_AUTH } from "./fuzz-seeds.js";
 import { Rng } from "./rng.js";
 import type { WireRequest } from "./wire.js";
-import { AUTH, WRITE_AUTH, type World } from "./world.js";
+import { AUTH, type World, WRITE_AUTH } from "./world.js";
 
 /**
  * Fuzz input i of a seed: a route drawn from the OpenAPI document, its path and query filled
@@ -34,7 +34,19 @@ export interface FuzzInput {
   req: WireRequest;
 }
 
-const ODD_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROPFIND", "get", "FOO"];
+const ODD_METHODS = [
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "PATCH",
+  "DELETE",
+  "OPTIONS",
+  "TRACE",
+  "PROPFIND",
+  "get",
+  "FOO",
+];
 
 const USER_AGENTS = [
   "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
@@ -75,9 +87,16 @@ function paramValue(ctx: FuzzContext, route: Route, name: string, schema: Schema
   return String(instance(ctx.doc, schema, rng, ctx.now));
 }
 
-function queryValue(ctx: FuzzContext, name: string, schema: Schema, rng: Rng, u: string | null): string | null {
+function queryValue(
+  ctx: FuzzContext,
+  name: string,
+  schema: Schema,
+  rng: Rng,
+  u: string | null,
+): string | null {
   const { world } = ctx;
-  if (name === "u") return rng.pick([...world.recipients.map((r) => r.u), "carol@example.com", "r_42", "*|EMAIL|*"]);
+  if (name === "u")
+    return rng.pick([...world.recipients.map((r) => r.u), "carol@example.com", "r_42", "*|EMAIL|*"]);
   if (name === "us") return world.recipients.find((r) => r.u === u)?.us ?? "0".repeat(64);
   if (name === "o" || name === "s") return new URLSearchParams(world.signedPath.split("?")[1]).get(name);
   if (name === "lat" || name === "lon") return String(rng.pick([52.52, -33.9, 0, 91, -181, 13.4]));
@@ -86,7 +105,8 @@ function queryValue(ctx: FuzzContext, name: string, schema: Schema, rng: Rng, u:
 
 function body(ctx: FuzzContext, route: Route, path: string, rng: Rng): unknown {
   const seeds = ctx.seeds[`${route.method} ${path}`] ?? ctx.seeds[`${route.method} ${route.path}`];
-  let value = seeds?.length && rng.chance(0.75) ? rng.pick(seeds) : instance(ctx.doc, route.body ?? {}, rng, ctx.now);
+  let value =
+    seeds?.length && rng.chance(0.75) ? rng.pick(seeds) : instance(ctx.doc, route.body ?? {}, rng, ctx.now);
   const mutations = rng.chance(0.15) ? 0 : rng.int(1, 3);
   for (let i = 0; i < mutations; i++) value = mutateJson(value, rng);
   return value;
@@ -128,10 +148,13 @@ function extraHeaders(rng: Rng): [string, string][] {
   if (rng.chance(0.2)) {
     out.push(
       rng.pick<[string, string]>([
-        ["X-Forwarded-For", rng.pick(["203.0.113.9", "1.2.3.4, 10.0.0.1", "not-an-ip", "", "::1".repeat(100)])],
+        [
+          "X-Forwarded-For",
+          rng.pick(["203.0.113.9", "1.2.3.4, 10.0.0.1", "not-an-ip", "", "::1".repeat(100)]),
+        ],
         ["Accept-Encoding", rng.pick(["gzip", "br", "*", "identity;q=0"])],
         ["Range", "bytes=0-10"],
-        ["If-None-Match", rng.pick(['"x"', "*", "W/\"1\""])],
+        ["If-None-Match", rng.pick(['"x"', "*", 'W/"1"'])],
         ["Cookie", "a=1; __proto__=2"],
         ["X-Request-Id", rng.pick(["r1", "x".repeat(200), raw("ürün"), ""])],
         ["Accept", rng.pick(["image/webp", "*/*", "application/json", "text/html"])],
@@ -140,7 +163,10 @@ function extraHeaders(rng: Rng): [string, string][] {
         ["Connection", rng.pick(["close", "keep-alive", "upgrade"])],
         ["Transfer-Encoding", rng.pick(["chunked", "gzip", "identity"])],
         ["Content-Length", rng.pick(["0", "-1", "abc", "99999999999"])],
-        [raw(rng.pick(["X-ürün", "X-Empty", "__proto__"])), raw(rng.pick(HOSTILE_STRINGS)).replace(/[\r\n]/g, "")],
+        [
+          raw(rng.pick(["X-ürün", "X-Empty", "__proto__"])),
+          raw(rng.pick(HOSTILE_STRINGS)).replace(/[\r\n]/g, ""),
+        ],
       ]),
     );
   }
@@ -155,7 +181,15 @@ function target(ctx: FuzzContext, route: Route, rng: Rng): { path: string; query
     if (rng.chance(0.2)) v = mutateToken(v, rng);
     path = path.replace(`{${p.name}}`, v.includes("%") || /[^\x21-\x7e]/.test(v) ? v : percentEncode(v));
   }
-  if (rng.chance(0.04)) path = rng.pick([`${path}/`, `/${path}`, path.replace(/\//g, "//"), `${path}/..`, `${path};x=1`, path.toUpperCase()]);
+  if (rng.chance(0.04))
+    path = rng.pick([
+      `${path}/`,
+      `/${path}`,
+      path.replace(/\//g, "//"),
+      `${path}/..`,
+      `${path};x=1`,
+      path.toUpperCase(),
+    ]);
   const query: [string, string][] = [];
   let u: string | null = null;
   if (path.startsWith("/i/signed")) {
@@ -169,7 +203,8 @@ function target(ctx: FuzzContext, route: Route, rng: Rng): { path: string; query
     if (rng.chance(0.15)) v = mutateToken(v, rng);
     query.push([p.name, v]);
   }
-  if (rng.chance(0.1)) query.push([rng.pick(["u", "x", "__proto__", "t", "variant", ""]), mutateToken("v", rng)]);
+  if (rng.chance(0.1))
+    query.push([rng.pick(["u", "x", "__proto__", "t", "variant", ""]), mutateToken("v", rng)]);
   return { path, query };
 }
 
@@ -215,7 +250,10 @@ export function seedInputs(ctx: FuzzContext): { key: string; route: Route | null
     const route = ctx.routes.find((r) => r.method === method && templateRe(r.path).test(path)) ?? null;
     let target = path;
     for (const p of route?.params.filter((x) => x.in === "path") ?? []) {
-      target = target.replace(`{${p.name}}`, encodeURIComponent(paramValue(ctx, route!, p.name, p.schema, rng)));
+      target = target.replace(
+        `{${p.name}}`,
+        encodeURIComponent(paramValue(ctx, route!, p.name, p.schema, rng)),
+      );
     }
     return bodies.map((b) => ({
       key,
@@ -223,7 +261,10 @@ export function seedInputs(ctx: FuzzContext): { key: string; route: Route | null
       req: {
         method,
         target,
-        headers: [...(route ? goodAuth(route, target) : []), ["Content-Type", "application/json"]] as [string, string][],
+        headers: [...(route ? goodAuth(route, target) : []), ["Content-Type", "application/json"]] as [
+          string,
+          string,
+        ][],
         body: Buffer.from(JSON.stringify(b)),
       },
     }));

@@ -116,15 +116,23 @@ function hostileValue(rng: Rng): Json {
 
 /** A value nested `depth` deep in arrays or objects (as raw text: too deep for JSON.stringify). */
 export function nest(depth: number, objects: boolean): Json {
-  return rawJson(objects ? `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}` : `${"[".repeat(depth)}1${"]".repeat(depth)}`);
+  return rawJson(
+    objects ? `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}` : `${"[".repeat(depth)}1${"]".repeat(depth)}`,
+  );
 }
 
 /** The paths (keys from the root) of every value in a JSON tree, bounded. */
-function paths(v: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+function paths(
+  v: Json,
+  prefix: (string | number)[] = [],
+  out: (string | number)[][] = [],
+): (string | number)[][] {
   if (out.length > 500) return out;
   out.push(prefix);
-  if (Array.isArray(v)) v.slice(0, 20).forEach((x, i) => paths(x, [...prefix, i], out));
-  else if (v && typeof v === "object") for (const k of Object.keys(v)) paths((v as any)[k], [...prefix, k], out);
+  if (Array.isArray(v)) {
+    for (const [i, x] of v.slice(0, 20).entries()) paths(x, [...prefix, i], out);
+  } else if (v && typeof v === "object")
+    for (const k of Object.keys(v)) paths((v as any)[k], [...prefix, k], out);
   return out;
 }
 
@@ -145,7 +153,9 @@ export function mutateJson(root: Json, rng: Rng): Json {
     if (key === undefined) root = v;
     else parent[key] = v;
   };
-  switch (rng.weighted({ replace: 6, remove: 2, addKey: 2, duplicate: 1, wrap: 1, prototype: 1, swapType: 2 })) {
+  switch (
+    rng.weighted({ replace: 6, remove: 2, addKey: 2, duplicate: 1, wrap: 1, prototype: 1, swapType: 2 })
+  ) {
     case "replace":
       set(hostileValue(rng));
       break;
@@ -156,8 +166,9 @@ export function mutateJson(root: Json, rng: Rng): Json {
       break;
     case "addKey":
       if (target && typeof target === "object" && !Array.isArray(target))
-        (target as any)[rng.pick(["__proto__x", "extra", "", "a.b", "variants", "slots", "options", "type"])] =
-          hostileValue(rng);
+        (target as any)[
+          rng.pick(["__proto__x", "extra", "", "a.b", "variants", "slots", "options", "type"])
+        ] = hostileValue(rng);
       else set(hostileValue(rng));
       break;
     case "duplicate":
@@ -173,7 +184,12 @@ export function mutateJson(root: Json, rng: Rng): Json {
       if (target && typeof target === "object" && !Array.isArray(target)) {
         const k = rng.pick(["__proto__", "constructor", "prototype", "toString", "hasOwnProperty"]);
         // Set as an own key (JSON.parse does this; an assignment would change the prototype).
-        Object.defineProperty(target, k, { value: hostileValue(rng), enumerable: true, configurable: true, writable: true });
+        Object.defineProperty(target, k, {
+          value: hostileValue(rng),
+          enumerable: true,
+          configurable: true,
+          writable: true,
+        });
       } else set("__proto__");
       break;
     default:
@@ -197,7 +213,9 @@ export function mutateJson(root: Json, rng: Rng): Json {
 /** JSON text with the raw marks written out as the JSON they hold. */
 export function serialize(v: Json): string {
   const text = JSON.stringify(v) ?? "";
-  return text.replace(/"\\u0001RAW\\u0001(.*?)\\u0001RAW\\u0001"/g, (_m, raw: string) => JSON.parse(`"${raw}"`));
+  return text.replace(/"\\u0001RAW\\u0001(.*?)\\u0001RAW\\u0001"/g, (_m, raw: string) =>
+    JSON.parse(`"${raw}"`),
+  );
 }
 
 /** One byte-level mutation of a body. */
@@ -205,7 +223,14 @@ export function mutateBytes(body: Buffer, rng: Rng): Buffer {
   const at = body.length ? rng.int(0, body.length - 1) : 0;
   switch (rng.weighted({ invalidUtf8: 4, truncate: 2, bom: 1, flip: 2, trailing: 1, nul: 1 })) {
     case "invalidUtf8": {
-      const bad = rng.pick([[0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xc0, 0xaf], [0x80]]);
+      const bad = rng.pick([
+        [0xff],
+        [0xc3, 0x28],
+        [0xed, 0xa0, 0x80],
+        [0xf8, 0x88, 0x80, 0x80, 0x80],
+        [0xc0, 0xaf],
+        [0x80],
+      ]);
       // Inside a string where there is one, so the JSON stays JSON around it.
       const quote = body.indexOf(0x22, at);
       const i = quote >= 0 ? quote + 1 : at;
@@ -252,7 +277,10 @@ export function encodeBody(body: Buffer, rng: Rng): { headers: [string, string][
     case "gzip":
       return { headers: [["Content-Encoding", "gzip"]], body: gzipSync(body) };
     case "badGzip":
-      return { headers: [["Content-Encoding", "gzip"]], body: Buffer.concat([gzipSync(body).subarray(0, 12), body]) };
+      return {
+        headers: [["Content-Encoding", "gzip"]],
+        body: Buffer.concat([gzipSync(body).subarray(0, 12), body]),
+      };
     case "bomb":
       bomb ??= gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20));
       return { headers: [["Content-Encoding", "gzip"]], body: bomb };

@@ -18,10 +18,12 @@ export interface Finding {
 }
 
 const MAGIC: Record<string, (b: Buffer) => boolean> = {
-  "image/gif": (b) => b.subarray(0, 6).toString("latin1") === "GIF89a" || b.subarray(0, 6).toString("latin1") === "GIF87a",
+  "image/gif": (b) =>
+    b.subarray(0, 6).toString("latin1") === "GIF89a" || b.subarray(0, 6).toString("latin1") === "GIF87a",
   "image/png": (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
   "image/jpeg": (b) => b[0] === 0xff && b[1] === 0xd8,
-  "image/webp": (b) => b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WEBP",
+  "image/webp": (b) =>
+    b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WEBP",
 };
 
 /** Null if the bytes are a whole image of that type (every frame decoded), else why not. */
@@ -61,8 +63,12 @@ export class RegisteredTargets {
       else if (v && typeof v === "object")
         for (const [k, x] of Object.entries(v)) collect(x, inSlots || k === "slots");
     };
-    for (const o of this.db.prepare("SELECT options FROM blocks").pluck().all() as string[]) collect(JSON.parse(o), false);
-    const shown = this.db.prepare("SELECT slots FROM decisions WHERE slots IS NOT NULL").pluck().all() as string[];
+    for (const o of this.db.prepare("SELECT options FROM blocks").pluck().all() as string[])
+      collect(JSON.parse(o), false);
+    const shown = this.db
+      .prepare("SELECT slots FROM decisions WHERE slots IS NOT NULL")
+      .pluck()
+      .all() as string[];
     for (const s of shown) collect(JSON.parse(s), true);
   }
 
@@ -100,7 +106,13 @@ export async function check(
     // A request that sets its own framing may leave the server waiting for the body it
     // announced: that is the client's doing.
     if (ownFraming(req)) return [];
-    return [{ kind: "no_answer", signature: `no_answer ${req.method} ${routeTemplate}: ${out.error}`, detail: out.error }];
+    return [
+      {
+        kind: "no_answer",
+        signature: `no_answer ${req.method} ${routeTemplate}: ${out.error}`,
+        detail: out.error,
+      },
+    ];
   }
   const { res } = out;
   const found: Finding[] = [];
@@ -113,7 +125,11 @@ export async function check(
     }
   })();
   if (res.status >= 500) {
-    found.push({ kind: "5xx", signature: `5xx ${req.method} ${routeTemplate} → ${res.status} ${said}`, detail: said });
+    found.push({
+      kind: "5xx",
+      signature: `5xx ${req.method} ${routeTemplate} → ${res.status} ${said}`,
+      detail: said,
+    });
   }
   if (out.probe === "dropped") {
     found.push({
@@ -145,7 +161,11 @@ export async function check(
   } else if (req.method === "GET" && res.status === 200 && (imageRoute || type.startsWith("image/"))) {
     const problem = await imageProblem(type, res.body);
     if (problem) {
-      found.push({ kind: "bad_image", signature: `bad_image ${routeTemplate}: ${problem.slice(0, 80)}`, detail: problem });
+      found.push({
+        kind: "bad_image",
+        signature: `bad_image ${routeTemplate}: ${problem.slice(0, 80)}`,
+        detail: problem,
+      });
     }
   }
   return found;

@@ -28,11 +28,21 @@ export function seedBodies(world: World, now: number): Record<string, unknown[]>
     type: "identify",
     userId: "rel-user-1",
     anonymousId: "anon-1",
-    traits: { email: "bob@example.com", first_name: "Bob", address: { city: "Berlin" }, lat: 52.5, lon: 13.4 },
+    traits: {
+      email: "bob@example.com",
+      first_name: "Bob",
+      address: { city: "Berlin" },
+      lat: 52.5,
+      lon: 13.4,
+    },
   };
   return {
     "POST /v1/links": [
-      { url: "https://shop.example/sale?x=1", campaign: "rel-fuzz", utm: { source: "email", medium: "opentime" } },
+      {
+        url: "https://shop.example/sale?x=1",
+        campaign: "rel-fuzz",
+        utm: { source: "email", medium: "opentime" },
+      },
       { url: "http://a.example/p" },
     ],
     "POST /v1/emails/wrap": [
@@ -41,7 +51,12 @@ export function seedBodies(world: World, now: number): Record<string, unknown[]>
         campaign: "rel-fuzz",
         dialect: "mailchimp",
       },
-      { html: '<a href="http://b.example/?q=1&amp;r=2">B</a>', campaign: "rel-fuzz", dialect: "klaviyo", openPixel: false },
+      {
+        html: '<a href="http://b.example/?q=1&amp;r=2">B</a>',
+        campaign: "rel-fuzz",
+        dialect: "klaviyo",
+        openPixel: false,
+      },
     ],
     "POST /v1/blocks": Object.values(BLOCK_OPTIONS),
     [`PATCH /v1/blocks/${world.blocks.banner}`]: [{ options: { headline: "Changed {{first_name|you}}" } }],
@@ -57,7 +72,14 @@ export function seedBodies(world: World, now: number): Record<string, unknown[]>
       {
         products: [
           { id: "rel-sku-1", name: "Trail shoe", price: 69.9, currency: "EUR", compareAtPrice: 99, stock: 3 },
-          { id: "rel-fuzz-2", name: "Cap", price: 15, currency: "USD", tags: ["hat"], url: "https://shop.example/cap" },
+          {
+            id: "rel-fuzz-2",
+            name: "Cap",
+            price: 15,
+            currency: "USD",
+            tags: ["hat"],
+            url: "https://shop.example/cap",
+          },
         ],
       },
     ],
@@ -67,7 +89,9 @@ export function seedBodies(world: World, now: number): Record<string, unknown[]>
     ],
     "POST /v1/track": [track],
     "POST /v1/identify": [identify],
-    "POST /v1/page": [{ userId: "rel-user-0", name: "Home", properties: { path: "/", url: "https://shop.example/" } }],
+    "POST /v1/page": [
+      { userId: "rel-user-0", name: "Home", properties: { path: "/", url: "https://shop.example/" } },
+    ],
     "POST /v1/screen": [{ anonymousId: "anon-2", name: "Cart" }],
     "POST /v1/group": [{ userId: "rel-user-0", groupId: "vip", traits: { name: "VIP" } }],
     "POST /v1/alias": [{ userId: "rel-user-0", previousId: "anon-1" }],

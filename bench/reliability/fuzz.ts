@@ -43,6 +43,8 @@ export interface FindingReport {
 export interface FuzzFigures {
   seed: number;
   routes: number;
+  /** Documented routes (method and path) that got at least one input. */
+  routesHit: number;
   inputs: number;
   requests: number;
   seconds: number;
@@ -106,7 +108,13 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
   try {
     const world = await createWorld(server.url);
     const doc = await (await fetch(`${server.url}/openapi.json`)).json();
-    const ctx: FuzzContext = { doc, routes: routesOf(doc), world, seeds: seedBodies(world, Date.now()), now: Date.now() };
+    const ctx: FuzzContext = {
+      doc,
+      routes: routesOf(doc),
+      world,
+      seeds: seedBodies(world, Date.now()),
+      now: Date.now(),
+    };
     const publicBase = `http://localhost:${new URL(server.url).port}`;
 
     /** Sends a request and its follow-ups; returns findings, or null if a crash cut it. */
@@ -121,16 +129,26 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
         if (f.kind === "5xx") f.detail += ` | server log: ${lastError(server)}`;
         record(f, input, req);
       }
-      if (!out.ok || out.res.status >= 300 || !/json/.test(out.res.headers.get("content-type") ?? "")) return out;
+      if (!out.ok || out.res.status >= 300 || !/json/.test(out.res.headers.get("content-type") ?? ""))
+        return out;
       for (const path of followUps(out.res.body, publicBase).slice(0, FOLLOW_UPS)) {
-        const follow: WireRequest = { method: "GET", target: path, headers: [["User-Agent", "Mozilla/5.0 (Windows NT 10.0) Chrome/131.0"]] };
+        const follow: WireRequest = {
+          method: "GET",
+          target: path,
+          headers: [["User-Agent", "Mozilla/5.0 (Windows NT 10.0) Chrome/131.0"]],
+        };
         inFlight.get(input ?? -1)?.push(follow);
         const o = await send(port, follow);
         requests++;
         if (gen !== generation || !server.alive) return null;
         if (o.ok) statuses[o.res.status] = (statuses[o.res.status] ?? 0) + 1;
-        const template = path.startsWith("/c/") ? "/c/{linkId}" : path.startsWith("/i/") ? "/i/{blockId}.{ext}" : path;
-        for (const f of await check(`${template} (followed from ${routeTemplate})`, follow, o, targets)) record(f, input, req);
+        const template = path.startsWith("/c/")
+          ? "/c/{linkId}"
+          : path.startsWith("/i/")
+            ? "/i/{blockId}.{ext}"
+            : path;
+        for (const f of await check(`${template} (followed from ${routeTemplate})`, follow, o, targets))
+          record(f, input, req);
       }
       return out;
     };
@@ -141,7 +159,9 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
       const candidates = [...inFlight.entries()];
       generation++;
       const said = crashLine(dead.output());
-      log(`  server exited (${exit.code ?? exit.signal}) with ${candidates.length} inputs in flight: ${said}`);
+      log(
+        `  server exited (${exit.code ?? exit.signal}) with ${candidates.length} inputs in flight: ${said}`,
+      );
       const restart = async () => {
         server = await startServer({ dataDir, env, fromSource: opts.fromSource });
         targets.reopen();
@@ -180,7 +200,8 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
           req,
         );
         const f = bySignature.get(`crash: ${said}`)!;
-        if (culprit && f.count === 1) f.reproduction = culprit.map((r) => reproduction(r, REPRO_PORT)).join(" ; ");
+        if (culprit && f.count === 1)
+          f.reproduction = culprit.map((r) => reproduction(r, REPRO_PORT)).join(" ; ");
       })();
     };
     void onCrash(server);
@@ -204,6 +225,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
     const indices = opts.only !== undefined ? [opts.only] : Array.from({ length: opts.n }, (_, i) => i);
     const deadline = t0 + (opts.maxSeconds ?? Number.POSITIVE_INFINITY) * 1000;
     let next = 0;
+    const hit = new Set<string>();
     let lastLog = performance.now();
     const worker = async () => {
       for (;;) {
@@ -211,6 +233,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
         if (next >= indices.length || performance.now() >= deadline) return;
         const i = indices[next++]!;
         const input = buildInput(ctx, opts.seed, i);
+        hit.add(`${input.route.method} ${input.route.path}`);
         inFlight.set(i, [input.req]);
         await exercise(input.route.path, input.req, i);
         inFlight.delete(i);
@@ -233,6 +256,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
     return {
       seed: opts.seed,
       routes: ctx.routes.length,
+      routesHit: hit.size,
       inputs,
       requests,
       seconds: Math.round((performance.now() - t0) / 1000),

@@ -1,4 +1,4 @@
-import { WRITE_AUTH, AUTH } from "./world.js";
+import { AUTH, WRITE_AUTH } from "./world.js";
 
 /**
  * The mixed load of a kill trial and what the server acknowledged under it: clicks and opens
@@ -129,7 +129,10 @@ export function startLoad(url: string, names: TrialNames, acks: Acks): { stop():
         const res = await fetch(`${url}/v1/links`, {
           method: "POST",
           headers: json(AUTH),
-          body: JSON.stringify({ url: `https://shop.example/${tag}/${w}/${n}`, campaign: names.linkCampaign }),
+          body: JSON.stringify({
+            url: `https://shop.example/${tag}/${w}/${n}`,
+            campaign: names.linkCampaign,
+          }),
         });
         const body = (await res.json()) as { id: string; destination: string };
         if (res.status === 201) acks.links.push({ id: body.id, destination: body.destination });
@@ -176,7 +179,9 @@ export function startLoad(url: string, names: TrialNames, acks: Acks): { stop():
         const res = await fetch(`${url}/v1/products`, {
           method: "PUT",
           headers: json(AUTH),
-          body: JSON.stringify({ products: [{ id, name: `Product ${n}`, price, currency: "EUR", stock: n }] }),
+          body: JSON.stringify({
+            products: [{ id, name: `Product ${n}`, price, currency: "EUR", stock: n }],
+          }),
         });
         if (res.status === 200) acks.products.push({ id, price });
         await res.arrayBuffer();

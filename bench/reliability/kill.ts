@@ -104,7 +104,11 @@ export async function runKill(opts: KillOptions): Promise<KillFigures> {
           options: { headline: `${tag} edit start` },
         });
         names.editBlocks.push(created.id);
-        acks.blockEdits.set(created.id, { version: created.version, headline: `${tag} edit start`, inFlight: null });
+        acks.blockEdits.set(created.id, {
+          version: created.version,
+          headline: `${tag} edit start`,
+          inFlight: null,
+        });
       }
       const loadMs = rng.int(minLoad, maxLoad);
       const load = startLoad(server.url, names, acks);
@@ -179,7 +183,9 @@ async function verify(
     const asAcked = got.version === edit.version && got.options?.headline === edit.headline;
     const inFlight = got.version === edit.version + 1 && got.options?.headline === edit.inFlight;
     if (!asAcked && !inFlight)
-      lost.edits.push(`${id}: acked v${edit.version} "${edit.headline}", read v${got.version} "${got.options?.headline}"`);
+      lost.edits.push(
+        `${id}: acked v${edit.version} "${edit.headline}", read v${got.version} "${got.options?.headline}"`,
+      );
   }
   for (const p of acks.products) {
     const res = await fetch(`${server.url}/v1/products/${p.id}`, { headers });

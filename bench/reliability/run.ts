@@ -39,7 +39,9 @@ if (selected("kill")) {
   results.kill = await runKill({ seed, trials: Number(values.trials), fromSource, log });
 }
 if (selected("fuzz")) {
-  console.log(`\n== fuzz (${values.only !== undefined ? `input ${values.only}` : `${values.n} inputs`}, seed ${seed}) ==`);
+  console.log(
+    `\n== fuzz (${values.only !== undefined ? `input ${values.only}` : `${values.n} inputs`}, seed ${seed}) ==`,
+  );
   results.fuzz = await runFuzz({
     seed,
     n: Number(values.n),

@@ -109,7 +109,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     const burst = await run(opts.burstSeconds ?? 10);
     const maxRps = Math.round(burst.requests.average);
     const targetRps = Math.max(1, Math.floor(maxRps / 2));
-    log(`  max rate ${maxRps} req/s (p99 ${burst.latency.p99} ms, ${errorsOf(burst)} errors); soaking at ${targetRps} req/s`);
+    log(
+      `  max rate ${maxRps} req/s (p99 ${burst.latency.p99} ms, ${errorsOf(burst)} errors); soaking at ${targetRps} req/s`,
+    );
 
     let peak = server.rss();
     const sampler = setInterval(() => {
@@ -131,7 +133,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
           rssMb: mb(server.rss()),
         });
         log(`  ${JSON.stringify(slices[slices.length - 1])}`);
-        if (!server.alive) throw new Error(`the server exited during the soak:\n${server.output().slice(-2000)}`);
+        if (!server.alive)
+          throw new Error(`the server exited during the soak:\n${server.output().slice(-2000)}`);
       }
     } finally {
       clearInterval(sampler);

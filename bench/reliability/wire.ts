@@ -116,7 +116,8 @@ class ResponseReader {
         headers.set(name, headers.has(name) ? `${headers.get(name)}, ${value}` : value);
       }
       if (status >= 100 && status < 200) continue;
-      if (method === "HEAD" || status === 204 || status === 304) return { status, headers, body: Buffer.alloc(0) };
+      if (method === "HEAD" || status === 204 || status === 304)
+        return { status, headers, body: Buffer.alloc(0) };
       const length = headers.get("content-length");
       if (length !== undefined) {
         if (!(await this.until(Number(length)))) return null;
@@ -191,7 +192,9 @@ export function send(port: number, req: WireRequest, timeoutMs = 30_000): Promis
               ok: true,
               res: response,
               probe: "dropped",
-              probeDetail: probe ? `probe answered ${probe.status}` : "connection dropped after a keep-alive answer",
+              probeDetail: probe
+                ? `probe answered ${probe.status}`
+                : "connection dropped after a keep-alive answer",
             },
       );
     });
@@ -206,8 +209,11 @@ export function reproduction(req: WireRequest, port: number): string {
 /** The request in a line a person can read (body cut short, bytes outside ASCII escaped). */
 export function describe(req: WireRequest): string {
   const esc = (s: string) => JSON.stringify(s).slice(1, -1);
-  const target = req.target.length > 300 ? `${req.target.slice(0, 300)}…(${req.target.length} chars)` : req.target;
-  const headers = req.headers.map(([n, v]) => `${esc(n)}: ${esc(v.length > 120 ? `${v.slice(0, 120)}…` : v)}`);
+  const target =
+    req.target.length > 300 ? `${req.target.slice(0, 300)}…(${req.target.length} chars)` : req.target;
+  const headers = req.headers.map(
+    ([n, v]) => `${esc(n)}: ${esc(v.length > 120 ? `${v.slice(0, 120)}…` : v)}`,
+  );
   const body = req.body
     ? ` body(${req.body.length} B): ${esc(req.body.subarray(0, 300).toString("latin1"))}${req.body.length > 300 ? "…" : ""}`
     : "";

@@ -150,7 +150,10 @@ export async function createWorld(url: string): Promise<World> {
     blocks,
     products,
     signedPath: pathOf(signed.url),
-    recipients: proofs.signatures.map((s: { recipient: string; us: string }) => ({ u: s.recipient, us: s.us })),
+    recipients: proofs.signatures.map((s: { recipient: string; us: string }) => ({
+      u: s.recipient,
+      us: s.us,
+    })),
     slots: [`${blocks.countdown}/cta`, `${blocks.banner}/cta`],
   };
 }
