@@ -121,6 +121,36 @@ export function nest(depth: number, objects: boolean): Json {
   );
 }
 
+const SPLICES = [
+  "ü",
+  "€",
+  "東",
+  "😀",
+  " ",
+  "\t",
+  "\n",
+  "\r\n",
+  "\u0000",
+  "\u007f",
+  "\u0085",
+  "\u2028",
+  "\ud800",
+  "%",
+  "%zz",
+  "\\",
+  '"',
+  "<",
+  "{{",
+  "\u00ff",
+  "\u0100",
+];
+
+/** `s` with a hostile character sequence inserted at a random place (often the end). */
+export function splice(s: string, rng: Rng): string {
+  const at = rng.chance(0.3) ? s.length : rng.int(0, s.length);
+  return s.slice(0, at) + rng.pick(SPLICES) + s.slice(at);
+}
+
 /** The paths (keys from the root) of every value in a JSON tree, bounded. */
 function paths(
   v: Json,
@@ -154,10 +184,25 @@ export function mutateJson(root: Json, rng: Rng): Json {
     else parent[key] = v;
   };
   switch (
-    rng.weighted({ replace: 6, remove: 2, addKey: 2, duplicate: 1, wrap: 1, prototype: 1, swapType: 2 })
+    rng.weighted({
+      replace: 5,
+      splice: 4,
+      remove: 2,
+      addKey: 2,
+      duplicate: 1,
+      wrap: 1,
+      prototype: 1,
+      swapType: 2,
+    })
   ) {
     case "replace":
       set(hostileValue(rng));
+      break;
+    case "splice":
+      // Into a string that passes validation today, a character that may not: the shape of
+      // a real URL or name with one hostile part (a non-Latin-1 letter in a path, a CR LF).
+      if (typeof target === "string") set(splice(target, rng));
+      else set(hostileValue(rng));
       break;
     case "remove":
       if (key === undefined) root = undefined;

@@ -7,7 +7,7 @@ import { check, type Finding, RegisteredTargets } from "./fuzz-oracles.js";
 import { routesOf } from "./fuzz-schema.js";
 import { seedBodies } from "./fuzz-seeds.js";
 import { prepare, type RunningServer, startServer } from "./server.js";
-import { describe, reproduction, send, type WireRequest } from "./wire.js";
+import { describe, reproduction, send, type WireOutcome, type WireRequest } from "./wire.js";
 import { createWorld, serverEnv } from "./world.js";
 
 /**
@@ -120,13 +120,20 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
     /** Sends a request and its follow-ups; returns findings, or null if a crash cut it. */
     const exercise = async (routeTemplate: string, req: WireRequest, input: number | null) => {
       const gen = generation;
-      const port = Number(new URL(server.url).port);
+      const srv = server;
+      const port = Number(new URL(srv.url).port);
+      // A connection cut by a dying process fails before its exit is seen: wait for the exit
+      // (bounded), so the input stays in flight for the crash's replay, not a finding itself.
+      const cutByCrash = async (o: WireOutcome) => {
+        if (!o.ok) await Promise.race([srv.exited, new Promise((r) => setTimeout(r, 1000))]);
+        return gen !== generation || !srv.alive;
+      };
       const out = await send(port, req);
       requests++;
-      if (gen !== generation || !server.alive) return null;
+      if (await cutByCrash(out)) return null;
       if (out.ok) statuses[out.res.status] = (statuses[out.res.status] ?? 0) + 1;
       for (const f of await check(routeTemplate, req, out, targets)) {
-        if (f.kind === "5xx") f.detail += ` | server log: ${lastError(server)}`;
+        if (f.kind === "5xx") f.detail += ` | server log: ${lastError(srv)}`;
         record(f, input, req);
       }
       if (!out.ok || out.res.status >= 300 || !/json/.test(out.res.headers.get("content-type") ?? ""))
@@ -140,7 +147,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
         inFlight.get(input ?? -1)?.push(follow);
         const o = await send(port, follow);
         requests++;
-        if (gen !== generation || !server.alive) return null;
+        if (await cutByCrash(o)) return null;
         if (o.ok) statuses[o.res.status] = (statuses[o.res.status] ?? 0) + 1;
         const template = path.startsWith("/c/")
           ? "/c/{linkId}"
@@ -175,7 +182,9 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
           replaying = true;
           for (const [input, reqs] of candidates) {
             const cand = server;
-            for (const r of reqs) await send(Number(new URL(cand.url).port), r).catch(() => null);
+            // Twice: the first pass may only warm a cache that the second then goes through
+            // (a link is answered by the fast path once it is in memory).
+            for (const r of [...reqs, ...reqs]) if (cand.alive) await send(Number(new URL(cand.url).port), r);
             await new Promise((r) => setTimeout(r, 300));
             if (!cand.alive) {
               culprit = reqs;

@@ -58,7 +58,12 @@ export function rows(r: Results): Row[] {
   }
   if (r.fuzz) {
     const f = r.fuzz;
-    add("fuzz", "inputs (routes reached / documented)", `${f.inputs} (${f.routesHit} / ${f.routes})`, "≥ 10,000, every route");
+    add(
+      "fuzz",
+      "inputs (routes reached / documented)",
+      `${f.inputs} (${f.routesHit} / ${f.routes})`,
+      "≥ 10,000, every route",
+    );
     add("fuzz", "requests (with follow-ups)", f.requests);
     add("fuzz", "crashes", f.counts.crash, "0");
     add("fuzz", "5xx answers", f.counts["5xx"], "0");
