@@ -49,6 +49,8 @@ export interface FuzzFigures {
   requests: number;
   seconds: number;
   statuses: Record<string, number>;
+  /** Answers the image check decoded, and redirects whose target was looked up. */
+  checked: { images: number; redirects: number };
   counts: Record<Finding["kind"], number>;
   findings: FindingReport[];
   seedsRefused: string[];
@@ -82,6 +84,15 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
   const bySignature = new Map<string, FindingReport>();
   let requests = 0;
   let inputs = 0;
+  // How often the image and redirect checks had something to check.
+  const checked = { images: 0, redirects: 0 };
+  const tally = (req: WireRequest, out: WireOutcome) => {
+    if (!out.ok) return;
+    statuses[out.res.status] = (statuses[out.res.status] ?? 0) + 1;
+    if (out.res.headers.has("location")) checked.redirects++;
+    const image = (out.res.headers.get("content-type") ?? "").startsWith("image/");
+    if (req.method === "GET" && out.res.status === 200 && image) checked.images++;
+  };
   const record = (f: Finding, input: number | null, req: WireRequest) => {
     counts[f.kind]++;
     const seen = bySignature.get(f.signature);
@@ -131,7 +142,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
       const out = await send(port, req);
       requests++;
       if (await cutByCrash(out)) return null;
-      if (out.ok) statuses[out.res.status] = (statuses[out.res.status] ?? 0) + 1;
+      tally(req, out);
       for (const f of await check(routeTemplate, req, out, targets)) {
         if (f.kind === "5xx") f.detail += ` | server log: ${lastError(srv)}`;
         record(f, input, req);
@@ -148,7 +159,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
         const o = await send(port, follow);
         requests++;
         if (await cutByCrash(o)) return null;
-        if (o.ok) statuses[o.res.status] = (statuses[o.res.status] ?? 0) + 1;
+        tally(follow, o);
         const template = path.startsWith("/c/")
           ? "/c/{linkId}"
           : path.startsWith("/i/")
@@ -270,6 +281,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
       requests,
       seconds: Math.round((performance.now() - t0) / 1000),
       statuses,
+      checked,
       counts,
       findings: [...bySignature.values()].sort((a, b) => a.kind.localeCompare(b.kind) || b.count - a.count),
       seedsRefused,

@@ -67,8 +67,18 @@ export function rows(r: Results): Row[] {
     add("fuzz", "requests (with follow-ups)", f.requests);
     add("fuzz", "crashes", f.counts.crash, "0");
     add("fuzz", "5xx answers", f.counts["5xx"], "0");
-    add("fuzz", "redirects off registered targets", f.counts.open_redirect, "0");
-    add("fuzz", "images not decoding / not images", f.counts.bad_image, "0");
+    add(
+      "fuzz",
+      "redirects off registered targets (of checked)",
+      `${f.counts.open_redirect} (${f.checked.redirects})`,
+      "0",
+    );
+    add(
+      "fuzz",
+      "images not decoding / not images (of decoded)",
+      `${f.counts.bad_image} (${f.checked.images})`,
+      "0",
+    );
     add(
       "fuzz",
       "no answer / connection left broken",

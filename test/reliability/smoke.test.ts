@@ -49,6 +49,9 @@ describe("npm run reliability, small", () => {
       expect(f.requests).toBeGreaterThanOrEqual(300);
       expect(f.seedsRefused).toEqual([]);
       expect(Object.keys(f.statuses)).toContain("200");
+      // The image and redirect checks had answers to check.
+      expect(f.checked.images).toBeGreaterThan(0);
+      expect(f.checked.redirects).toBeGreaterThan(0);
     },
     budget(4, 30_000),
   );
