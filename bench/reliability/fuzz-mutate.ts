@@ -170,6 +170,8 @@ function clone(v: Json): Json {
   return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
 }
 
+const MAX_COPIES_BYTES = 8 * 1024 * 1024;
+
 /** One structural mutation of a JSON value (returns the new root). */
 export function mutateJson(root: Json, rng: Rng): Json {
   root = clone(root);
@@ -218,7 +220,9 @@ export function mutateJson(root: Json, rng: Rng): Json {
       break;
     case "duplicate":
       if (Array.isArray(target) && target.length) {
-        const n = rng.pick([10, 1000, 5000]);
+        // Up to ~8 MB of copies: past the body limits, short of what a string can hold.
+        const each = (JSON.stringify(target[0]) ?? "").length + 1;
+        const n = Math.min(rng.pick([10, 1000, 5000]), Math.floor(MAX_COPIES_BYTES / each));
         for (let i = 0; i < n; i++) target.push(clone(target[0]));
       } else set([target, target]);
       break;
