@@ -221,7 +221,7 @@ export function buildInput(ctx: FuzzContext, seed: number, index: number): FuzzI
   const headers: [string, string][] = [...authHeaders(route, t, rng), ...extraHeaders(rng)];
   let bytes: Buffer | undefined;
   if (route.body || rng.chance(0.05)) {
-    bytes = Buffer.from(serialize(body(ctx, route, path, rng)), "utf8");
+    bytes = Buffer.from(serializeBounded(body(ctx, route, path, rng)), "utf8");
     if (rng.chance(0.15)) bytes = mutateBytes(bytes, rng);
     if (!headers.some(([n]) => /^content-type$/i.test(n))) {
       headers.push(["Content-Type", rng.chance(0.85) ? "application/json" : raw(rng.pick(CONTENT_TYPES))]);
@@ -233,6 +233,16 @@ export function buildInput(ctx: FuzzContext, seed: number, index: number): FuzzI
   // Spaces and line breaks would end the request line early; they go percent-encoded.
   const safeTarget = t.replace(/[ \r\n]/g, (c) => percentEncode(c));
   return { index, route, req: { method, target: safeTarget, headers, body: bytes } };
+}
+
+/** The body's text, or a stand-in when mutations made it longer than a string can be. */
+function serializeBounded(v: unknown): string {
+  try {
+    return serialize(v);
+  } catch (err) {
+    if (err instanceof RangeError) return '"(a body too long to build)"';
+    throw err;
+  }
 }
 
 /** A template's pattern: /v1/webhooks/{provider} matches /v1/webhooks/postmark. */
