@@ -1,15 +1,7 @@
-import {
-  CONTENT_TYPES,
-  encodeBody,
-  HOSTILE_STRINGS,
-  mutateBytes,
-  mutateJson,
-  mutateToken,
-  percentEncode,
-  serialize,
-} from "./fuzz-mutate.js";
+import { encodeBody, mutateBytes, mutateJson, mutateToken, percentEncode, serialize } from "./fuzz-mutate.js";
 import { instance, type Route, type Schema } from "./fuzz-schema.js";
 import { WEBHOOK_AUTH } from "./fuzz-seeds.js";
+import { CONTENT_TYPES, HOSTILE_STRINGS } from "./fuzz-values.js";
 import { Rng } from "./rng.js";
 import type { WireRequest } from "./wire.js";
 import { AUTH, type World, WRITE_AUTH } from "./world.js";
@@ -279,4 +271,20 @@ export function seedInputs(ctx: FuzzContext): { key: string; route: Route | null
       },
     }));
   });
+}
+
+/** Paths on this server named in a JSON answer (a new link's /c/ URL, a block's /i/ URL…). */
+export function followUps(body: Buffer, publicBase: string): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (typeof v === "string" && v.startsWith(`${publicBase}/`)) out.push(v.slice(publicBase.length));
+    else if (Array.isArray(v)) v.slice(0, 10).forEach(walk);
+    else if (v && typeof v === "object") Object.values(v).forEach(walk);
+  };
+  try {
+    walk(JSON.parse(body.toString("utf8")));
+  } catch {
+    // Not JSON after all: nothing to follow.
+  }
+  return [...new Set(out)];
 }

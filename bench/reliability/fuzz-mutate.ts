@@ -1,4 +1,5 @@
 import { deflateSync, gzipSync } from "node:zlib";
+import { HOSTILE_NUMBERS, HOSTILE_STRINGS, SPLICES } from "./fuzz-values.js";
 import type { Rng } from "./rng.js";
 
 /**
@@ -7,85 +8,6 @@ import type { Rng } from "./rng.js";
  * arrays), then its bytes (invalid UTF-8, truncation, a BOM), and the body's framing
  * (content types, gzip/deflate, a gzip bomb).
  */
-
-/** Strings that have broken servers: encodings, controls, prototypes, templates, lengths. */
-export const HOSTILE_STRINGS = [
-  "",
-  " ",
-  "\u0000",
-  "a\u0000b",
-  "\r\n",
-  "line\r\nX-Injected: 1",
-  "\t",
-  "ürün",
-  "https://magaza.example/ürün",
-  "https://shop.example/a b",
-  "https://shop.example/€",
-  "https://xn--80ak6aa92e.com/",
-  "https://shop.example/\u0000",
-  "https://shop.example/\r\nSet-Cookie: a=1",
-  "javascript:alert(1)",
-  "data:text/html,<script>alert(1)</script>",
-  "//evil.example/",
-  "https://evil.example@shop.example/",
-  "http://127.0.0.1:22/",
-  "file:///etc/passwd",
-  "東京",
-  "抹茶",
-  "￥",
-  "😀🎉",
-  "\u202e\u0645\u0631\u062d\u0628\u0627",
-  "\ud800",
-  "\udfff\ud800",
-  "__proto__",
-  "constructor",
-  "prototype",
-  "toString",
-  "hasOwnProperty",
-  "{{first_name}}",
-  "{{",
-  "*|EMAIL|*",
-  "<script>alert(1)</script>",
-  "' OR 1=1 --",
-  "../../../etc/passwd",
-  "%00",
-  "%ff%fe",
-  "%",
-  "NaN",
-  "Infinity",
-  "-0",
-  "1e309",
-  "0x10",
-  "2027-02-30T10:00",
-  "2026-13-01T00:00:00Z",
-  "2026-02-30T10:00:00Z",
-  "+275760-09-13T00:00:00Z",
-  "9999-12-31T23:59:59Z",
-  "1970-01-01T00:00:00Z",
-  "99999999999",
-  "Europe/Nowhere",
-  "#zzzzzz",
-  "a".repeat(257),
-  "é".repeat(5000),
-];
-
-/** Raw JSON number texts (written into the text, so they survive as the parser sees them). */
-const HOSTILE_NUMBERS = [
-  "0",
-  "-1",
-  "-0",
-  "1e308",
-  "1e309",
-  "-1e309",
-  "9007199254740993",
-  "1e-400",
-  "0.1",
-  "123456789012345678901234567890",
-  "2147483648",
-  "-2147483649",
-  "4294967296",
-  "1.7976931348623157e308",
-];
 
 /** A string holding raw JSON text, written out unquoted by serialize() (deep nesting, numbers). */
 const RAW_MARK = "\u0001RAW\u0001";
@@ -120,30 +42,6 @@ export function nest(depth: number, objects: boolean): Json {
     objects ? `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}` : `${"[".repeat(depth)}1${"]".repeat(depth)}`,
   );
 }
-
-const SPLICES = [
-  "ü",
-  "€",
-  "東",
-  "😀",
-  " ",
-  "\t",
-  "\n",
-  "\r\n",
-  "\u0000",
-  "\u007f",
-  "\u0085",
-  "\u2028",
-  "\ud800",
-  "%",
-  "%zz",
-  "\\",
-  '"',
-  "<",
-  "{{",
-  "\u00ff",
-  "\u0100",
-];
 
 /** `s` with a hostile character sequence inserted at a random place (often the end). */
 export function splice(s: string, rng: Rng): string {
@@ -300,22 +198,6 @@ export function mutateBytes(body: Buffer, rng: Rng): Buffer {
       return Buffer.concat([body.subarray(0, at), Buffer.from([0]), body.subarray(at)]);
   }
 }
-
-export const CONTENT_TYPES = [
-  "application/json",
-  "application/json; charset=utf-8",
-  "application/json; charset=latin1",
-  "text/plain",
-  "application/vnd.api+json",
-  "application/x-www-form-urlencoded",
-  "multipart/form-data; boundary=x",
-  "text/html",
-  "application/xml",
-  "",
-  "application/json, text/plain",
-  "*/*",
-  "application/\u00e9",
-];
 
 /** 64 MiB of spaces, ~64 KiB compressed (made once). */
 let bomb: Buffer | undefined;

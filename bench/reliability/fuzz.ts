@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startOpenMeteoStandIn } from "../../test/helpers/open-meteo.js";
-import { buildInput, type FuzzContext, seedInputs } from "./fuzz-input.js";
+import { buildInput, type FuzzContext, followUps, seedInputs } from "./fuzz-input.js";
 import { check, type Finding, RegisteredTargets } from "./fuzz-oracles.js";
 import { routesOf } from "./fuzz-schema.js";
 import { seedBodies } from "./fuzz-seeds.js";
-import { prepare, type RunningServer, startServer } from "./server.js";
+import { crashLine, lastError, mb, prepare, type RunningServer, startServer } from "./server.js";
 import { describe, reproduction, send, type WireOutcome, type WireRequest } from "./wire.js";
 import { createWorld, serverEnv } from "./world.js";
 
@@ -295,42 +295,5 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
     targets.close();
     await weather.close();
     rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-const mb = (bytes: number) => Math.round(bytes / 1024 / 102.4) / 10;
-
-/** Paths on this server named in a JSON answer (a new link's /c/ URL, a block's /i/ URL…). */
-function followUps(body: Buffer, publicBase: string): string[] {
-  const out: string[] = [];
-  const walk = (v: unknown) => {
-    if (typeof v === "string" && v.startsWith(`${publicBase}/`)) out.push(v.slice(publicBase.length));
-    else if (Array.isArray(v)) v.slice(0, 10).forEach(walk);
-    else if (v && typeof v === "object") Object.values(v).forEach(walk);
-  };
-  try {
-    walk(JSON.parse(body.toString("utf8")));
-  } catch {
-    // Not JSON after all: nothing to follow.
-  }
-  return [...new Set(out)];
-}
-
-/** The line of a dying process's output that says why (its last error line). */
-function crashLine(output: string): string {
-  const lines = output.split("\n").filter((l) => l.trim());
-  const err = [...lines].reverse().find((l) => /^\s*\w*(Error|Exception)\b|^\s*\[?ERR_|"level":60/.test(l));
-  return (err ?? lines[lines.length - 1] ?? "no output").trim().slice(0, 200);
-}
-
-/** The server's last logged error, message and top of stack. */
-function lastError(server: RunningServer): string {
-  const line = server.errors().at(-1);
-  if (!line) return "(nothing logged)";
-  try {
-    const { msg, err } = JSON.parse(line) as { msg?: string; err?: { message?: string; stack?: string } };
-    return `${msg}: ${err?.stack?.split("\n").slice(0, 4).join(" ") ?? err?.message ?? ""}`.slice(0, 800);
-  } catch {
-    return line.slice(0, 800);
   }
 }

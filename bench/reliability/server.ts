@@ -46,6 +46,9 @@ export function prepare(fromSource = false): void {
   if (!fromSource) build();
 }
 
+/** Bytes as MB with one decimal, for the figures. */
+export const mb = (bytes: number) => Math.round(bytes / 1024 / 102.4) / 10;
+
 export function rssOf(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -139,4 +142,23 @@ export function startServer(opts: ServerOptions, startBoundMs = 60_000): Promise
         reject(new Error(`server exited (${e.code ?? e.signal}) before listening:\n${out.slice(-4000)}`));
     });
   });
+}
+
+/** The line of a dying process's output that says why (its last error line). */
+export function crashLine(output: string): string {
+  const lines = output.split("\n").filter((l) => l.trim());
+  const err = [...lines].reverse().find((l) => /^\s*\w*(Error|Exception)\b|^\s*\[?ERR_|"level":60/.test(l));
+  return (err ?? lines[lines.length - 1] ?? "no output").trim().slice(0, 200);
+}
+
+/** The server's last logged error, message and top of stack. */
+export function lastError(server: RunningServer): string {
+  const line = server.errors().at(-1);
+  if (!line) return "(nothing logged)";
+  try {
+    const { msg, err } = JSON.parse(line) as { msg?: string; err?: { message?: string; stack?: string } };
+    return `${msg}: ${err?.stack?.split("\n").slice(0, 4).join(" ") ?? err?.message ?? ""}`.slice(0, 800);
+  } catch {
+    return line.slice(0, 800);
+  }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { startOpenMeteoStandIn } from "../../test/helpers/open-meteo.js";
-import { prepare, startServer } from "./server.js";
+import { mb, prepare, startServer } from "./server.js";
 import { createWorld, serverEnv, WRITE_AUTH } from "./world.js";
 
 /**
@@ -46,8 +46,6 @@ export interface SoakFigures {
 
 /** Out of every 10 requests: 4 clicks, 4 open pixels, 1 live image, 1 Segment batch of 10 events. */
 const MIX = ["click", "open", "click", "open", "image", "click", "open", "click", "open", "batch"] as const;
-
-const mb = (bytes: number) => Math.round(bytes / 1024 / 102.4) / 10;
 
 export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
   const log = opts.log ?? (() => {});
