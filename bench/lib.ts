@@ -21,7 +21,7 @@ let built = false;
  * dist/), the baseline compiled the same way, never through tsx, whose transform adds work
  * to every closure a request creates (esbuild's keepNames) and would tax both sides unevenly.
  */
-function build(): void {
+export function build(): void {
   if (built) return;
   execFileSync(
     process.execPath,
@@ -95,7 +95,7 @@ function spawnNode(
 }
 
 /** The node flags of package.json's `start` script, so the bench runs the server as it ships. */
-const START_NODE_ARGS = (
+export const START_NODE_ARGS = (
   JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }
 ).scripts.start
   .split(" ")
