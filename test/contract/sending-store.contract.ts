@@ -117,8 +117,8 @@ export function sendingStoreContract(
       });
       expect(r.message).toBeNull();
       expect(r.request).toEqual(send().request);
-      expect(await store.sends.byProviderId("smtp", "m-1")).toMatchObject({ id: "s1" });
-      expect(await store.sends.byProviderId("sendgrid", "m-1")).toBeNull();
+      expect(await store.sends.byProviderId("m-1")).toMatchObject({ id: "s1" });
+      expect(await store.sends.byProviderId("m-2")).toBeNull();
       expect(await store.sends.byRecipient("flow1-step1", "ann@x.com")).toMatchObject({ id: "s1" });
       await store.sends.write([{ update: "s1", set: { events: { delivered: 7000, opened: 8000 } } }]);
       expect((await store.sends.get("s1"))!.events).toEqual({ delivered: 7000, opened: 8000 });

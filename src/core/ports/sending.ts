@@ -135,7 +135,8 @@ export interface SendLog {
   write(batch: readonly SendWrite[]): Promise<void>;
   get(id: string): Promise<SendRecord | null>;
   byKey(key: string): Promise<SendRecord | null>;
-  byProviderId(provider: string, providerId: string): Promise<SendRecord | null>;
+  /** The attempt a provider knows by this message id (whichever relay carried it). */
+  byProviderId(providerId: string): Promise<SendRecord | null>;
   /** The latest sent attempt of a campaign whose links carry this `u`. */
   byRecipient(campaign: string, u: string): Promise<SendRecord | null>;
   /** A person's attempts created at or after `since`, newest first. */

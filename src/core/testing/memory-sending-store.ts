@@ -85,8 +85,8 @@ export function createMemorySendingStore(): SendingStore {
         const id = byKey.get(key);
         return id ? clone(sends.get(id)!) : null;
       },
-      async byProviderId(provider, providerId) {
-        return newest(sends.values(), (r) => r.provider === provider && r.providerId === providerId);
+      async byProviderId(providerId) {
+        return newest(sends.values(), (r) => r.providerId === providerId);
       },
       async byRecipient(campaign, u) {
         return newest(sends.values(), (r) => r.campaign === campaign && r.u === u && r.status === "sent");

@@ -33,6 +33,12 @@ export interface WrapOptions {
   /** Default "data-opentime-skip"; data-ot-skip and data-opentime="skip" are always honoured. */
   skipAttribute?: string;
   addOpenPixel?: boolean;
+  /**
+   * A known recipient (opentime's own sends): `u`, and `us` (the recipient proof), are
+   * written as values instead of a merge tag, and also set on the links and images that
+   * already point at opentime (blocks, adaptive links), so each is this person's own.
+   */
+  recipient?: { u: string; us?: string };
 }
 
 export type SkipReason =
@@ -84,6 +90,8 @@ interface Edit {
 
 interface Scan {
   edits: Edit[];
+  /** opentime's own URLs given the known recipient: replaced with `text` as is. */
+  own: { start: number; end: number; text: string }[];
   skipped: { offset: number; url: string; reason: SkipReason }[];
   pixelFound: boolean;
   bodyEnd: number;
@@ -97,6 +105,7 @@ interface Ctx {
   clickHost: string;
   pixelUrl: string;
   skipAttrs: ReadonlySet<string>;
+  recipient: WrapOptions["recipient"];
 }
 
 const UNSUBSCRIBE_URL = /unsub|opt-?out|optout|preferences|list-manage\.com\/unsubscribe/i;
@@ -116,7 +125,10 @@ export async function wrapHtml(html: string, opts: WrapOptions): Promise<WrapRes
   if (utf8Length(html) > MAX_HTML_BYTES) {
     throw new WrapError("html_too_large", `HTML is larger than ${MAX_HTML_BYTES} bytes`);
   }
-  const tag = opts.recipientTag ?? dialectTag(opts.dialect, opts.recipientField ?? "email");
+  const literal = opts.recipient !== undefined;
+  const tag = opts.recipient
+    ? recipientParams(opts.recipient)
+    : (opts.recipientTag ?? dialectTag(opts.dialect, opts.recipientField ?? "email"));
   const ctx: Ctx = {
     source: html,
     // Links already on the tracker's host are ours (idempotence). An invalid clickUrl throws here.
@@ -127,8 +139,9 @@ export async function wrapHtml(html: string, opts: WrapOptions): Promise<WrapRes
         a.toLowerCase(),
       ),
     ),
+    recipient: opts.recipient,
   };
-  const scan: Scan = { edits: [], skipped: [], pixelFound: false, bodyEnd: -1 };
+  const scan: Scan = { edits: [], own: [], skipped: [], pixelFound: false, bodyEnd: -1 };
   await scanRange(ctx, 0, html.length, false, scan);
   // Conditional comments are scanned after the main pass, so restore document order.
   scan.edits.sort((a, b) => a.start - b.start);
@@ -155,13 +168,14 @@ export async function wrapHtml(html: string, opts: WrapOptions): Promise<WrapRes
   const splices = scan.edits.map((e) => ({
     start: e.start,
     end: e.end,
-    text: quotedValue(opts.clickUrl(links.get(e.url)!.id), tag, e.quote || '"'),
+    text: quotedValue(opts.clickUrl(links.get(e.url)!.id), tag, e.quote || '"', literal),
   }));
+  splices.push(...scan.own);
   if ((opts.addOpenPixel ?? true) && !scan.pixelFound) {
     const at = scan.bodyEnd >= 0 ? scan.bodyEnd : html.length;
-    splices.push({ start: at, end: at, text: pixelTag(opts.openPixelUrl, tag) });
-    splices.sort((a, b) => a.start - b.start);
+    splices.push({ start: at, end: at, text: pixelTag(opts.openPixelUrl, tag, literal) });
   }
+  splices.sort((a, b) => a.start - b.start);
   let out = "";
   let pos = 0;
   for (const sp of splices) {
@@ -205,6 +219,7 @@ function onStartTag(ctx: Ctx, src: string, base: number, nested: boolean, t: Sta
   if (t.tagName === "img") {
     const img = t.attrs.find((a) => a.name === "src");
     if (img?.value.trim().startsWith(ctx.pixelUrl)) scan.pixelFound = true;
+    if (img) ownUrl(ctx, src, base, t, "src", img.value.trim(), scan);
     return;
   }
   // Inside `[if mso]` the links are VML shapes (v:roundrect, v:rect …) as often as <a>; <link> and
@@ -222,6 +237,7 @@ function onStartTag(ctx: Ctx, src: string, base: number, nested: boolean, t: Sta
   );
   const range = valueRange(src, loc.startOffset, loc.endOffset);
   const reason = marked ? "skip_attribute" : (classify(url, ctx.clickHost) ?? (range ? null : "empty"));
+  if (reason === "already_tracked") ownUrl(ctx, src, base, t, "href", url, scan);
   if (reason || !range) {
     scan.skipped.push({ offset, url, reason: reason ?? "empty" });
     return;
@@ -262,8 +278,9 @@ function valueRange(
   src: string,
   start: number,
   end: number,
+  name = "href",
 ): { start: number; end: number; quote: Edit["quote"] } | null {
-  let i = start + "href".length;
+  let i = start + name.length;
   while (i < end && isSpace(src.charCodeAt(i))) i++;
   if (src[i] !== "=") return null;
   i++;
@@ -288,17 +305,57 @@ function withRecipient(url: string, tag: string): string {
  * parser: it is written verbatim, using the other quote character if it contains the preferred one
  * (only a tag holding both quote kinds gets one escaped, the one case that cannot be written raw).
  */
-function quotedValue(url: string, tag: string, preferred: '"' | "'"): string {
+function quotedValue(url: string, tag: string, preferred: '"' | "'", literal = false): string {
   const other = preferred === '"' ? "'" : '"';
   const q = tag.includes(preferred) && !tag.includes(other) ? other : preferred;
   const entity = q === '"' ? "&quot;" : "&#39;";
   const esc = url.replaceAll("&", "&amp;").replaceAll(q, entity);
-  const tail = tag ? `${url.includes("?") ? "&amp;" : "?"}u=${tag.replaceAll(q, entity)}` : "";
+  // A literal recipient's parameters are URL text like the rest (`&` escaped), not ESP code.
+  const value = literal ? tag.replaceAll("&", "&amp;") : tag;
+  const tail = tag ? `${url.includes("?") ? "&amp;" : "?"}u=${value.replaceAll(q, entity)}` : "";
   return q + esc + tail + q;
 }
 
-function pixelTag(pixelUrl: string, tag: string): string {
-  const src = quotedValue(pixelUrl, tag, '"');
+/** `u` (and `us`) for a known recipient, URL-encoded: the text after `u=`. */
+function recipientParams(r: { u: string; us?: string }): string {
+  return encodeURIComponent(r.u) + (r.us ? `&us=${encodeURIComponent(r.us)}` : "");
+}
+
+/**
+ * An http(s) URL on opentime's own host (a block image, an adaptive or tracked link pasted
+ * into the template) gets the known recipient's `u` and `us` in place of whatever it had.
+ */
+function ownUrl(
+  ctx: Ctx,
+  src: string,
+  base: number,
+  t: StartTag,
+  attr: string,
+  value: string,
+  scan: Scan,
+): void {
+  if (!ctx.recipient) return;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return;
+  }
+  if (!/^https?:$/.test(url.protocol) || url.host.toLowerCase() !== ctx.clickHost) return;
+  const loc = (t.sourceCodeLocation as AttrSpans | null | undefined)?.attrs?.[attr];
+  const range = loc && valueRange(src, loc.startOffset, loc.endOffset, attr);
+  if (!range) return;
+  url.searchParams.delete("u");
+  url.searchParams.delete("us");
+  url.searchParams.set("u", ctx.recipient.u);
+  if (ctx.recipient.us) url.searchParams.set("us", ctx.recipient.us);
+  const q = range.quote || '"';
+  const text = q + url.href.replaceAll("&", "&amp;").replaceAll(q, q === '"' ? "&quot;" : "&#39;") + q;
+  scan.own.push({ start: base + range.start, end: base + range.end, text });
+}
+
+function pixelTag(pixelUrl: string, tag: string, literal = false): string {
+  const src = quotedValue(pixelUrl, tag, '"', literal);
   return `<img src=${src} width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0;" />`;
 }
 

@@ -409,7 +409,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX sends_person ON sends (profile_id, created_at);
   CREATE INDEX sends_queued ON sends (next_at) WHERE status = 'queued';
   CREATE INDEX sends_dead ON sends (updated_at) WHERE status = 'dead';
-  CREATE INDEX sends_provider ON sends (provider, provider_id) WHERE provider_id IS NOT NULL;
+  CREATE INDEX sends_provider ON sends (provider_id) WHERE provider_id IS NOT NULL;
   CREATE INDEX sends_recipient ON sends (campaign, u, created_at) WHERE u IS NOT NULL;
   `,
 ];

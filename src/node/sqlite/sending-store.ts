@@ -57,8 +57,7 @@ export function createSqliteSendingStore(db: Database.Database): SendingStore {
   const byId = db.prepare("SELECT body, message FROM sends WHERE id = ?");
   const byKey = db.prepare("SELECT body, message FROM sends WHERE key = ?");
   const byProvider = db.prepare(
-    `SELECT body, message FROM sends WHERE provider = ? AND provider_id = ?
-      ORDER BY created_at DESC LIMIT 1`,
+    "SELECT body, message FROM sends WHERE provider_id = ? ORDER BY created_at DESC LIMIT 1",
   );
   const byRecipient = db.prepare(
     `SELECT body, message FROM sends WHERE campaign = ? AND u = ? AND status = 'sent'
@@ -178,8 +177,8 @@ export function createSqliteSendingStore(db: Database.Database): SendingStore {
       async byKey(key) {
         return one(byKey.get(key));
       },
-      async byProviderId(provider, providerId) {
-        return one(byProvider.get(provider, providerId));
+      async byProviderId(providerId) {
+        return one(byProvider.get(providerId));
       },
       async byRecipient(campaign, u) {
         return one(byRecipient.get(campaign, u));
