@@ -1,6 +1,20 @@
 import { z } from "zod";
 import { CHANNELS, type ChannelKind } from "../ports/messaging.js";
 
+/** Every adapter a channel can be routed to (OPENTIME_SEND_*_VIA); the default order of choice. */
+export const SEND_PROVIDERS = [
+  "smtp",
+  "sendgrid",
+  "postmark",
+  "mailgun",
+  "klaviyo",
+  "braze",
+  "webhook",
+] as const;
+export type SendProvider = (typeof SEND_PROVIDERS)[number];
+/** Providers that carry email only; the others (trigger-the-ESP, webhook) carry any channel. */
+export const EMAIL_ONLY: ReadonlySet<SendProvider> = new Set(["smtp", "sendgrid", "postmark", "mailgun"]);
+
 /** Sends a person may get in each rolling window; absent: no limit for that window. */
 export interface CapWindows {
   hour?: number;
@@ -137,4 +151,24 @@ export function capsFrom(
     flowCaps: merge(DEFAULT_SENDING.flowCaps, perFlow),
     byFlow: new Map(Object.entries(flows ?? {})),
   };
+}
+
+/**
+ * Which provider carries each channel: the one named by OPENTIME_SEND_<CHANNEL>_VIA, else
+ * for email the first configured in SEND_PROVIDERS order (not the webhook), for SMS and
+ * push the webhook; the webhook channel is always the webhook. Unrouted channels are unusable.
+ */
+export function routeChannels(
+  configured: ReadonlySet<SendProvider>,
+  via: Partial<Record<ChannelKind, SendProvider>>,
+): Map<ChannelKind, SendProvider> {
+  const out = new Map<ChannelKind, SendProvider>();
+  const email = via.email ?? SEND_PROVIDERS.find((p) => p !== "webhook" && configured.has(p));
+  if (email) out.set("email", email);
+  for (const c of ["sms", "push"] as const) {
+    const p = via[c] ?? (configured.has("webhook") ? "webhook" : undefined);
+    if (p) out.set(c, p);
+  }
+  if (configured.has("webhook")) out.set("webhook", "webhook");
+  return out;
 }
