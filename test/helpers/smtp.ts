@@ -46,7 +46,9 @@ export async function startSmtp(): Promise<TestSmtp> {
         const finish = () => {
           if (refuse && refuse.times > 0) {
             refuse.times--;
-            const err = Object.assign(new Error(`refused with ${refuse.code}`), { responseCode: refuse.code });
+            const err = Object.assign(new Error(`refused with ${refuse.code}`), {
+              responseCode: refuse.code,
+            });
             return callback(err);
           }
           const raw = Buffer.concat(chunks).toString("utf8");
@@ -96,7 +98,11 @@ export async function startSmtp(): Promise<TestSmtp> {
 }
 
 /** Polls `check` until it returns a value (not undefined/false), or fails after `ms`. */
-export async function waitFor<T>(check: () => T | Promise<T>, ms = 10_000, what = "condition"): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  ms = 10_000,
+  what = "condition",
+): Promise<NonNullable<T>> {
   const until = Date.now() + ms;
   for (;;) {
     const v = await check();

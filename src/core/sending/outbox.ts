@@ -55,7 +55,7 @@ export class Outbox {
   private idleWaiters: (() => void)[] = [];
 
   constructor(opts: OutboxOptions) {
-    this.o = { maxInFlight: 64, maxWaiting: 10_000, ...opts };
+    this.o = { ...opts, maxInFlight: opts.maxInFlight ?? 64, maxWaiting: opts.maxWaiting ?? 10_000 };
   }
 
   get queued(): number {

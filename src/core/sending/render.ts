@@ -70,14 +70,13 @@ export class MessageRenderer {
       const parsed = this.liquid.parse(name, source, `${t.id}\u0000${t.version}\u0000${name}`);
       return this.liquid.render(name, parsed, scope, max);
     };
-    const [subject, html, text, sms, title, body] = await Promise.all([
-      part("subject", t.subject, MAX_RENDERED.subject),
-      part("html", t.html, MAX_RENDERED.html),
-      part("text", t.text, MAX_RENDERED.text),
-      part("sms", t.sms, MAX_RENDERED.sms),
-      part("push.title", t.push?.title, MAX_RENDERED.pushTitle),
-      part("push.body", t.push?.body, MAX_RENDERED.pushBody),
-    ]);
+    // In order, so the first part that fails is the one named.
+    const subject = await part("subject", t.subject, MAX_RENDERED.subject);
+    const html = await part("html", t.html, MAX_RENDERED.html);
+    const text = await part("text", t.text, MAX_RENDERED.text);
+    const sms = await part("sms", t.sms, MAX_RENDERED.sms);
+    const title = await part("push.title", t.push?.title, MAX_RENDERED.pushTitle);
+    const body = await part("push.body", t.push?.body, MAX_RENDERED.pushBody);
     const out: Rendered = {};
     // A subject is one header line.
     if (subject !== undefined) out.subject = subject.replace(/\s*[\r\n]+\s*/g, " ").trim();
