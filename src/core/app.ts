@@ -38,6 +38,7 @@ import { registerSegmentIdentify } from "./routes/segment-identify.js";
 import { registerSegmentPage } from "./routes/segment-page.js";
 import { registerSegmentScreen } from "./routes/segment-screen.js";
 import { registerSegmentTrack } from "./routes/segment-track.js";
+import { registerSendsCreate } from "./routes/sends-create.js";
 import { registerSendsDead } from "./routes/sends-dead.js";
 import { registerSendsOfProfile } from "./routes/sends-of-profile.js";
 import { registerSendsRead } from "./routes/sends-read.js";
@@ -150,6 +151,7 @@ export function createApp(deps: AppDeps) {
   registerTemplatesUpdate(app);
   registerTemplatesDelete(app);
   registerTemplatesPreview(app);
+  registerSendsCreate(app);
   registerSendsOfProfile(app);
   // Before /v1/sends/:id, which would take "dead" for an id.
   registerSendsDead(app);
