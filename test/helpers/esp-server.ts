@@ -34,7 +34,12 @@ export async function startEspServer(defaultReply: EspReply): Promise<EspServer>
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      requests.push({ method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString() });
+      requests.push({
+        method: req.method!,
+        path: req.url!,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      });
       const r = queue.shift() ?? defaultReply;
       const answer = () => {
         if (res.destroyed) return;

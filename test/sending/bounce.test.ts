@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestServer } from "../helpers/server.js";
 import { createTemplate, identify, manualClock, request, startSendingServer } from "../helpers/sending.js";
+import type { TestServer } from "../helpers/server.js";
 import { startSmtp, type TestSmtp, waitFor } from "../helpers/smtp.js";
 import { mailgunSigned } from "../helpers/webhooks.js";
 

@@ -38,7 +38,10 @@ describe("SendGrid v3 Mail Send", () => {
     expect(req!.headers.authorization).toBe("Bearer SG.key");
     expect(JSON.parse(req!.body)).toEqual({
       personalizations: [
-        { to: [{ email: "ann@x.com" }], custom_args: { opentime_send: "s_abc123", opentime_key: "run7:send", campaign: "cart-send" } },
+        {
+          to: [{ email: "ann@x.com" }],
+          custom_args: { opentime_send: "s_abc123", opentime_key: "run7:send", campaign: "cart-send" },
+        },
       ],
       from: { email: "hi@shop.example", name: "Shop" },
       subject: "Your cart",
@@ -46,30 +49,55 @@ describe("SendGrid v3 Mail Send", () => {
         { type: "text/plain", value: "Hi" },
         { type: "text/html", value: "<p>Hi</p>" },
       ],
-      tracking_settings: { click_tracking: { enable: false, enable_text: false }, open_tracking: { enable: false } },
+      tracking_settings: {
+        click_tracking: { enable: false, enable_text: false },
+        open_tracking: { enable: false },
+      },
     });
   });
 
   it("classifies answers: 400 permanent, 429 and 5xx transient with Retry-After, no answer transient", async () => {
     esp = await startEspServer({ status: 202 });
-    const ch = createSendgridChannel({ ...http(esp.url), timeoutMs: 300, apiKey: "k", from: "hi@shop.example" });
+    const ch = createSendgridChannel({
+      ...http(esp.url),
+      timeoutMs: 300,
+      apiKey: "k",
+      from: "hi@shop.example",
+    });
     esp.reply(
       { status: 400, body: { errors: [{ message: "bad from" }] } },
       { status: 429, headers: { "retry-after": "7" } },
       { status: 503 },
       { status: 202, delayMs: 2_000 },
     );
-    expect(await ch.send(message)).toMatchObject({ ok: false, permanent: true, reason: expect.stringContaining("HTTP 400") });
+    expect(await ch.send(message)).toMatchObject({
+      ok: false,
+      permanent: true,
+      reason: expect.stringContaining("HTTP 400"),
+    });
     expect(await ch.send(message)).toMatchObject({ ok: false, permanent: false, retryAfterMs: 7000 });
-    expect(await ch.send(message)).toMatchObject({ ok: false, permanent: false, reason: "sendgrid: HTTP 503" });
-    expect(await ch.send(message)).toMatchObject({ ok: false, permanent: false, reason: "sendgrid: no answer within 300 ms" });
+    expect(await ch.send(message)).toMatchObject({
+      ok: false,
+      permanent: false,
+      reason: "sendgrid: HTTP 503",
+    });
+    expect(await ch.send(message)).toMatchObject({
+      ok: false,
+      permanent: false,
+      reason: "sendgrid: no answer within 300 ms",
+    });
   });
 });
 
 describe("Postmark", () => {
   it("posts with the server token; MessageID is the provider id", async () => {
     esp = await startEspServer({ status: 200, body: { ErrorCode: 0, MessageID: "pm-1", Message: "OK" } });
-    const ch = createPostmarkChannel({ ...http(esp.url), serverToken: "pm-token", from: "hi@shop.example", messageStream: "outbound" });
+    const ch = createPostmarkChannel({
+      ...http(esp.url),
+      serverToken: "pm-token",
+      from: "hi@shop.example",
+      messageStream: "outbound",
+    });
     expect(await ch.send(message)).toEqual({ ok: true, providerId: "pm-1" });
     const [req] = esp.requests;
     expect(req!.path).toBe("/email");
@@ -93,14 +121,24 @@ describe("Postmark", () => {
 
 describe("Mailgun", () => {
   it("posts a multipart form with Basic api:KEY; the id comes back without brackets", async () => {
-    esp = await startEspServer({ status: 200, body: { id: "<20260105.1@mg.shop.example>", message: "Queued. Thank you." } });
-    const ch = createMailgunChannel({ ...http(esp.url), apiKey: "key-1", domain: "mg.shop.example", from: "hi@shop.example" });
+    esp = await startEspServer({
+      status: 200,
+      body: { id: "<20260105.1@mg.shop.example>", message: "Queued. Thank you." },
+    });
+    const ch = createMailgunChannel({
+      ...http(esp.url),
+      apiKey: "key-1",
+      domain: "mg.shop.example",
+      from: "hi@shop.example",
+    });
     expect(await ch.send(message)).toEqual({ ok: true, providerId: "20260105.1@mg.shop.example" });
     const [req] = esp.requests;
     expect(req!.path).toBe("/v3/mg.shop.example/messages");
     expect(req!.headers.authorization).toBe(`Basic ${Buffer.from("api:key-1").toString("base64")}`);
     expect(req!.headers["content-type"]).toMatch(/^multipart\/form-data; boundary=/);
-    const form = await new Response(req!.body, { headers: { "content-type": req!.headers["content-type"]! } }).formData();
+    const form = await new Response(req!.body, {
+      headers: { "content-type": req!.headers["content-type"]! },
+    }).formData();
     expect(Object.fromEntries(form)).toMatchObject({
       from: "hi@shop.example",
       to: "ann@x.com",
@@ -133,8 +171,18 @@ describe("Klaviyo Create Event", () => {
     expect(body.data.attributes).toMatchObject({
       unique_id: "run7:send",
       metric: { data: { type: "metric", attributes: { name: "opentime Cart Reminder" } } },
-      profile: { data: { type: "profile", attributes: { email: "ann@x.com", phone_number: "+33600000000", external_id: "u1" } } },
-      properties: { opentime_send: "s_abc123", campaign: "cart-send", subject: "Your cart", data: { cart: { total: 42 } } },
+      profile: {
+        data: {
+          type: "profile",
+          attributes: { email: "ann@x.com", phone_number: "+33600000000", external_id: "u1" },
+        },
+      },
+      properties: {
+        opentime_send: "s_abc123",
+        campaign: "cart-send",
+        subject: "Your cart",
+        data: { cart: { total: 42 } },
+      },
     });
   });
 });
@@ -149,25 +197,40 @@ describe("Braze API-triggered campaign", () => {
     expect(req!.headers.authorization).toBe("Bearer braze-key");
     const body = JSON.parse(req!.body);
     expect(body).toMatchObject({ campaign_id: "camp-1", recipients: [{ external_user_id: "u1" }] });
-    expect(body.recipients[0].trigger_properties).toMatchObject({ opentime_key: "run7:send", subject: "Your cart" });
+    expect(body.recipients[0].trigger_properties).toMatchObject({
+      opentime_key: "run7:send",
+      subject: "Your cart",
+    });
   });
 });
 
 describe("Standard Webhooks", () => {
   it("signs so that the standardwebhooks library verifies it; webhook-id is the idempotency key", async () => {
     esp = await startEspServer({ status: 200, body: { id: "sms-77" } });
-    const ch = createWebhookChannel({ ...http(`${esp.url}/hooks/sms`), secret: SECRET, now: () => Date.now() });
+    const ch = createWebhookChannel({
+      ...http(`${esp.url}/hooks/sms`),
+      secret: SECRET,
+      now: () => Date.now(),
+    });
     const sms: OutboundMessage = { ...message, channel: "sms", sms: "Your cart is waiting" };
     expect(await ch.send(sms)).toEqual({ ok: true, providerId: "sms-77" });
     expect(await ch.send(sms)).toMatchObject({ ok: true });
     const [first, second] = esp.requests;
     expect(first!.path).toBe("/hooks/sms");
     const verified = new Webhook(SECRET).verify(first!.body, first!.headers as Record<string, string>) as any;
-    expect(verified).toMatchObject({ type: "message.sms", data: { sms: "Your cart is waiting", opentime_key: "run7:send" } });
+    expect(verified).toMatchObject({
+      type: "message.sms",
+      data: { sms: "Your cart is waiting", opentime_key: "run7:send" },
+    });
     expect(first!.headers["webhook-id"]).toBe("run7:send");
     expect(second!.headers["webhook-id"]).toBe("run7:send");
     // A body changed after signing does not verify.
-    expect(() => new Webhook(SECRET).verify(first!.body.replace("waiting", "WAITING"), first!.headers as Record<string, string>)).toThrow();
+    expect(() =>
+      new Webhook(SECRET).verify(
+        first!.body.replace("waiting", "WAITING"),
+        first!.headers as Record<string, string>,
+      ),
+    ).toThrow();
   });
 
   it("treats 410 Gone as permanent and 5xx as transient", async () => {

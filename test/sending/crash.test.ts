@@ -1,15 +1,18 @@
 import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ServerProcess, spawnServer } from "../helpers/process.js";
-import { TEST_API_KEY, TEST_SECRET, tempDir } from "../helpers/server.js";
 import { WRITE_KEY } from "../helpers/sending.js";
+import { TEST_API_KEY, TEST_SECRET, tempDir } from "../helpers/server.js";
 import { startSmtp, type TestSmtp, waitFor } from "../helpers/smtp.js";
 
 // A real server process killed with SIGKILL in the middle of sending, then started again on
 // the same data: every accepted send goes out, none twice (the SMTP server standing in for
 // the provider keeps only the messages it acknowledged).
 const dataDir = tempDir();
-const CAPS = JSON.stringify({ email: { hour: 1000, day: 1000, week: 1000 }, perFlow: { email: { day: 1000 } } });
+const CAPS = JSON.stringify({
+  email: { hour: 1000, day: 1000, week: 1000 },
+  perFlow: { email: { day: 1000 } },
+});
 let smtp: TestSmtp;
 afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
@@ -26,9 +29,15 @@ async function api(srv: ServerProcess, path: string, body?: unknown) {
   return { status: res.status, body: (await res.json()) as any };
 }
 const statuses = async (srv: ServerProcess) =>
-  ((await api(srv, "/v1/profiles/zoe@x.com/sends?limit=500")).body.sends as { key: string; status: string }[]);
+  (await api(srv, "/v1/profiles/zoe@x.com/sends?limit=500")).body.sends as { key: string; status: string }[];
 const send = (srv: ServerProcess, i: number) =>
-  api(srv, "/v1/sends", { key: `k${i}`, person: "zoe@x.com", template: "note", campaign: "crash-test", data: { i } });
+  api(srv, "/v1/sends", {
+    key: `k${i}`,
+    person: "zoe@x.com",
+    template: "note",
+    campaign: "crash-test",
+    data: { i },
+  });
 
 describe("a crash in the middle of sending", () => {
   it("resumes every accepted send at start: no duplicate, no lost send", async () => {
@@ -50,11 +59,24 @@ describe("a crash in the middle of sending", () => {
       body: JSON.stringify({ userId: "zoe", traits: { email: "zoe@x.com" } }),
     });
     expect(who.status).toBe(200);
-    expect((await api(srv, "/v1/templates", { id: "note", name: "Note", subject: "Note {{ i }}", text: "n{{ i }}" })).status).toBe(201);
+    expect(
+      (
+        await api(srv, "/v1/templates", {
+          id: "note",
+          name: "Note",
+          subject: "Note {{ i }}",
+          text: "n{{ i }}",
+        })
+      ).status,
+    ).toBe(201);
 
     // Ten go out and are recorded as sent.
     for (let i = 0; i < 10; i++) expect((await send(srv, i)).body.status).toBe("accepted");
-    await waitFor(async () => (await statuses(srv)).filter((r) => r.status === "sent").length === 10, 15_000, "10 sent");
+    await waitFor(
+      async () => (await statuses(srv)).filter((r) => r.status === "sent").length === 10,
+      15_000,
+      "10 sent",
+    );
 
     // Then the provider stops answering: thirty more are accepted, some reach it and wait for
     // its reply, the rest wait in the queue. The process is killed there.
@@ -69,7 +91,11 @@ describe("a crash in the middle of sending", () => {
     expect(smtp.received).toHaveLength(10);
 
     srv = await spawnServer(env);
-    await waitFor(async () => (await statuses(srv)).filter((r) => r.status === "sent").length === 40, 30_000, "40 sent");
+    await waitFor(
+      async () => (await statuses(srv)).filter((r) => r.status === "sent").length === 40,
+      30_000,
+      "40 sent",
+    );
     const ids = smtp.received.map((m) => m.header("message-id"));
     expect(ids).toHaveLength(40);
     expect(new Set(ids).size).toBe(40);

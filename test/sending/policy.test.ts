@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SendOutcome } from "../../src/core/ports/messaging.js";
-import type { TestServer } from "../helpers/server.js";
 import { createTemplate, identify, manualClock, request, startSendingServer } from "../helpers/sending.js";
+import type { TestServer } from "../helpers/server.js";
 import { startSmtp, type TestSmtp, waitFor } from "../helpers/smtp.js";
 
 // Caps, priorities and quiet hours across flows, with requests made as flows make them,
@@ -28,7 +28,9 @@ afterAll(async () => {
 describe("frequency caps across flows", () => {
   it("holds a second email in the same hour until the first leaves the window, then the daily per-flow cap", async () => {
     clock.set(at(5, 12));
-    expect(await send({ key: "c1:a", person: "bob@x.com", source: { flowId: "cart" } as never })).toMatchObject({
+    expect(
+      await send({ key: "c1:a", person: "bob@x.com", source: { flowId: "cart" } as never }),
+    ).toMatchObject({
       status: "accepted",
     });
     clock.set(at(5, 12, 20));
@@ -40,15 +42,15 @@ describe("frequency caps across flows", () => {
     });
     // Asked again at the time it was given: it goes.
     clock.set(at(5, 13));
-    expect((await send({ key: "b1:a", person: "bob@x.com", source: { flowId: "browse" } as never })).status).toBe(
-      "accepted",
-    );
+    expect(
+      (await send({ key: "b1:a", person: "bob@x.com", source: { flowId: "browse" } as never })).status,
+    ).toBe("accepted");
     // The cart flow's second email of the day at 15:00 goes; its third (flow cap: 2 a day)
     // waits until the first leaves the day window, the global daily cap (3) being full too.
     clock.set(at(5, 15));
-    expect((await send({ key: "c2:a", person: "bob@x.com", source: { flowId: "cart" } as never })).status).toBe(
-      "accepted",
-    );
+    expect(
+      (await send({ key: "c2:a", person: "bob@x.com", source: { flowId: "cart" } as never })).status,
+    ).toBe("accepted");
     clock.set(at(5, 17));
     expect(await send({ key: "c3:a", person: "bob@x.com", source: { flowId: "cart" } as never })).toEqual({
       status: "deferred",
@@ -57,9 +59,18 @@ describe("frequency caps across flows", () => {
     });
     // With a deadline before that, the request is skipped instead of waiting.
     expect(
-      await send({ key: "c4:a", person: "bob@x.com", deadline: at(5, 20), source: { flowId: "cart" } as never }),
+      await send({
+        key: "c4:a",
+        person: "bob@x.com",
+        deadline: at(5, 20),
+        source: { flowId: "cart" } as never,
+      }),
     ).toEqual({ status: "skipped", reason: "frequency_cap" });
-    await waitFor(() => smtp.received.filter((m) => m.to[0] === "bob@x.com").length === 3, 10_000, "3 emails");
+    await waitFor(
+      () => smtp.received.filter((m) => m.to[0] === "bob@x.com").length === 3,
+      10_000,
+      "3 emails",
+    );
   });
 });
 

@@ -1,8 +1,8 @@
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestServer } from "../helpers/server.js";
 import { type EspServer, startEspServer } from "../helpers/esp-server.js";
 import { createTemplate, identify, manualClock, request, startSendingServer } from "../helpers/sending.js";
+import type { TestServer } from "../helpers/server.js";
 import { waitFor } from "../helpers/smtp.js";
 
 // Through the server: email over SendGrid's API and SMS over a signed webhook, each a local
@@ -78,7 +78,10 @@ describe("provider failures", () => {
   });
 
   it("dead-letters a 400 at once; the operator's retry sends it", async () => {
-    sendgrid.reply({ status: 400, body: { errors: [{ message: "The from address does not match a verified Sender Identity" }] } });
+    sendgrid.reply({
+      status: 400,
+      body: { errors: [{ message: "The from address does not match a verified Sender Identity" }] },
+    });
     await s.sending!.messenger.send(request({ key: "p2:a", person: "jon@x.com" }));
     const dead = await waitFor(async () => (await sendsOf("jon@x.com")).find((r) => r.status === "dead"));
     expect(dead.reason).toMatch(/^sendgrid: HTTP 400 .*verified Sender Identity/);
@@ -98,14 +101,20 @@ describe("channel fallback", () => {
     const before = hooks.requests.length;
     // Withdraw email consent the way a Segment identify would carry it.
     await identify(s, "kim", { consent: { email: false, sms: true } });
-    const out = await s.sending!.messenger.send(request({ key: "p4:a", person: "kim@x.com", channels: ["email", "sms"] }));
+    const out = await s.sending!.messenger.send(
+      request({ key: "p4:a", person: "kim@x.com", channels: ["email", "sms"] }),
+    );
     expect(out).toMatchObject({ status: "accepted", channel: "sms" });
     await settle();
     const req = hooks.requests[before]!;
     const body = new Webhook(SECRET).verify(req.body, req.headers as Record<string, string>) as any;
     expect(body).toMatchObject({
       type: "message.sms",
-      data: { sms: "Your cart is waiting https://ot.example", to: { phone: "+33611111111" }, opentime_key: "p4:a" },
+      data: {
+        sms: "Your cart is waiting https://ot.example",
+        to: { phone: "+33611111111" },
+        opentime_key: "p4:a",
+      },
     });
   });
 });

@@ -11,7 +11,9 @@ const body = z
     key: z.string().min(1).max(256),
     person: z.string().min(1).max(320),
     template: z.string().regex(TEMPLATE_ID),
-    channels: z.union([z.literal("auto"), z.array(z.enum(CHANNELS)).min(1).max(CHANNELS.length)]).default(["email"]),
+    channels: z
+      .union([z.literal("auto"), z.array(z.enum(CHANNELS)).min(1).max(CHANNELS.length)])
+      .default(["email"]),
     priority: z.number().int().min(0).max(100).default(50),
     deadline: z.string().datetime({ offset: true }).optional(),
     data: z.record(z.unknown()).default({}),
@@ -32,6 +34,9 @@ export function registerSendsCreate(app: App): void {
       deadline: input.deadline ? Date.parse(input.deadline) : undefined,
       source: { flowId: "api", flowVersion: 0, runId: input.key, stepId: "send" },
     });
-    return c.json(out.status === "deferred" ? { ...out, until: new Date(out.until).toISOString() } : out, 202);
+    return c.json(
+      out.status === "deferred" ? { ...out, until: new Date(out.until).toISOString() } : out,
+      202,
+    );
   });
 }
