@@ -1,4 +1,4 @@
-// npm run bench -- <name>   (redirect | ingest | countdown | cards | writer | contention | all)
+// npm run bench -- <name>   (redirect | ingest | countdown | cards | writer | contention | sending | all)
 
 import { benchIngest } from "./ingest.js";
 import { benchRedirect } from "./redirect.js";
@@ -21,6 +21,10 @@ const benches: Record<string, () => Promise<unknown>> = {
   contention: async () => {
     const { benchContention } = await import("./contention.js");
     return benchContention();
+  },
+  sending: async () => {
+    const { benchSending } = await import("./sending.js");
+    return benchSending();
   },
 };
 

@@ -25,10 +25,10 @@ import { createNodeIntervals } from "./intervals.js";
 import { createNodeSigner } from "./node-signer.js";
 import { ThreadedProfiles } from "./profiles/threaded-profiles.js";
 import { channelsFromConfig, sendingSettingsFromConfig } from "./sending/channels.js";
+import { createThreadedSendingStore } from "./sending/threaded-sending-store.js";
 import { createSqliteCatalogStore } from "./sqlite/catalog-store.js";
 import { createSqliteDecisionLog } from "./sqlite/decision-store.js";
 import { createSqliteFeedStore } from "./sqlite/feed-store.js";
-import { createSqliteSendingStore } from "./sqlite/sending-store.js";
 import { createSqliteStore } from "./sqlite/store.js";
 import { renderLockWaits } from "./sqlite/write-lock.js";
 
@@ -183,7 +183,7 @@ export async function startServer(
     // Templates and every send attempt share the SQLite file; each configured provider
     // carries the channels routed to it. Sends left queued by a stop or crash resume now.
     sending: {
-      store: createSqliteSendingStore(store.db),
+      store: createThreadedSendingStore(store.db, join(config.OPENTIME_DATA_DIR, DB_FILE), logger),
       channels: channelsFromConfig(config, extraDeps.clock ?? { now: () => Date.now() }),
       settings: sendingSettingsFromConfig(config),
     },

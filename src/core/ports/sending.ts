@@ -155,6 +155,8 @@ export interface SendLog {
 export interface SendingStore {
   templates: TemplateStore;
   sends: SendLog;
+  /** Stops what the adapter runs beside the store (a writer thread); the store is closed by its owner. */
+  close?(): Promise<void>;
 }
 
 /** A channel's answer. Permanent failures go to dead letter; transient ones are retried. */

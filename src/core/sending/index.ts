@@ -70,8 +70,9 @@ export function createSending(
     maxInFlight: deps.maxInFlight,
   });
   metrics.register(ctx.metrics, () => messenger.outbox.queued);
-  const joins = createAckedBatches((batch: Parameters<SendingStore["sends"]["write"]>[0][number][]) =>
-    deps.store.sends.write(batch),
+  const joins = createAckedBatches(
+    (batch: Parameters<SendingStore["sends"]["write"]>[0][number][]) => deps.store.sends.write(batch),
+    { windowMs: 50 },
   );
   const stopJoin = joinDeliveryEvents(ctx.signals, deps.store.sends, joins, metrics, ctx.logger);
   // Everything still queued (retries due, sends a restart interrupted) is taken up at once,
@@ -93,6 +94,7 @@ export function createSending(
       stopJoin();
       await messenger.outbox.close();
       await Promise.all([...new Set(deps.channels.values())].map((c) => c.close?.()));
+      await deps.store.close?.();
     },
   };
 }

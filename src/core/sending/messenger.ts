@@ -46,6 +46,11 @@ export interface SendingServiceOptions {
   maxInFlight?: number;
 }
 
+/**
+ * Attempt writes (decisions, outcomes) within this window share one transaction: on SQLite
+ * each commit is an fsync that blocks the thread, so one per send would bound sending.
+ */
+const WRITE_WINDOW_MS = 4;
 /** Most of a person's recent attempts read per decision (caps, holds, answers per channel). */
 const MAX_HISTORY = 500;
 
@@ -63,7 +68,7 @@ export class SendingService implements Messenger {
   private readonly prior: number[];
 
   constructor(private readonly o: SendingServiceOptions) {
-    this.writes = createAckedBatches((batch) => o.store.sends.write(batch));
+    this.writes = createAckedBatches((batch) => o.store.sends.write(batch), { windowMs: WRITE_WINDOW_MS });
     this.prior = populationPrior(o.settings.defaultHour);
     this.outbox = new Outbox({
       log: o.store.sends,

@@ -1,9 +1,11 @@
 /**
- * Writes whose callers wait for them, batched without a timer: items added while a write
- * is in flight go together in the next one, so a busy stream becomes few large
- * transactions and a lone item is written at once. Order is kept, never two writes at
- * once; the items added in the same turn share one. Each add() resolves when its batch is written and rejects if that write failed
+ * Writes whose callers wait for them, batched: the first item opens a window of `windowMs`
+ * (0: until the end of the current turn), the items added in it share one write, and items
+ * added while a write is in flight go together in the next. Order is kept, never two writes
+ * at once. Each add() resolves when its batch is written and rejects if that write failed
  * (unlike group-commit.ts, whose callers never wait and whose failures are retried there).
+ * The window matters where a write blocks the thread (a synchronous SQLite commit and its
+ * fsync): nothing else runs meanwhile, so without it every write would carry one item.
  */
 export interface AckedBatches<T> {
   add(item: T): Promise<void>;
@@ -12,8 +14,10 @@ export interface AckedBatches<T> {
 
 export function createAckedBatches<T>(
   write: (batch: T[]) => Promise<void>,
-  maxBatch = 2_000,
+  opts: { windowMs?: number; maxBatch?: number } = {},
 ): AckedBatches<T> {
+  const windowMs = opts.windowMs ?? 0;
+  const maxBatch = opts.maxBatch ?? 2_000;
   let waiting: { item: T; done: (err?: unknown) => void }[] = [];
   let busy = false;
 
@@ -37,9 +41,9 @@ export function createAckedBatches<T>(
       return new Promise<void>((resolve, reject) => {
         waiting.push({ item, done: (err) => (err === undefined ? resolve() : reject(err)) });
         if (busy) return;
-        // Started on the next microtask, so the items added in the same turn share a write.
         busy = true;
-        queueMicrotask(() => void drain());
+        if (windowMs > 0) setTimeout(() => void drain(), windowMs);
+        else queueMicrotask(() => void drain());
       });
     },
     get pending() {
