@@ -8,16 +8,16 @@ import nodemailer from "nodemailer";
 import { Links } from "../src/core/links/links.js";
 import { Metrics } from "../src/core/metrics.js";
 import { silentLogger } from "../src/core/ports/index.js";
-import { ProfileService } from "../src/core/profiles/service.js";
 import { RecipientProof } from "../src/core/profiles/recipient-proof.js";
+import { ProfileService } from "../src/core/profiles/service.js";
+import { parseEvent } from "../src/core/segment/event.js";
 import { createSending } from "../src/core/sending/index.js";
 import { DEFAULT_SENDING } from "../src/core/sending/settings.js";
 import { createMemorySignals } from "../src/core/signals/memory-signals.js";
-import { parseEvent } from "../src/core/segment/event.js";
 import { createSigner } from "../src/core/util/signer.js";
 import { createSmtpChannel } from "../src/node/sending/smtp-channel.js";
-import { createSqliteProfileStore } from "../src/node/sqlite/profile-store.js";
 import { createThreadedSendingStore } from "../src/node/sending/threaded-sending-store.js";
+import { createSqliteProfileStore } from "../src/node/sqlite/profile-store.js";
 import { createSqliteStore } from "../src/node/sqlite/store.js";
 
 const [smtpUrl, nArg, roundsArg, poolArg, concArg] = process.argv.slice(2);
@@ -36,7 +36,12 @@ const HTML = `<!doctype html><html><body style="font-family:sans-serif">
 ${LINKS.map((u, i) => `<table><tr><td><a href="${u}">Product ${i}</a></td><td>${"lorem ipsum dolor sit amet ".repeat(18)}</td></tr></table>`).join("\n")}
 <img src="https://ot.example/i/blk_price.png" alt="">
 </body></html>`;
-const cart = { items: [{ name: "Blue Shoe", price: 59 }, { name: "Red Sock", price: 9 }] };
+const cart = {
+  items: [
+    { name: "Blue Shoe", price: 59 },
+    { name: "Red Sock", price: 9 },
+  ],
+};
 
 function cpuMs(): number {
   const c = process.cpuUsage();
@@ -60,14 +65,24 @@ async function main() {
   const clock = { now: () => Date.now() };
   let seq = 0;
   const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
-  const profiles = new ProfileService({ store: createSqliteProfileStore(store.db), secret: SECRET, clock, random });
+  const profiles = new ProfileService({
+    store: createSqliteProfileStore(store.db),
+    secret: SECRET,
+    clock,
+    random,
+  });
   // The people, as Segment identify calls make them (one per send: no cap is in the way).
   const people = N * ROUNDS;
   for (let i = 0; i < people; i += 1000) {
     const batch = [];
     for (let j = i; j < Math.min(people, i + 1000); j++) {
       const e = parseEvent(
-        { type: "identify", userId: `u${j}`, traits: { email: `p${j}@bench.example`, first_name: `P${j}` }, messageId: `m${j}` },
+        {
+          type: "identify",
+          userId: `u${j}`,
+          traits: { email: `p${j}@bench.example`, first_name: `P${j}` },
+          messageId: `m${j}`,
+        },
         { receivedAt: Date.now(), newId: () => `g${++seq}` },
       );
       if ("code" in e) throw new Error(e.message);

@@ -13,7 +13,7 @@ import { ROOT, report } from "./lib.js";
  */
 export async function benchSending() {
   const N = Number(process.env.BENCH_SENDS ?? 2_000);
-  const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+  const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
   const POOL = Number(process.env.BENCH_SMTP_POOL ?? 5);
   const CONCURRENCY = Number(process.env.BENCH_SEND_CONCURRENCY ?? 64);
   const out = (name: string) => join(ROOT, "dist/bench", `${name}.js`);
@@ -40,7 +40,14 @@ export async function benchSending() {
   try {
     const lines = execFileSync(
       process.execPath,
-      [out("sending-rounds"), `smtp://127.0.0.1:${port}`, String(N), String(ROUNDS), String(POOL), String(CONCURRENCY)],
+      [
+        out("sending-rounds"),
+        `smtp://127.0.0.1:${port}`,
+        String(N),
+        String(ROUNDS),
+        String(POOL),
+        String(CONCURRENCY),
+      ],
       { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * 1024 * 1024 },
     )
       .trim()
@@ -58,7 +65,10 @@ export async function benchSending() {
     });
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const of = (side: string) => rounds.filter((r) => r.side === side);
-    const bare = { sendsPerS: median(of("bare").map((r) => r.sendsPerS)), cpu: median(of("bare").map((r) => r.cpuUsPerSend)) };
+    const bare = {
+      sendsPerS: median(of("bare").map((r) => r.sendsPerS)),
+      cpu: median(of("bare").map((r) => r.cpuUsPerSend)),
+    };
     const ot = {
       sendsPerS: median(of("opentime").map((r) => r.sendsPerS)),
       cpu: median(of("opentime").map((r) => r.cpuUsPerSend)),
@@ -71,6 +81,11 @@ export async function benchSending() {
       bareSendsPerS: bare.sendsPerS,
       opentimeSendsPerS: ot.sendsPerS,
       ratio: +(ot.sendsPerS / bare.sendsPerS).toFixed(3),
+      // Each opentime round against the bare round just before it: the machine's speed
+      // drifts between rounds, less within a pair.
+      medianPairRatio: +median(
+        of("opentime").map((r) => r.sendsPerS / of("bare").find((b) => b.round === r.round)!.sendsPerS),
+      ).toFixed(3),
       target: 0.7,
       bareCpuUsPerSend: bare.cpu,
       opentimeCpuUsPerSend: ot.cpu,
@@ -80,5 +95,4 @@ export async function benchSending() {
   } finally {
     sink.kill();
   }
-
 }

@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../src/core/config.js";
+import { type ConfigError, parseConfig } from "../../src/core/config.js";
 import { routeChannels } from "../../src/core/sending/settings.js";
 import { channelsFromConfig, sendingSettingsFromConfig } from "../../src/node/sending/channels.js";
 import { runUntilExit } from "../helpers/process.js";
@@ -22,7 +22,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("sending configuration", () => {
   it.each([
     [{ OPENTIME_SEND_EMAIL_VIA: "sendgrid" }, "OPENTIME_SEND_EMAIL_VIA: sendgrid is not configured"],
-    [{ OPENTIME_SEND_SMS_VIA: "smtp", SMTP_URL: "smtp://h:25", OPENTIME_MAIL_FROM: "a@b.c" }, "OPENTIME_SEND_SMS_VIA: smtp carries email only"],
+    [
+      { OPENTIME_SEND_SMS_VIA: "smtp", SMTP_URL: "smtp://h:25", OPENTIME_MAIL_FROM: "a@b.c" },
+      "OPENTIME_SEND_SMS_VIA: smtp carries email only",
+    ],
     [{ OPENTIME_MAILGUN_API_KEY: "key-0123456789abcdef" }, "OPENTIME_MAILGUN_DOMAIN: required"],
     [{ OPENTIME_BRAZE_API_KEY: "braze-0123456789abcdef" }, "OPENTIME_BRAZE_URL: required"],
     [{ OPENTIME_WEBHOOK_URL: "https://hooks.example/in" }, "OPENTIME_WEBHOOK_SECRET: required"],
@@ -58,7 +61,8 @@ describe("sending configuration", () => {
       OPENTIME_WEBHOOK_URL: "https://hooks.example/in",
       OPENTIME_WEBHOOK_SECRET: WHSEC,
       OPENTIME_SEND_PUSH_VIA: "klaviyo",
-      OPENTIME_SEND_CAPS: '{"email":{"day":2},"perFlow":{"sms":{"week":1}},"flows":{"news":{"email":{"week":1}}}}',
+      OPENTIME_SEND_CAPS:
+        '{"email":{"day":2},"perFlow":{"sms":{"week":1}},"flows":{"news":{"email":{"week":1}}}}',
       OPENTIME_SEND_QUIET_HOURS: "22:30-07:00",
     });
     const channels = channelsFromConfig(c, { now: () => 0 });

@@ -34,11 +34,15 @@ export interface WrapOptions {
   skipAttribute?: string;
   addOpenPixel?: boolean;
   /**
-   * A known recipient (opentime's own sends): `u`, and `us` (the recipient proof), are
-   * written as values instead of a merge tag, and also set on the links and images that
-   * already point at opentime (blocks, adaptive links), so each is this person's own.
+   * Also put the recipient tag on the links and images that already point at opentime
+   * (live blocks, adaptive links pasted into the email), in place of any `u`/`us` they had.
    */
-  recipient?: { u: string; us?: string };
+  ownUrls?: boolean;
+  /**
+   * For opentime's own templates: rewrites the raw value of an href that holds template
+   * code (skipped as `merge_tag`), e.g. into code that tracks the URL once it is rendered.
+   */
+  mergeTagHref?: (rawValue: string) => string;
 }
 
 export type SkipReason =
@@ -90,8 +94,8 @@ interface Edit {
 
 interface Scan {
   edits: Edit[];
-  /** opentime's own URLs given the known recipient: replaced with `text` as is. */
-  own: { start: number; end: number; text: string }[];
+  /** Other replacements (ownUrls, mergeTagHref): `text` as is. */
+  other: { start: number; end: number; text: string }[];
   skipped: { offset: number; url: string; reason: SkipReason }[];
   pixelFound: boolean;
   bodyEnd: number;
@@ -105,7 +109,9 @@ interface Ctx {
   clickHost: string;
   pixelUrl: string;
   skipAttrs: ReadonlySet<string>;
-  recipient: WrapOptions["recipient"];
+  /** The recipient tag for opentime's own URLs (ownUrls), else null. */
+  ownTag: string | null;
+  mergeTagHref: WrapOptions["mergeTagHref"];
 }
 
 const UNSUBSCRIBE_URL = /unsub|opt-?out|optout|preferences|list-manage\.com\/unsubscribe/i;
@@ -125,10 +131,7 @@ export async function wrapHtml(html: string, opts: WrapOptions): Promise<WrapRes
   if (utf8Length(html) > MAX_HTML_BYTES) {
     throw new WrapError("html_too_large", `HTML is larger than ${MAX_HTML_BYTES} bytes`);
   }
-  const literal = opts.recipient !== undefined;
-  const tag = opts.recipient
-    ? recipientParams(opts.recipient)
-    : (opts.recipientTag ?? dialectTag(opts.dialect, opts.recipientField ?? "email"));
+  const tag = opts.recipientTag ?? dialectTag(opts.dialect, opts.recipientField ?? "email");
   const ctx: Ctx = {
     source: html,
     // Links already on the tracker's host are ours (idempotence). An invalid clickUrl throws here.
@@ -139,9 +142,10 @@ export async function wrapHtml(html: string, opts: WrapOptions): Promise<WrapRes
         a.toLowerCase(),
       ),
     ),
-    recipient: opts.recipient,
+    ownTag: opts.ownUrls && tag ? tag : null,
+    mergeTagHref: opts.mergeTagHref,
   };
-  const scan: Scan = { edits: [], own: [], skipped: [], pixelFound: false, bodyEnd: -1 };
+  const scan: Scan = { edits: [], other: [], skipped: [], pixelFound: false, bodyEnd: -1 };
   await scanRange(ctx, 0, html.length, false, scan);
   // Conditional comments are scanned after the main pass, so restore document order.
   scan.edits.sort((a, b) => a.start - b.start);
@@ -168,12 +172,12 @@ export async function wrapHtml(html: string, opts: WrapOptions): Promise<WrapRes
   const splices = scan.edits.map((e) => ({
     start: e.start,
     end: e.end,
-    text: quotedValue(opts.clickUrl(links.get(e.url)!.id), tag, e.quote || '"', literal),
+    text: quotedValue(opts.clickUrl(links.get(e.url)!.id), tag, e.quote || '"'),
   }));
-  splices.push(...scan.own);
+  splices.push(...scan.other);
   if ((opts.addOpenPixel ?? true) && !scan.pixelFound) {
     const at = scan.bodyEnd >= 0 ? scan.bodyEnd : html.length;
-    splices.push({ start: at, end: at, text: pixelTag(opts.openPixelUrl, tag, literal) });
+    splices.push({ start: at, end: at, text: pixelTag(opts.openPixelUrl, tag) });
   }
   splices.sort((a, b) => a.start - b.start);
   let out = "";
@@ -219,7 +223,7 @@ function onStartTag(ctx: Ctx, src: string, base: number, nested: boolean, t: Sta
   if (t.tagName === "img") {
     const img = t.attrs.find((a) => a.name === "src");
     if (img?.value.trim().startsWith(ctx.pixelUrl)) scan.pixelFound = true;
-    if (img) ownUrl(ctx, src, base, t, "src", img.value.trim(), scan);
+    if (img && ctx.ownTag) ownUrl(ctx, src, base, t, "src", img.value.trim(), scan);
     return;
   }
   // Inside `[if mso]` the links are VML shapes (v:roundrect, v:rect …) as often as <a>; <link> and
@@ -237,7 +241,17 @@ function onStartTag(ctx: Ctx, src: string, base: number, nested: boolean, t: Sta
   );
   const range = valueRange(src, loc.startOffset, loc.endOffset);
   const reason = marked ? "skip_attribute" : (classify(url, ctx.clickHost) ?? (range ? null : "empty"));
-  if (reason === "already_tracked") ownUrl(ctx, src, base, t, "href", url, scan);
+  if (reason === "already_tracked" && ctx.ownTag) ownUrl(ctx, src, base, t, "href", url, scan);
+  if (reason === "merge_tag" && ctx.mergeTagHref && range) {
+    const q = range.quote;
+    const raw = src.slice(range.start + q.length, range.end - q.length);
+    const quote = range.quote || '"';
+    scan.other.push({
+      start: base + range.start,
+      end: base + range.end,
+      text: quote + ctx.mergeTagHref(raw) + quote,
+    });
+  }
   if (reason || !range) {
     scan.skipped.push({ offset, url, reason: reason ?? "empty" });
     return;
@@ -246,7 +260,7 @@ function onStartTag(ctx: Ctx, src: string, base: number, nested: boolean, t: Sta
 }
 
 /** Why a (decoded, trimmed) href is left alone, or null when it is an absolute http(s) URL to wrap. */
-function classify(url: string, clickHost: string): SkipReason | null {
+export function classify(url: string, clickHost: string): SkipReason | null {
   if (url === "") return "empty";
   if (url.startsWith("#")) return "anchor";
   const scheme = SCHEME.exec(url)?.[1]?.toLowerCase();
@@ -305,25 +319,18 @@ function withRecipient(url: string, tag: string): string {
  * parser: it is written verbatim, using the other quote character if it contains the preferred one
  * (only a tag holding both quote kinds gets one escaped, the one case that cannot be written raw).
  */
-function quotedValue(url: string, tag: string, preferred: '"' | "'", literal = false): string {
+function quotedValue(url: string, tag: string, preferred: '"' | "'"): string {
   const other = preferred === '"' ? "'" : '"';
   const q = tag.includes(preferred) && !tag.includes(other) ? other : preferred;
   const entity = q === '"' ? "&quot;" : "&#39;";
   const esc = url.replaceAll("&", "&amp;").replaceAll(q, entity);
-  // A literal recipient's parameters are URL text like the rest (`&` escaped), not ESP code.
-  const value = literal ? tag.replaceAll("&", "&amp;") : tag;
-  const tail = tag ? `${url.includes("?") ? "&amp;" : "?"}u=${value.replaceAll(q, entity)}` : "";
+  const tail = tag ? `${url.includes("?") ? "&amp;" : "?"}u=${tag.replaceAll(q, entity)}` : "";
   return q + esc + tail + q;
-}
-
-/** `u` (and `us`) for a known recipient, URL-encoded: the text after `u=`. */
-function recipientParams(r: { u: string; us?: string }): string {
-  return encodeURIComponent(r.u) + (r.us ? `&us=${encodeURIComponent(r.us)}` : "");
 }
 
 /**
  * An http(s) URL on opentime's own host (a block image, an adaptive or tracked link pasted
- * into the template) gets the known recipient's `u` and `us` in place of whatever it had.
+ * into the email) gets the recipient tag in place of the `u` and `us` it had (ownUrls).
  */
 function ownUrl(
   ctx: Ctx,
@@ -334,7 +341,6 @@ function ownUrl(
   value: string,
   scan: Scan,
 ): void {
-  if (!ctx.recipient) return;
   let url: URL;
   try {
     url = new URL(value);
@@ -347,15 +353,12 @@ function ownUrl(
   if (!range) return;
   url.searchParams.delete("u");
   url.searchParams.delete("us");
-  url.searchParams.set("u", ctx.recipient.u);
-  if (ctx.recipient.us) url.searchParams.set("us", ctx.recipient.us);
-  const q = range.quote || '"';
-  const text = q + url.href.replaceAll("&", "&amp;").replaceAll(q, q === '"' ? "&quot;" : "&#39;") + q;
-  scan.own.push({ start: base + range.start, end: base + range.end, text });
+  const text = quotedValue(url.href, ctx.ownTag!, range.quote || '"');
+  scan.other.push({ start: base + range.start, end: base + range.end, text });
 }
 
-function pixelTag(pixelUrl: string, tag: string, literal = false): string {
-  const src = quotedValue(pixelUrl, tag, '"', literal);
+function pixelTag(pixelUrl: string, tag: string): string {
+  const src = quotedValue(pixelUrl, tag, '"');
   return `<img src=${src} width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0;" />`;
 }
 
