@@ -18,7 +18,10 @@ const renderer = new MessageRenderer(
   () => "https://ot.example",
   () => 0,
 );
-const profile = Object.assign(emptyProfile("p_1", 0), { emails: ["ann@x.com"], traits: { first_name: "Ann" } });
+const profile = Object.assign(emptyProfile("p_1", 0), {
+  emails: ["ann@x.com"],
+  traits: { first_name: "Ann" },
+});
 let v = 0;
 const template = (html: string, extra: Partial<TemplateRecord> = {}): TemplateRecord => ({
   id: "t",
@@ -57,18 +60,27 @@ describe("rendering a send", () => {
     expect(u).toBe("https://shop.example/unsubscribe?e=1");
     expect(tile).toMatch(/^https:\/\/ot\.example\/c\/blk_1\/tile1\?u=ann%40x\.com&amp;us=[0-9a-f]{64}$/);
     // The same destination keeps one tracked link per campaign, static or Liquid-made.
-    const again = await render(template('<a href="{{ product.url }}">p</a>'), { product: { url: "https://shop.example/a" } });
+    const again = await render(template('<a href="{{ product.url }}">p</a>'), {
+      product: { url: "https://shop.example/a" },
+    });
     expect(hrefs(again.html!)[0]!.split("?")[0]).toBe(a!.split("?")[0]);
     expect(out.html).toContain('<img src="https://ot.example/o/c1.gif?u=ann%40x.com&amp;us=');
   });
 
   it("leaves opentime_link alone outside the HTML, and bounds a runaway loop", async () => {
     const out = await render(
-      template("<p>x</p>", { text: "{{ 'https://shop.example/x' | opentime_link }}", subject: "{{ 'a' | opentime_link }}" }),
+      template("<p>x</p>", {
+        text: "{{ 'https://shop.example/x' | opentime_link }}",
+        subject: "{{ 'a' | opentime_link }}",
+      }),
     );
     expect(out.text).toBe("https://shop.example/x");
     expect(out.subject).toBe("a");
-    await expect(render(template("{% for i in (1..100000000) %}{{ i }}{% endfor %}"))).rejects.toThrow(TemplateError);
-    await expect(render(template("{{ nothing.here }}"))).rejects.toThrow(/^html: undefined variable: nothing/);
+    await expect(render(template("{% for i in (1..100000000) %}{{ i }}{% endfor %}"))).rejects.toThrow(
+      TemplateError,
+    );
+    await expect(render(template("{{ nothing.here }}"))).rejects.toThrow(
+      /^html: undefined variable: nothing/,
+    );
   });
 });
