@@ -171,6 +171,18 @@ export function sendingStoreContract(
       });
     });
 
+    it("erases every attempt of a profile, and only theirs", async () => {
+      const { store } = await open();
+      await store.sends.write([
+        { insert: send({ id: "a", key: "k1" }) },
+        { insert: send({ id: "b", key: "k2", profileId: "p_2" }) },
+      ]);
+      await store.sends.write([{ erase: "p_1" }]);
+      expect(await store.sends.get("a")).toBeNull();
+      expect(await store.sends.byKey("k1")).toBeNull();
+      expect(await store.sends.get("b")).not.toBeNull();
+    });
+
     it("keeps what was written across a reopen", async () => {
       const { store, reopen } = await open();
       if (!reopen) return;

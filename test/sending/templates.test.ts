@@ -141,4 +141,10 @@ describe("/v1/sends", () => {
     expect(metrics).toContain('opentime_send_decisions_total{outcome="skipped",reason="no_channel"} 1');
     expect(metrics).toContain("opentime_send_queue 0");
   });
+
+  it("erases a person's attempts with the person", async () => {
+    expect(await s.sending!.store.sends.byKey("k1")).not.toBeNull();
+    expect((await s.api("/v1/profiles/lea@x.com", { method: "DELETE" })).status).toBe(200);
+    expect(await s.sending!.store.sends.byKey("k1")).toBeNull();
+  });
 });

@@ -128,7 +128,8 @@ export interface SendRecord {
 /** Fields an update may set (one attempt's next state). */
 export type SendChanges = Partial<Omit<SendRecord, "id" | "key" | "createdAt">>;
 
-export type SendWrite = { insert: SendRecord } | { update: string; set: SendChanges };
+/** A write to the log; `erase` deletes every attempt of a profile (erasure). */
+export type SendWrite = { insert: SendRecord } | { update: string; set: SendChanges } | { erase: string };
 
 export interface SendLog {
   /** Applies writes in order, all in one transaction. An insert whose key exists is an error. */

@@ -100,6 +100,11 @@ export class SendingService implements Messenger {
     return nextLocalHour(zone, bestLocalHour(p, zone, after, this.prior, allowed), after);
   }
 
+  /** Deletes every attempt of a person (erasure). */
+  erase(profileId: string): Promise<void> {
+    return this.exclusive(profileId, () => this.writes.add({ erase: profileId }));
+  }
+
   /** A dead letter queued again (rendered again when it died before it had a message). */
   async retry(id: string): Promise<SendRecord | "not_found" | "not_dead" | { failed: string }> {
     const row = await this.o.store.sends.get(id);

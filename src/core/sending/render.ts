@@ -88,7 +88,7 @@ export class MessageRenderer {
   // send whose links were registered before needs no store write.
   private readonly linkIds = new Lru<string, string>(20_000);
   // Wrapped HTML sources by template version and campaign.
-  private readonly wrapped = new Lru<string, string>(1_000);
+  private readonly wrapped = new Lru<string, Promise<string>>(1_000);
 
   constructor(
     private readonly liquid: LiquidEngine,
@@ -190,14 +190,25 @@ export class MessageRenderer {
     return scope;
   }
 
-  /** The template's HTML wrapped for `campaign`, the recipient left as Liquid (cached). */
-  private async wrapSource(t: TemplateRecord, campaign: string): Promise<string> {
+  /**
+   * The template's HTML wrapped for `campaign`, the recipient left as Liquid: once per
+   * template version and campaign (single-flight: a burst of sends waits for one wrap).
+   */
+  private wrapSource(t: TemplateRecord, campaign: string): Promise<string> {
     const base = this.publicUrl();
     const key = `${t.id}\u0000${t.version}\u0000${campaign}\u0000${base}`;
-    const hit = this.wrapped.get(key);
-    if (hit !== undefined) return hit;
+    let wrapped = this.wrapped.get(key);
+    if (!wrapped) {
+      wrapped = this.wrap(t.html!, campaign, base);
+      this.wrapped.set(key, wrapped);
+      wrapped.catch(() => this.wrapped.delete(key));
+    }
+    return wrapped;
+  }
+
+  private async wrap(html: string, campaign: string, base: string): Promise<string> {
     try {
-      const result = await wrapHtml(t.html!, {
+      const result = await wrapHtml(html, {
         campaign,
         dialect: "none",
         recipientTag: RECIPIENT_TAG,
@@ -208,7 +219,6 @@ export class MessageRenderer {
         openPixelUrl: `${base}/o/${campaign}.gif`,
         register: (urls) => this.register(urls, campaign),
       });
-      this.wrapped.set(key, result.html);
       return result.html;
     } catch (err) {
       if (err instanceof WrapError) throw new TemplateError("html", err.message);

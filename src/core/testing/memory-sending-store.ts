@@ -71,6 +71,12 @@ export function createMemorySendingStore(): SendingStore {
           if ("insert" in w) {
             sends.set(w.insert.id, clone(w.insert));
             byKey.set(w.insert.key, w.insert.id);
+          } else if ("erase" in w) {
+            for (const [id, r] of sends)
+              if (r.profileId === w.erase) {
+                sends.delete(id);
+                byKey.delete(r.key);
+              }
           } else {
             const r = sends.get(w.update);
             if (r) Object.assign(r, clone(w.set));

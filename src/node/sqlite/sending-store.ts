@@ -53,6 +53,7 @@ export function createSqliteSendingStore(db: Database.Database): SendingStore {
       WHERE id = @id`,
   );
   const setMessage = db.prepare("UPDATE sends SET message = ? WHERE id = ?");
+  const eraseSends = db.prepare("DELETE FROM sends WHERE profile_id = ?");
   const bodyOf = db.prepare("SELECT body, NULL AS message FROM sends WHERE id = ?");
   const byId = db.prepare("SELECT body, message FROM sends WHERE id = ?");
   const byKey = db.prepare("SELECT body, message FROM sends WHERE key = ?");
@@ -136,7 +137,8 @@ export function createSqliteSendingStore(db: Database.Database): SendingStore {
           createdAt: r.createdAt,
           message: r.message ? JSON.stringify(r.message) : null,
         });
-      } else update(w.update, w.set);
+      } else if ("erase" in w) eraseSends.run(w.erase);
+      else update(w.update, w.set);
     }
   });
 
