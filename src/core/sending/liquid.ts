@@ -6,8 +6,12 @@ import { Lru } from "../util/lru.js";
 export const LIQUID_LIMITS = {
   /** Characters of source parsed per part. */
   parseChars: 1024 * 1024,
-  /** Milliseconds of rendering per part. */
-  renderMs: 200,
+  /**
+   * Milliseconds of rendering per part: a real template takes well under one, so this only
+   * stops a runaway loop; it is wall time, so it leaves room for a loaded machine (200 ms
+   * was exceeded by ordinary templates while other processes held both cores).
+   */
+  renderMs: 1000,
   /** Bytes LiquidJS may allocate for strings and ranges per render. */
   memory: 16 * 1024 * 1024,
 } as const;
