@@ -153,7 +153,6 @@ export function createApp(deps: AppDeps) {
   registerTemplatesPreview(app);
   registerSendsCreate(app);
   registerSendsOfProfile(app);
-  // Before /v1/sends/:id, which would take "dead" for an id.
   registerSendsDead(app);
   registerSendsRead(app);
   registerSendsRetry(app);

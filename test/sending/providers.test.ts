@@ -85,7 +85,7 @@ describe("provider failures", () => {
     await s.sending!.messenger.send(request({ key: "p2:a", person: "jon@x.com" }));
     const dead = await waitFor(async () => (await sendsOf("jon@x.com")).find((r) => r.status === "dead"));
     expect(dead.reason).toMatch(/^sendgrid: HTTP 400 .*verified Sender Identity/);
-    const list = (await (await s.api("/v1/sends/dead")).json()) as { sends: { id: string }[] };
+    const list = (await (await s.api("/v1/dead-letters")).json()) as { sends: { id: string }[] };
     expect(list.sends.map((d) => d.id)).toContain(dead.id);
 
     const retried = await s.api(`/v1/sends/${dead.id}/retry`, { method: "POST" });

@@ -88,7 +88,7 @@ describe("sending through SMTP", () => {
     const out = await s.sending!.messenger.send(request({ key: "run2:send", person: "ann@x.com", data: {} }));
     expect(out.status).toBe("failed");
     expect((out as { reason: string }).reason).toMatch(/^template: subject: undefined variable: cart/);
-    const res = await s.api("/v1/sends/dead");
+    const res = await s.api("/v1/dead-letters");
     const { sends } = (await res.json()) as { sends: { key: string; reason: string }[] };
     expect(sends.map((d) => d.key)).toEqual(["run2:send"]);
   });

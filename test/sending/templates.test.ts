@@ -116,7 +116,7 @@ describe("/v1/templates", () => {
 
   it("answers 401 without the operator key", async () => {
     expect((await fetch(`${s.url}/v1/templates`)).status).toBe(401);
-    expect((await fetch(`${s.url}/v1/sends/dead`)).status).toBe(401);
+    expect((await fetch(`${s.url}/v1/dead-letters`)).status).toBe(401);
   });
 });
 

@@ -17,13 +17,21 @@ export function createThreadedSendingStore(
   logger?: Logger,
 ): SendingStore & { close(): Promise<void> } {
   const main = createSqliteSendingStore(db);
-  const rpc = new WorkerRpc(
-    startModuleWorker(import.meta.url, "./sends-writer.worker", { file, lockWaiters: lockWaiters() }),
-    logger,
-  );
+  // Started at the first write: a server that never sends starts no thread (nor, under tsx,
+  // the loader the thread registers), and a restart that resumes nothing stays as quick.
+  let rpc: WorkerRpc | null = null;
+  const writer = () => {
+    rpc ??= new WorkerRpc(
+      startModuleWorker(import.meta.url, "./sends-writer.worker", { file, lockWaiters: lockWaiters() }),
+      logger,
+    );
+    return rpc;
+  };
   return {
     templates: main.templates,
-    sends: { ...main.sends, write: (batch: readonly SendWrite[]) => rpc.call("write", batch) },
-    close: () => rpc.close(),
+    sends: { ...main.sends, write: (batch: readonly SendWrite[]) => writer().call("write", batch) },
+    close: async () => {
+      await rpc?.close();
+    },
   };
 }
