@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { Metrics } from "../../src/core/metrics.js";
 import { silentLogger } from "../../src/core/ports/index.js";
 import { SendingService } from "../../src/core/sending/messenger.js";
 import type { MessageRenderer } from "../../src/core/sending/render.js";

@@ -111,7 +111,7 @@ export class SendingService implements Messenger {
     if (!row) return "not_found";
     return this.exclusive(row.person, async () => {
       const fresh = await this.o.store.sends.get(id);
-      if (!fresh || fresh.status !== "dead") return "not_dead";
+      if (fresh?.status !== "dead") return "not_dead";
       const now = this.o.clock.now();
       let message = fresh.message;
       let templateVersion = fresh.templateVersion;

@@ -237,7 +237,7 @@ export class MessageRenderer {
     const ids = new Map<string, string>();
     if (toTrack.length) {
       const registered = await this.register(toTrack, req.campaign);
-      toTrack.forEach((url, i) => ids.set(url, registered[i]!));
+      for (const [i, url] of toTrack.entries()) ids.set(url, registered[i]!);
     }
     const text = urls.map((url, i) => {
       if (reasons[i] === "already_tracked") {
