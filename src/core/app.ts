@@ -38,7 +38,18 @@ import { registerSegmentIdentify } from "./routes/segment-identify.js";
 import { registerSegmentPage } from "./routes/segment-page.js";
 import { registerSegmentScreen } from "./routes/segment-screen.js";
 import { registerSegmentTrack } from "./routes/segment-track.js";
+import { registerSendsCreate } from "./routes/sends-create.js";
+import { registerSendsDead } from "./routes/sends-dead.js";
+import { registerSendsOfProfile } from "./routes/sends-of-profile.js";
+import { registerSendsRead } from "./routes/sends-read.js";
+import { registerSendsRetry } from "./routes/sends-retry.js";
 import { registerSign } from "./routes/sign.js";
+import { registerTemplatesCreate } from "./routes/templates-create.js";
+import { registerTemplatesDelete } from "./routes/templates-delete.js";
+import { registerTemplatesList } from "./routes/templates-list.js";
+import { registerTemplatesPreview } from "./routes/templates-preview.js";
+import { registerTemplatesRead } from "./routes/templates-read.js";
+import { registerTemplatesUpdate } from "./routes/templates-update.js";
 import { registerTrackerJs } from "./routes/tracker-js.js";
 import { registerWebhooks } from "./routes/webhooks.js";
 import { isIngestionPath } from "./segment/handler.js";
@@ -133,6 +144,18 @@ export function createApp(deps: AppDeps) {
   registerProfilesGet(app);
   registerProfilesExport(app);
   registerProfilesDelete(app);
+  // Sending: the templates flows send, and every attempt (a person's, the dead letters).
+  registerTemplatesCreate(app);
+  registerTemplatesList(app);
+  registerTemplatesRead(app);
+  registerTemplatesUpdate(app);
+  registerTemplatesDelete(app);
+  registerTemplatesPreview(app);
+  registerSendsCreate(app);
+  registerSendsOfProfile(app);
+  registerSendsDead(app);
+  registerSendsRead(app);
+  registerSendsRetry(app);
   // Operations.
   registerHealth(app);
   registerOpenApi(app);
@@ -144,8 +167,9 @@ export function createApp(deps: AppDeps) {
     services.logger.error({ err, path: c.req.path, requestId: c.get("requestId") }, "unhandled error");
     return errorResponse(c, new ApiError("internal", "internal error"));
   });
-  // For runtime adapters: most opens and clicks answered before the router (fast-path.ts).
-  return Object.assign(app, { fastPath: createFastPath(services) });
+  // For runtime adapters: most opens and clicks answered before the router (fast-path.ts);
+  // the services, for the runtime to start and stop what runs beside requests (sending).
+  return Object.assign(app, { fastPath: createFastPath(services), services });
 }
 
 export type { Services } from "./build-services.js";

@@ -11,10 +11,13 @@ import { createDecisionRecorder, type DecisionRecorder, noDecisionLog } from "./
 import { Links } from "./links/links.js";
 import type { Clock, Logger, RandomBytes, TrackEvent } from "./ports/index.js";
 import { silentLogger } from "./ports/index.js";
+import type { Signals } from "./ports/signals.js";
 import { RecipientProof } from "./profiles/recipient-proof.js";
 import { BlockRules } from "./rules/engine.js";
 import { weatherForRules } from "./rules/weather-for.js";
+import { createSending, type Sending } from "./sending/index.js";
 import { type AppDeps, systemClock, webRandom } from "./services.js";
+import { createMemorySignals } from "./signals/memory-signals.js";
 import { RecentActivity } from "./tracking/recent-activity.js";
 import { Tracker } from "./tracking/track.js";
 import { isSignedId, newSignedId } from "./util/ids.js";
@@ -48,6 +51,10 @@ export interface Services extends AppDeps {
   rules: BlockRules;
   /** What each open was shown (group commit in front of the DecisionLog port). */
   decisions: DecisionRecorder;
+  /** What happened, for whoever acts on it (sending joins ESP events to its attempts). */
+  signals: Signals;
+  /** Templates, the Messenger and its outbox; absent without AppDeps.sending and profiles. */
+  sendingService?: Sending;
 }
 
 /** Built once per app: the services every handler reaches through c.get("services"). */
@@ -104,6 +111,22 @@ export function buildServices(deps: AppDeps): Services {
   const recipientProof = new RecipientProof(signer);
   const rules = new BlockRules(random, weatherService && weatherForRules(weatherService));
   const decisions = deps.decisions ?? createDecisionRecorder({ log: noDecisionLog, logger });
+  const signals = deps.signals ?? createMemorySignals(logger);
+  const sendingService =
+    deps.sending && deps.profiles
+      ? createSending(deps.sending, {
+          profiles: deps.profiles,
+          links,
+          proof: recipientProof,
+          publicUrl: () => deps.config.publicUrl,
+          signals,
+          metrics: deps.metrics,
+          clock,
+          random,
+          logger,
+          intervals: deps.intervals,
+        })
+      : undefined;
   return {
     ...deps,
     clock,
@@ -122,5 +145,7 @@ export function buildServices(deps: AppDeps): Services {
     recipientProof,
     rules,
     decisions,
+    signals,
+    sendingService,
   };
 }

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { webhookSecretBytes } from "./sending/channels/webhook.js";
+import { capsSchema, EMAIL_ONLY, quietHoursSchema, SEND_PROVIDERS } from "./sending/settings.js";
 
 /**
  * The environment contract (names from DESIGN.md). Pure: the Node entry reads process.env,
@@ -19,6 +21,12 @@ const optionalUrl = z
   .string()
   .url()
   .refine((u) => /^(https?|rediss?|smtps?):\/\//i.test(u), "must be an http(s), redis(s) or smtp(s) URL");
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//i.test(u), "must be an http(s) URL")
+  .transform((u) => u.replace(/\/+$/, ""));
 
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -138,12 +146,114 @@ export const configSchema = z.object({
     .default(20 * 1024 * 1024),
   /** Longest a fetch may take, redirects and body included. */
   OPENTIME_FETCH_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
+  // Sending (src/core/sending): a provider is enabled by its secret; OPENTIME_SEND_*_VIA
+  // picks the one each channel uses (default: the first configured, in SEND_PROVIDERS order).
+  /** From address of opentime's own emails, unless a template sets its own. */
+  OPENTIME_MAIL_FROM: z.string().min(3).max(320).optional(),
+  /** SMTP connections kept open to SMTP_URL (nodemailer's pool). */
+  OPENTIME_SMTP_POOL: z.coerce.number().int().min(1).max(100).default(5),
+  OPENTIME_SENDGRID_API_KEY: webhookSecret("OPENTIME_SENDGRID_API_KEY").optional(),
+  OPENTIME_SENDGRID_URL: httpUrl.default("https://api.sendgrid.com"),
+  OPENTIME_POSTMARK_SERVER_TOKEN: webhookSecret("OPENTIME_POSTMARK_SERVER_TOKEN").optional(),
+  OPENTIME_POSTMARK_URL: httpUrl.default("https://api.postmarkapp.com"),
+  OPENTIME_POSTMARK_STREAM: z.string().min(1).max(100).default("outbound"),
+  OPENTIME_MAILGUN_API_KEY: webhookSecret("OPENTIME_MAILGUN_API_KEY").optional(),
+  OPENTIME_MAILGUN_DOMAIN: z.string().min(3).max(253).optional(),
+  /** https://api.eu.mailgun.net for EU domains. */
+  OPENTIME_MAILGUN_URL: httpUrl.default("https://api.mailgun.net"),
+  /** Klaviyo private API key: sends become Klaviyo events that start a Klaviyo flow. */
+  OPENTIME_KLAVIYO_API_KEY: webhookSecret("OPENTIME_KLAVIYO_API_KEY").optional(),
+  OPENTIME_KLAVIYO_URL: httpUrl.default("https://a.klaviyo.com"),
+  OPENTIME_KLAVIYO_REVISION: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/, "must be an API revision date (YYYY-MM-DD)")
+    .default("2024-10-15"),
+  /** Braze REST API key (campaigns.trigger.send) and the instance's REST endpoint. */
+  OPENTIME_BRAZE_API_KEY: webhookSecret("OPENTIME_BRAZE_API_KEY").optional(),
+  OPENTIME_BRAZE_URL: httpUrl.optional(),
+  OPENTIME_BRAZE_CAMPAIGN_ID: z.string().min(1).max(128).optional(),
+  /** Generic outgoing webhook (Standard Webhooks), signed with a whsec_ secret. */
+  OPENTIME_WEBHOOK_URL: httpUrl.optional(),
+  OPENTIME_WEBHOOK_SECRET: z
+    .string()
+    .max(200)
+    .refine((v) => webhookSecretBytes(v) !== null, "must be whsec_ followed by 24-64 random bytes in base64")
+    .optional(),
+  OPENTIME_SEND_EMAIL_VIA: z.enum(SEND_PROVIDERS).optional(),
+  OPENTIME_SEND_SMS_VIA: z.enum(SEND_PROVIDERS).optional(),
+  OPENTIME_SEND_PUSH_VIA: z.enum(SEND_PROVIDERS).optional(),
+  /** Caps over the defaults, as JSON (README: Sending). */
+  OPENTIME_SEND_CAPS: capsSchema.optional(),
+  /** Local quiet hours, "21:00-08:00" (the default) or "off". */
+  OPENTIME_SEND_QUIET_HOURS: quietHoursSchema.default("21:00-08:00"),
+  /** The zone of people whose profile has no traits.timezone. */
+  OPENTIME_SEND_TIMEZONE: z
+    .string()
+    .max(64)
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat("en-US", { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, "must be an IANA time zone (e.g. Europe/Paris)")
+    .default("UTC"),
+  /** Local hour for people with no open/click history yet (send-time choice). */
+  OPENTIME_SEND_HOUR: z.coerce.number().int().min(0).max(23).default(10),
+  /** Longest one provider call may take before it is retried. */
+  OPENTIME_SEND_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(15_000),
+  /** Tries before a transient failure becomes a dead letter. */
+  OPENTIME_SEND_MAX_TRIES: z.coerce.number().int().min(1).max(50).default(8),
   /** Extra fonts for countdowns: any .ttf/.otf here is usable by its file name. */
   OPENTIME_FONTS_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Checks between variables: a provider chosen for a channel must be configured, and so on. */
+function crossCheck(c: Config): string[] {
+  const issues: string[] = [];
+  const configured = configuredProviders(c);
+  for (const [name, via] of [
+    ["OPENTIME_SEND_EMAIL_VIA", c.OPENTIME_SEND_EMAIL_VIA],
+    ["OPENTIME_SEND_SMS_VIA", c.OPENTIME_SEND_SMS_VIA],
+    ["OPENTIME_SEND_PUSH_VIA", c.OPENTIME_SEND_PUSH_VIA],
+  ] as const)
+    if (via && !configured.has(via)) issues.push(`${name}: ${via} is not configured (see README: Sending)`);
+  for (const [name, via] of [
+    ["OPENTIME_SEND_SMS_VIA", c.OPENTIME_SEND_SMS_VIA],
+    ["OPENTIME_SEND_PUSH_VIA", c.OPENTIME_SEND_PUSH_VIA],
+  ] as const)
+    if (via && EMAIL_ONLY.has(via))
+      issues.push(`${name}: ${via} carries email only (use webhook, klaviyo or braze)`);
+  if (c.OPENTIME_MAILGUN_API_KEY && !c.OPENTIME_MAILGUN_DOMAIN)
+    issues.push("OPENTIME_MAILGUN_DOMAIN: required with OPENTIME_MAILGUN_API_KEY");
+  if (c.OPENTIME_BRAZE_API_KEY && !c.OPENTIME_BRAZE_URL)
+    issues.push("OPENTIME_BRAZE_URL: required with OPENTIME_BRAZE_API_KEY (your instance's REST endpoint)");
+  if (c.OPENTIME_WEBHOOK_URL && !c.OPENTIME_WEBHOOK_SECRET)
+    issues.push(
+      "OPENTIME_WEBHOOK_SECRET: required with OPENTIME_WEBHOOK_URL (outgoing webhooks are always signed)",
+    );
+  const mails = ["smtp", "sendgrid", "postmark", "mailgun"].some((p) => configured.has(p as never));
+  if (mails && !c.OPENTIME_MAIL_FROM)
+    issues.push("OPENTIME_MAIL_FROM: required to send email (the From address)");
+  return issues;
+}
+
+/** Providers whose settings are complete. */
+export function configuredProviders(c: Config): Set<(typeof SEND_PROVIDERS)[number]> {
+  const out = new Set<(typeof SEND_PROVIDERS)[number]>();
+  if (c.SMTP_URL && /^smtps?:/i.test(c.SMTP_URL)) out.add("smtp");
+  if (c.OPENTIME_SENDGRID_API_KEY) out.add("sendgrid");
+  if (c.OPENTIME_POSTMARK_SERVER_TOKEN) out.add("postmark");
+  if (c.OPENTIME_MAILGUN_API_KEY && c.OPENTIME_MAILGUN_DOMAIN) out.add("mailgun");
+  if (c.OPENTIME_KLAVIYO_API_KEY) out.add("klaviyo");
+  if (c.OPENTIME_BRAZE_API_KEY && c.OPENTIME_BRAZE_URL) out.add("braze");
+  if (c.OPENTIME_WEBHOOK_URL && c.OPENTIME_WEBHOOK_SECRET) out.add("webhook");
+  return out;
+}
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {
@@ -159,6 +269,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (!res.success) {
     throw new ConfigError(res.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`));
   }
+  const issues = crossCheck(res.data);
+  if (issues.length) throw new ConfigError(issues);
   return res.data;
 }
 

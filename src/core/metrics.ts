@@ -28,7 +28,7 @@ function labelKey(labels: Labels): string {
   return key;
 }
 
-class Counter {
+export class Counter {
   readonly values = new Map<string, number>();
   constructor(
     readonly name: string,
@@ -48,7 +48,7 @@ class Counter {
   }
 }
 
-class Histogram {
+export class Histogram {
   private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
   constructor(
     readonly name: string,

@@ -10,7 +10,9 @@ import type { FeedStore } from "./ports/feeds.js";
 import type { Fetcher } from "./ports/fetch.js";
 import type { Clock, Logger, RandomBytes, Store } from "./ports/index.js";
 import type { Intervals } from "./ports/intervals.js";
+import type { Signals } from "./ports/signals.js";
 import type { Profiles } from "./profiles/service.js";
+import type { SendingDeps } from "./sending/index.js";
 import type { Recorder } from "./tracking/recorder.js";
 import type { Signer } from "./util/signer.js";
 import type { WeatherSettings } from "./weather/service.js";
@@ -86,6 +88,13 @@ export interface AppDeps {
    * default slots and per-variant stats are zero.
    */
   decisions?: DecisionRecorder;
+  /**
+   * Templates, the Messenger flows send through, and every attempt (needs `profiles`).
+   * Absent: /v1/templates and the sends routes answer 503 and there is no Messenger.
+   */
+  sending?: SendingDeps;
+  /** The signal bus (what happened: events, opens, clicks, ESP events); default: in-process. */
+  signals?: Signals;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };

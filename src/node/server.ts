@@ -11,6 +11,7 @@ import { createDecisionRecorder } from "../core/decisions/recorder.js";
 import { Metrics } from "../core/metrics.js";
 import type { Logger } from "../core/ports/index.js";
 import { silentLogger } from "../core/ports/index.js";
+import type { Sending } from "../core/sending/index.js";
 import { createRecorder } from "../core/tracking/recorder.js";
 import { createOpenMeteoProvider } from "../core/weather/open-meteo.js";
 import { webhookSettingsFromConfig } from "../core/webhooks/settings.js";
@@ -23,6 +24,8 @@ import { createGuardedFetcher } from "./fetch/guarded-fetcher.js";
 import { createNodeIntervals } from "./intervals.js";
 import { createNodeSigner } from "./node-signer.js";
 import { ThreadedProfiles } from "./profiles/threaded-profiles.js";
+import { channelsFromConfig, sendingSettingsFromConfig } from "./sending/channels.js";
+import { createThreadedSendingStore } from "./sending/threaded-sending-store.js";
 import { createSqliteCatalogStore } from "./sqlite/catalog-store.js";
 import { createSqliteDecisionLog } from "./sqlite/decision-store.js";
 import { createSqliteFeedStore } from "./sqlite/feed-store.js";
@@ -32,6 +35,8 @@ import { renderLockWaits } from "./sqlite/write-lock.js";
 export interface RunningServer {
   port: number;
   url: string;
+  /** Templates, the Messenger (what flows send through) and its outbox. */
+  sending?: Sending;
   close(): Promise<void>;
 }
 
@@ -175,8 +180,16 @@ export async function startServer(
       provider: createOpenMeteoProvider({ baseUrl: config.OPENTIME_WEATHER_URL }),
       ttlMs: config.OPENTIME_WEATHER_TTL_S * 1000,
     },
+    // Templates and every send attempt share the SQLite file; each configured provider
+    // carries the channels routed to it. Sends left queued by a stop or crash resume now.
+    sending: {
+      store: createThreadedSendingStore(store.db, join(config.OPENTIME_DATA_DIR, DB_FILE), logger),
+      channels: channelsFromConfig(config, extraDeps.clock ?? { now: () => Date.now() }),
+      settings: sendingSettingsFromConfig(config),
+    },
   };
   const app = createApp({ ...deps, ...extraDeps });
+  const sending = app.services.sendingService;
 
   // @hono/node-server's listener behind the core's fast path for opens and clicks (what
   // serve() builds, with that one step in front).
@@ -198,6 +211,7 @@ export async function startServer(
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    sending,
     close() {
       // Graceful: stop accepting, let in-flight requests finish, flush every buffered
       // event, then close the store.
@@ -209,6 +223,8 @@ export async function startServer(
           (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         });
         await intervals.close();
+        // Sends with a provider finish and are recorded; the rest stay queued for the next start.
+        await sending?.close();
         await recorder.close();
         await decisions.close();
         await profiles.close();

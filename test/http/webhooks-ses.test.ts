@@ -149,6 +149,7 @@ describe("POST /v1/webhooks/ses (SNS)", () => {
           at: Date.parse("2017-08-09T23:51:25.570Z"),
           id: `${msg.MessageId}:0`,
           url: "https://shop/x",
+          messageId: "EXAMPLE7c191be45",
           recipientId: "r_42",
         },
       ]);

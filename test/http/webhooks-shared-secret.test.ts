@@ -52,6 +52,7 @@ describe("POST /v1/webhooks/postmark", () => {
         at: Date.parse("2026-01-01T10:00:00Z"),
         id: "Click:883953f4-6105-42a2-a16a-77a8eac79483:a@x.com:2026-01-01T10:00:00Z",
         url: "https://shop/x",
+        messageId: "883953f4-6105-42a2-a16a-77a8eac79483",
         recipientId: "r_42",
       },
     ]);
@@ -187,6 +188,7 @@ describe("POST /v1/webhooks/brevo", () => {
         at: 1705314900000,
         id: "<20240115.1@smtp-relay.mailin.fr>:opened:1705314900:a@x.com",
         machine: false,
+        messageId: "20240115.1@smtp-relay.mailin.fr",
         recipientId: "42",
       },
     ]);

@@ -103,6 +103,7 @@ describe("POST /v1/webhooks/sendgrid", () => {
       at: 1700000000000,
       id: "e1",
       machine: false,
+      messageId: "m1",
       recipientId: "r_42",
     });
     expect(byId.e2).toMatchObject({ type: "open", machine: true, campaign: "bf-2026" });
@@ -205,6 +206,7 @@ describe("POST /v1/webhooks/mailgun", () => {
         id: "Ase7i2zsRYeDXztHGENqRA",
         machine: false,
         url: "https://shop.example/x",
+        messageId: "20180316.1@mg.example",
         recipientId: "r_42",
         campaign: "bf-2026",
       },

@@ -20,6 +20,10 @@ export interface EmailEvent {
   bounce?: "hard" | "soft";
   recipientId?: string;
   campaign?: string;
+  /** The opentime send attempt this is about (the `opentime_send` custom arg sending adds). */
+  sendId?: string;
+  /** The provider's id of the message (joins events back to a send without custom args). */
+  messageId?: string;
 }
 
 /** A value that halves every half-life: worth `v` at time `t` (Unix ms). */

@@ -16,7 +16,8 @@ function recipientValues(p: Profile): string[] {
 
 /**
  * DELETE /v1/profiles/:id — erasure (GDPR art. 17). Removes the profile, its identities,
- * its accepted events, its opens/clicks rows and its render decisions (counted in `other`);
+ * its accepted events, its opens/clicks rows, its render decisions (counted in `other`) and
+ * its send attempts;
  * keeps only HMACs of its identities so a stray later event does not re-create the person.
  */
 export function registerProfilesDelete(app: App): void {
@@ -32,6 +33,8 @@ export function registerProfilesDelete(app: App): void {
     if (!res) throw noSuchProfile();
     let decisions = 0;
     for (const r of person ? recipientValues(person) : []) decisions += await s.decisions.eraseRecipient(r);
+    // Their send attempts (addresses, rendered messages, the data they were sent with).
+    if (s.sendingService) await s.sendingService.messenger.erase(res.profileId);
     return c.json({ erased: true, ...res, other: res.other + decisions });
   });
 }

@@ -52,6 +52,8 @@ export function registerWebhooks(app: App): void {
       }
     }
     result.commit?.();
+    // Applied and durable: now whoever acts on ESP events hears them (sending's attempts).
+    for (const event of result.events) services.signals.emit({ type: "email", event });
     return c.json({ accepted: result.events.length, ignored: result.ignored, ...result.note });
   });
 }

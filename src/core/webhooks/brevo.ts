@@ -2,7 +2,7 @@
 // one JSON object per POST, or an array when batched webhooks are enabled.
 
 import { isObj, num, type Obj, parseJsonBody, str } from "./bytes.js";
-import { compact, customArgs, emailOf, MAX_EVENTS_PER_POST, urlOf } from "./common.js";
+import { compact, customArgs, emailOf, MAX_EVENTS_PER_POST, messageIdOf, urlOf } from "./common.js";
 import { checkSharedSecret, type SharedSecretAuth } from "./shared-secret.js";
 import { type EmailEvent, type Normalised, reject, type WebhookProvider } from "./types.js";
 
@@ -101,6 +101,7 @@ export function normaliseBrevo(items: Obj[], now: number): Normalised {
         machine: m.type === "open" ? m.machine === true : undefined,
         url,
         bounce: m.bounce,
+        messageId: messageIdOf(messageId === "?" ? undefined : messageId),
         ...brevoArgs(r),
       }),
     );

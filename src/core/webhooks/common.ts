@@ -34,9 +34,12 @@ function clean(v: unknown): string | undefined {
   return t || undefined;
 }
 
-export function customArgs(source: unknown): { recipientId?: string; campaign?: string } {
+export function customArgs(source: unknown): { recipientId?: string; campaign?: string; sendId?: string } {
   if (!isObj(source)) return {};
-  const out: { recipientId?: string; campaign?: string } = {};
+  const out: { recipientId?: string; campaign?: string; sendId?: string } = {};
+  // The attempt id opentime's own sends put in every provider's metadata.
+  const sendId = clean((source as Obj).opentime_send);
+  if (sendId) out.sendId = sendId;
   for (const k of RECIPIENT_KEYS) {
     const v = clean((source as Obj)[k]);
     if (v) {
@@ -72,4 +75,10 @@ export function urlOf(v: unknown): string | undefined {
 export function compact<T extends object>(o: T): T {
   for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
   return o;
+}
+
+/** A provider's message id, bounded, without the angle brackets of a Message-ID header. */
+export function messageIdOf(v: unknown): string | undefined {
+  const s = str(v)?.trim().replace(/^<|>$/g, "");
+  return s && s.length <= 300 && !/[\s\u0000-\u001f]/.test(s) ? s : undefined;
 }

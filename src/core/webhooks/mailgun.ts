@@ -11,7 +11,15 @@
 
 import { utf8 } from "../util/encoding.js";
 import { bytesEqual, isObj, num, parseJsonBody, str, toHex } from "./bytes.js";
-import { compact, customArgs, emailOf, TIMESTAMP_TOLERANCE_S, urlOf, withinWindow } from "./common.js";
+import {
+  compact,
+  customArgs,
+  emailOf,
+  messageIdOf,
+  TIMESTAMP_TOLERANCE_S,
+  urlOf,
+  withinWindow,
+} from "./common.js";
 import { type EmailEvent, type Normalised, reject, type WebhookProvider } from "./types.js";
 
 /**
@@ -162,6 +170,9 @@ export function normaliseMailgun(data: Record<string, unknown>, now: number): No
         : undefined,
     url: type === "click" ? urlOf(data.url) : undefined,
     bounce,
+    messageId: messageIdOf(
+      isObj(data.message) && isObj(data.message.headers) ? data.message.headers["message-id"] : undefined,
+    ),
     ...customArgs(vars),
   });
   return { events: [ev], ignored: 0 };

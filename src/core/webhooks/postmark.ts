@@ -2,7 +2,7 @@
 // object per POST with a RecordType.
 
 import { isObj, isoMs, type Obj, parseJsonBody, str } from "./bytes.js";
-import { compact, customArgs, emailOf, urlOf } from "./common.js";
+import { compact, customArgs, emailOf, messageIdOf, urlOf } from "./common.js";
 import { checkSharedSecret, type SharedSecretAuth } from "./shared-secret.js";
 import { type EmailEvent, type Normalised, reject, type WebhookProvider } from "./types.js";
 
@@ -100,6 +100,7 @@ export function normalisePostmark(r: Obj, now: number): Normalised {
     id: rt === "Bounce" || rt === "SpamComplaint" ? `${rt}:${id}` : id,
     url: type === "click" ? urlOf(r.OriginalLink) : undefined,
     bounce,
+    messageId: messageIdOf(r.MessageID),
     ...customArgs(r.Metadata),
   }) as EmailEvent;
   return { events: [ev], ignored: 0 };

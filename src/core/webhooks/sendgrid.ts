@@ -9,7 +9,15 @@
 
 import { utf8 } from "../util/encoding.js";
 import { concatBytes, fromBase64, isObj, num, parseJsonBody, str } from "./bytes.js";
-import { compact, customArgs, emailOf, MAX_EVENTS_PER_POST, urlOf, withinWindow } from "./common.js";
+import {
+  compact,
+  customArgs,
+  emailOf,
+  MAX_EVENTS_PER_POST,
+  messageIdOf,
+  urlOf,
+  withinWindow,
+} from "./common.js";
 import { ecdsaDerToRaw } from "./der.js";
 import { type EmailEvent, type Normalised, reject, type WebhookProvider } from "./types.js";
 
@@ -119,6 +127,8 @@ export function normaliseSendgrid(items: unknown[], now: number): Normalised {
               ? "soft"
               : "hard"
             : undefined,
+        // sg_message_id is "<X-Message-Id>.filter…": the send's answer is the part before the dot.
+        messageId: messageIdOf(str(item.sg_message_id)?.split(".")[0]),
         ...customArgs(args),
       }),
     );

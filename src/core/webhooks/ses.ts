@@ -1,7 +1,7 @@
 // Amazon SES event notifications, delivered through SNS (verification in sns.ts).
 
 import { isObj, isoMs, type Obj, parseJsonBody, str } from "./bytes.js";
-import { compact, customArgs, emailOf, urlOf } from "./common.js";
+import { compact, customArgs, emailOf, messageIdOf, urlOf } from "./common.js";
 import { parseEnvelope, SnsVerifier, type SnsVerifierOptions } from "./sns.js";
 import { type EmailEvent, type Normalised, reject, type WebhookProvider } from "./types.js";
 
@@ -126,6 +126,7 @@ export function normaliseSes(m: Obj, snsMessageId: string, now: number): Normali
         id: `${snsMessageId}:${i}`,
         url,
         bounce,
+        messageId: messageIdOf(mail.messageId),
         ...args,
       }),
     );

@@ -7,6 +7,7 @@ export {
   recipientTag,
 } from "./dialects.js";
 export {
+  classify as linkSkipReason,
   MAX_DISTINCT_LINKS,
   MAX_HTML_BYTES,
   type SkipReason,

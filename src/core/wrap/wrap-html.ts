@@ -33,6 +33,16 @@ export interface WrapOptions {
   /** Default "data-opentime-skip"; data-ot-skip and data-opentime="skip" are always honoured. */
   skipAttribute?: string;
   addOpenPixel?: boolean;
+  /**
+   * Also put the recipient tag on the links and images that already point at opentime
+   * (live blocks, adaptive links pasted into the email), in place of any `u`/`us` they had.
+   */
+  ownUrls?: boolean;
+  /**
+   * For opentime's own templates: rewrites the raw value of an href that holds template
+   * code (skipped as `merge_tag`), e.g. into code that tracks the URL once it is rendered.
+   */
+  mergeTagHref?: (rawValue: string) => string;
 }
 
 export type SkipReason =
@@ -84,6 +94,8 @@ interface Edit {
 
 interface Scan {
   edits: Edit[];
+  /** Other replacements (ownUrls, mergeTagHref): `text` as is. */
+  other: { start: number; end: number; text: string }[];
   skipped: { offset: number; url: string; reason: SkipReason }[];
   pixelFound: boolean;
   bodyEnd: number;
@@ -97,6 +109,9 @@ interface Ctx {
   clickHost: string;
   pixelUrl: string;
   skipAttrs: ReadonlySet<string>;
+  /** The recipient tag for opentime's own URLs (ownUrls), else null. */
+  ownTag: string | null;
+  mergeTagHref: WrapOptions["mergeTagHref"];
 }
 
 const UNSUBSCRIBE_URL = /unsub|opt-?out|optout|preferences|list-manage\.com\/unsubscribe/i;
@@ -127,8 +142,10 @@ export async function wrapHtml(html: string, opts: WrapOptions): Promise<WrapRes
         a.toLowerCase(),
       ),
     ),
+    ownTag: opts.ownUrls && tag ? tag : null,
+    mergeTagHref: opts.mergeTagHref,
   };
-  const scan: Scan = { edits: [], skipped: [], pixelFound: false, bodyEnd: -1 };
+  const scan: Scan = { edits: [], other: [], skipped: [], pixelFound: false, bodyEnd: -1 };
   await scanRange(ctx, 0, html.length, false, scan);
   // Conditional comments are scanned after the main pass, so restore document order.
   scan.edits.sort((a, b) => a.start - b.start);
@@ -157,11 +174,12 @@ export async function wrapHtml(html: string, opts: WrapOptions): Promise<WrapRes
     end: e.end,
     text: quotedValue(opts.clickUrl(links.get(e.url)!.id), tag, e.quote || '"'),
   }));
+  splices.push(...scan.other);
   if ((opts.addOpenPixel ?? true) && !scan.pixelFound) {
     const at = scan.bodyEnd >= 0 ? scan.bodyEnd : html.length;
     splices.push({ start: at, end: at, text: pixelTag(opts.openPixelUrl, tag) });
-    splices.sort((a, b) => a.start - b.start);
   }
+  splices.sort((a, b) => a.start - b.start);
   let out = "";
   let pos = 0;
   for (const sp of splices) {
@@ -205,6 +223,7 @@ function onStartTag(ctx: Ctx, src: string, base: number, nested: boolean, t: Sta
   if (t.tagName === "img") {
     const img = t.attrs.find((a) => a.name === "src");
     if (img?.value.trim().startsWith(ctx.pixelUrl)) scan.pixelFound = true;
+    if (img && ctx.ownTag) ownUrl(ctx, src, base, t, "src", img.value.trim(), scan);
     return;
   }
   // Inside `[if mso]` the links are VML shapes (v:roundrect, v:rect …) as often as <a>; <link> and
@@ -222,6 +241,17 @@ function onStartTag(ctx: Ctx, src: string, base: number, nested: boolean, t: Sta
   );
   const range = valueRange(src, loc.startOffset, loc.endOffset);
   const reason = marked ? "skip_attribute" : (classify(url, ctx.clickHost) ?? (range ? null : "empty"));
+  if (reason === "already_tracked" && ctx.ownTag) ownUrl(ctx, src, base, t, "href", url, scan);
+  if (reason === "merge_tag" && ctx.mergeTagHref && range) {
+    const q = range.quote;
+    const raw = src.slice(range.start + q.length, range.end - q.length);
+    const quote = range.quote || '"';
+    scan.other.push({
+      start: base + range.start,
+      end: base + range.end,
+      text: quote + ctx.mergeTagHref(raw) + quote,
+    });
+  }
   if (reason || !range) {
     scan.skipped.push({ offset, url, reason: reason ?? "empty" });
     return;
@@ -230,7 +260,7 @@ function onStartTag(ctx: Ctx, src: string, base: number, nested: boolean, t: Sta
 }
 
 /** Why a (decoded, trimmed) href is left alone, or null when it is an absolute http(s) URL to wrap. */
-function classify(url: string, clickHost: string): SkipReason | null {
+export function classify(url: string, clickHost: string): SkipReason | null {
   if (url === "") return "empty";
   if (url.startsWith("#")) return "anchor";
   const scheme = SCHEME.exec(url)?.[1]?.toLowerCase();
@@ -262,8 +292,9 @@ function valueRange(
   src: string,
   start: number,
   end: number,
+  name = "href",
 ): { start: number; end: number; quote: Edit["quote"] } | null {
-  let i = start + "href".length;
+  let i = start + name.length;
   while (i < end && isSpace(src.charCodeAt(i))) i++;
   if (src[i] !== "=") return null;
   i++;
@@ -295,6 +326,35 @@ function quotedValue(url: string, tag: string, preferred: '"' | "'"): string {
   const esc = url.replaceAll("&", "&amp;").replaceAll(q, entity);
   const tail = tag ? `${url.includes("?") ? "&amp;" : "?"}u=${tag.replaceAll(q, entity)}` : "";
   return q + esc + tail + q;
+}
+
+/**
+ * An http(s) URL on opentime's own host (a block image, an adaptive or tracked link pasted
+ * into the email) gets the recipient tag in place of the `u` and `us` it had (ownUrls).
+ */
+function ownUrl(
+  ctx: Ctx,
+  src: string,
+  base: number,
+  t: StartTag,
+  attr: string,
+  value: string,
+  scan: Scan,
+): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return;
+  }
+  if (!/^https?:$/.test(url.protocol) || url.host.toLowerCase() !== ctx.clickHost) return;
+  const loc = (t.sourceCodeLocation as AttrSpans | null | undefined)?.attrs?.[attr];
+  const range = loc && valueRange(src, loc.startOffset, loc.endOffset, attr);
+  if (!range) return;
+  url.searchParams.delete("u");
+  url.searchParams.delete("us");
+  const text = quotedValue(url.href, ctx.ownTag!, range.quote || '"');
+  scan.other.push({ start: base + range.start, end: base + range.end, text });
 }
 
 function pixelTag(pixelUrl: string, tag: string): string {

@@ -375,4 +375,41 @@ export const MIGRATIONS: readonly string[] = [
   `
   DROP TRIGGER campaign_uniques_indexed;
   `,
+  // 18: sending (sending-store.ts). Templates keep every version (a send records the one it
+  // used); templates' rowid is the creation order lists page by. Every attempt is one sends
+  // row: its indexed fields as columns, the rest as JSON, the rendered message apart (it is
+  // dropped once sent).
+  `
+  CREATE TABLE templates (
+    id TEXT PRIMARY KEY,
+    latest INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE template_versions (
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (id, version)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE sends (
+    id TEXT PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    profile_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    next_at INTEGER,
+    provider TEXT,
+    provider_id TEXT,
+    campaign TEXT NOT NULL,
+    u TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    message TEXT
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX sends_person ON sends (profile_id, created_at);
+  CREATE INDEX sends_queued ON sends (next_at) WHERE status = 'queued';
+  CREATE INDEX sends_dead ON sends (updated_at) WHERE status = 'dead';
+  CREATE INDEX sends_provider ON sends (provider_id) WHERE provider_id IS NOT NULL;
+  CREATE INDEX sends_recipient ON sends (campaign, u, created_at) WHERE u IS NOT NULL;
+  `,
 ];

@@ -30,7 +30,7 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
  * The threads that write, as labelled in /metrics. Each thread's waits for the lock go to
  * a histogram in the same shared buffer, so the main thread renders all three.
  */
-const THREADS = ["main", "event_writer", "profile_writer"] as const;
+const THREADS = ["main", "event_writer", "profile_writer", "sends_writer"] as const;
 export type WriterThread = (typeof THREADS)[number];
 /** Upper bounds (s) of the wait histogram's buckets. */
 const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
