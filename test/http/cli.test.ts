@@ -1,7 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SECRETS_FILE } from "../../src/node/config.js";
+import { DB_FILE } from "../../src/node/server.js";
 import { type ServerProcess, spawnServer } from "../helpers/process.js";
 import { tempDir, UA } from "../helpers/server.js";
 
@@ -55,10 +58,62 @@ describe("opentime CLI", () => {
     expect(hit.headers.get("location")).toMatch(/^https?:\/\//);
   });
 
+  it("wraps an email into the same links and destinations as the API does", async () => {
+    const html = [
+      '<a href="http://a.example">a</a>',
+      '<a href="HTTPS://Shop.Example/ürün?x=1">b</a>',
+      '<a href="https://shop.example/p/1#top">c</a>',
+    ].join("\n");
+    const byCli = cli(["wrap", "--campaign", "same-1", "--no-pixel"], html);
+    expect(byCli.status, byCli.stderr).toBe(0);
+    const { OPENTIME_API_KEY } = JSON.parse(readFileSync(join(dataDir, SECRETS_FILE), "utf8"));
+    const res = await fetch(`${srv.url}/v1/emails/wrap`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${OPENTIME_API_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ html, campaign: "same-1", dialect: "none", openPixel: false }),
+    });
+    const byApi = (await res.json()) as { html: string; links: { url: string }[] };
+    expect(res.status, JSON.stringify(byApi)).toBe(200);
+    // The same link ids (one per URL and campaign), so the same HTML.
+    expect(byCli.stdout).toBe(byApi.html);
+    expect(byApi.links.map((l) => l.url)).toEqual([
+      "http://a.example/",
+      "https://shop.example/%C3%BCr%C3%BCn?x=1",
+      "https://shop.example/p/1#top",
+    ]);
+    for (const id of [...byCli.stdout.matchAll(/\/c\/([A-Za-z0-9_-]{20})/g)].map((m) => m[1])) {
+      const hit = await fetch(`${srv.url}/c/${id}`, { redirect: "manual" });
+      expect(byApi.links.map((l) => l.url)).toContain(hit.headers.get("location"));
+    }
+  });
+
+  it("refuses what the API refuses, naming the flag, and registers nothing", () => {
+    const html = '<a href="https://refused.example/">x</a>';
+    const cases: [string[], RegExp][] = [
+      [["--campaign", "Black Friday/2026?"], /--campaign: use 1-128 of/],
+      [["--field", "phone"], /--field: Invalid enum value/],
+      [["--utm-source", ""], /--utm-source: String must contain at least 1 character/],
+      [["--dialect", "outlook"], /--dialect: Invalid enum value/],
+    ];
+    for (const [args, message] of cases) {
+      const res = cli(["wrap", ...args], html);
+      expect(res.status, res.stderr).toBe(2);
+      expect(res.stderr).toMatch(message);
+      expect(res.stdout).toBe("");
+    }
+    const db = new Database(join(dataDir, DB_FILE), { readonly: true });
+    const n = db
+      .prepare("SELECT count(*) FROM links WHERE url LIKE 'https://refused.example/%'")
+      .pluck()
+      .get();
+    db.close();
+    expect(n).toBe(0);
+  });
+
   it("rejects an unknown dialect", () => {
     const res = cli(["wrap", "--dialect", "nope"], "<a href='https://x.example'>x</a>");
     expect(res.status).toBe(2);
-    expect(res.stderr).toContain("unknown dialect");
+    expect(res.stderr).toContain("--dialect");
   });
 
   it("makes a signed countdown URL the server renders", async () => {

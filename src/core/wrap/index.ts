@@ -6,9 +6,11 @@ export {
   type RecipientField,
   recipientTag,
 } from "./dialects.js";
+export { type WrapRequest, wrapEmail, wrapRequest } from "./wrap-email.js";
 export {
   MAX_DISTINCT_LINKS,
   MAX_HTML_BYTES,
+  type SkippedLink,
   type SkipReason,
   WrapError,
   type WrapErrorCode,

@@ -7,6 +7,7 @@
  * on (doctype, whitespace, case, comments, quoting) survives exactly.
  */
 
+import { destinationOf } from "../links/destination.js";
 import {
   containsMergeTag,
   type Dialect,
@@ -57,10 +58,17 @@ export interface WrappedLink {
   count: number;
 }
 
+/** A link left as it was, and why; `detail` says what matched when that is not obvious. */
+export interface SkippedLink {
+  url: string;
+  reason: SkipReason;
+  detail?: string;
+}
+
 export interface WrapResult {
   html: string;
   links: WrappedLink[];
-  skipped: { url: string; reason: SkipReason }[];
+  skipped: SkippedLink[];
 }
 
 export type WrapErrorCode = "html_too_large" | "too_many_links";
@@ -221,16 +229,24 @@ function onStartTag(ctx: Ctx, src: string, base: number, nested: boolean, t: Sta
     (a) => ctx.skipAttrs.has(a.name) || (a.name === "data-opentime" && /^\s*skip\s*$/i.test(a.value)),
   );
   const range = valueRange(src, loc.startOffset, loc.endOffset);
-  const reason = marked ? "skip_attribute" : (classify(url, ctx.clickHost) ?? (range ? null : "empty"));
-  if (reason || !range) {
-    scan.skipped.push({ offset, url, reason: reason ?? "empty" });
+  const verdict = marked ? "skip_attribute" : classify(url, ctx.clickHost);
+  if (typeof verdict === "string" || !range) {
+    scan.skipped.push({ offset, url, reason: typeof verdict === "string" ? verdict : "empty" });
     return;
   }
-  scan.edits.push({ start: base + range.start, end: base + range.end, quote: range.quote, url });
+  scan.edits.push({
+    start: base + range.start,
+    end: base + range.end,
+    quote: range.quote,
+    url: verdict.destination,
+  });
 }
 
-/** Why a (decoded, trimmed) href is left alone, or null when it is an absolute http(s) URL to wrap. */
-function classify(url: string, clickHost: string): SkipReason | null {
+/**
+ * Why a (decoded, trimmed) href is left alone, or the destination to register for an absolute
+ * http(s) URL to wrap: its serialisation, as every link is stored (links/destination.ts).
+ */
+function classify(url: string, clickHost: string): SkipReason | { destination: string } {
   if (url === "") return "empty";
   if (url.startsWith("#")) return "anchor";
   const scheme = SCHEME.exec(url)?.[1]?.toLowerCase();
@@ -251,7 +267,8 @@ function classify(url: string, clickHost: string): SkipReason | null {
   if (containsMergeTag(url)) return "merge_tag";
   if (!scheme) return "relative";
   if (!http) return "unsupported_scheme";
-  return parsed ? null : "invalid_url";
+  const destination = parsed && destinationOf(url);
+  return destination ? { destination } : "invalid_url";
 }
 
 /**
