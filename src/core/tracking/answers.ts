@@ -113,13 +113,3 @@ export function answerOpen(tracker: Tracker, file: string, req: HitRequest): Pla
   }
   return { status: 200, headers: PIXEL_HEADERS, body: req.method === "HEAD" ? null : TRANSPARENT_GIF };
 }
-
-/** The client's address: the first X-Forwarded-For hop behind a trusted proxy, else the socket's. */
-export function pickClientIp(
-  trustProxy: boolean | undefined,
-  forwardedFor: string | null | undefined,
-  remote: () => string | null,
-): string | null {
-  if (trustProxy && forwardedFor) return forwardedFor.split(",")[0]!.trim().slice(0, 64) || null;
-  return remote();
-}
