@@ -2,7 +2,7 @@ export {
   containsMergeTag,
   DIALECTS,
   type Dialect,
-  isUnsubscribeTag,
+  mergeTagsIn,
   type RecipientField,
   recipientTag,
 } from "./dialects.js";

@@ -130,7 +130,8 @@ interface Case {
   file: string;
   dialect: Dialect;
   wrapped: [url: string, count: number][];
-  skipped: [reason: string, url: string][];
+  /** The detail is given for unsubscribe links: which rule matched (unsubscribe.ts). */
+  skipped: [reason: string, url: string, detail?: string][];
 }
 
 const CASES: Case[] = readdirSync(FIXTURES)
@@ -141,8 +142,15 @@ const CASES: Case[] = readdirSync(FIXTURES)
     ...JSON.parse(readFileSync(new URL(file.replace(/\.html$/, ".expected.json"), FIXTURES), "utf8")),
   }));
 
-it("has the four ESP fixtures", () => {
-  expect(CASES.map((c) => c.dialect)).toEqual(["klaviyo", "mailchimp", "sendgrid", "sfmc"]);
+it("has the six ESP fixtures", () => {
+  expect(CASES.map((c) => c.dialect)).toEqual([
+    "hubspot",
+    "klaviyo",
+    "mailchimp",
+    "sendgrid",
+    "sendgrid",
+    "sfmc",
+  ]);
 });
 
 describe.each(CASES)("wrapHtml on $file", ({ file, dialect, wrapped, skipped }) => {
@@ -181,7 +189,9 @@ describe.each(CASES)("wrapHtml on $file", ({ file, dialect, wrapped, skipped }) 
 
   it("reports each skipped link with its reason", async () => {
     const r = await wrapHtml(lf, setup(dialect).opts);
-    expect(r.skipped.map((s) => [s.reason, s.url])).toEqual(skipped);
+    expect(r.skipped.map((s) => (s.detail ? [s.reason, s.url, s.detail] : [s.reason, s.url]))).toEqual(
+      skipped,
+    );
   });
 
   it("registers each distinct URL once, entity-decoded, with its count", async () => {

@@ -7,15 +7,10 @@
  * on (doctype, whitespace, case, comments, quoting) survives exactly.
  */
 
-import { destinationOf } from "../links/destination.js";
-import {
-  containsMergeTag,
-  type Dialect,
-  recipientTag as dialectTag,
-  isUnsubscribeTag,
-  type RecipientField,
-} from "./dialects.js";
-import { type StartTag, tokenize } from "./tokenize.js";
+import { type Dialect, recipientTag as dialectTag, type RecipientField } from "./dialects.js";
+import { type SkipReason, scanLinks } from "./scan-links.js";
+
+export type { SkipReason };
 
 export const MAX_HTML_BYTES = 2 * 1024 * 1024;
 export const MAX_DISTINCT_LINKS = 2000;
@@ -35,21 +30,6 @@ export interface WrapOptions {
   skipAttribute?: string;
   addOpenPixel?: boolean;
 }
-
-export type SkipReason =
-  | "skip_attribute"
-  | "empty"
-  | "anchor"
-  | "mailto"
-  | "tel"
-  | "sms"
-  | "javascript"
-  | "unsupported_scheme"
-  | "relative"
-  | "already_tracked"
-  | "unsubscribe"
-  | "merge_tag"
-  | "invalid_url";
 
 export interface WrappedLink {
   id: string;
@@ -82,51 +62,12 @@ export class WrapError extends Error {
   }
 }
 
-/** A href value to replace: [start, end) covers the value including its quotes, if any. */
-interface Edit {
-  start: number;
-  end: number;
-  quote: '"' | "'" | "";
-  url: string;
-}
-
-interface Scan {
-  edits: Edit[];
-  skipped: { offset: number; url: string; reason: SkipReason }[];
-  pixelFound: boolean;
-  bodyEnd: number;
-}
-
-type Span = { startOffset: number; endOffset: number };
-type AttrSpans = Span & { attrs?: Record<string, Span> };
-
-interface Ctx {
-  source: string;
-  clickHost: string;
-  pixelUrl: string;
-  skipAttrs: ReadonlySet<string>;
-}
-
-const UNSUBSCRIBE_URL = /unsub|opt-?out|optout|preferences|list-manage\.com\/unsubscribe/i;
-const NOT_LINKS: ReadonlySet<string> = new Set(["link", "base"]);
-const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
-const NAMED_SCHEMES: Readonly<Record<string, SkipReason>> = {
-  mailto: "mailto",
-  tel: "tel",
-  sms: "sms",
-  javascript: "javascript",
-};
-// Outlook's downlevel-hidden block: `<!--[if mso]> … <![endif]-->`. Only these comments are rendered by
-// some client; ordinary comments hold commented-out markup that must stay untouched.
-const CONDITIONAL_COMMENT = /^<!--\[if\s[^\]]*\]>[\s\S]*-->$/i;
-
 export async function wrapHtml(html: string, opts: WrapOptions): Promise<WrapResult> {
   if (utf8Length(html) > MAX_HTML_BYTES) {
     throw new WrapError("html_too_large", `HTML is larger than ${MAX_HTML_BYTES} bytes`);
   }
   const tag = opts.recipientTag ?? dialectTag(opts.dialect, opts.recipientField ?? "email");
-  const ctx: Ctx = {
-    source: html,
+  const scan = scanLinks(html, {
     // Links already on the tracker's host are ours (idempotence). An invalid clickUrl throws here.
     clickHost: new URL(opts.clickUrl("probe")).host.toLowerCase(),
     pixelUrl: opts.openPixelUrl,
@@ -135,12 +76,7 @@ export async function wrapHtml(html: string, opts: WrapOptions): Promise<WrapRes
         a.toLowerCase(),
       ),
     ),
-  };
-  const scan: Scan = { edits: [], skipped: [], pixelFound: false, bodyEnd: -1 };
-  await scanRange(ctx, 0, html.length, false, scan);
-  // Conditional comments are scanned after the main pass, so restore document order.
-  scan.edits.sort((a, b) => a.start - b.start);
-  scan.skipped.sort((a, b) => a.offset - b.offset);
+  });
 
   // Count and bound before registering anything, so an oversized template leaves no orphan links behind.
   const counts = new Map<string, number>();
@@ -180,118 +116,8 @@ export async function wrapHtml(html: string, opts: WrapOptions): Promise<WrapRes
   return {
     html: out,
     links: [...links.values()],
-    skipped: scan.skipped.map(({ url, reason }) => ({ url, reason })),
+    skipped: scan.skipped.map(({ offset: _, ...skipped }) => skipped),
   };
-}
-
-/** Tokenizes source[from, to) and records edits; recurses into Outlook conditional comments. */
-async function scanRange(ctx: Ctx, from: number, to: number, nested: boolean, scan: Scan): Promise<void> {
-  const src = ctx.source.slice(from, to);
-  const comments: [number, number][] = [];
-  tokenize(src, {
-    startTag: (t) => onStartTag(ctx, src, from, nested, t, scan),
-    comment: (c) => {
-      const loc = c.sourceCodeLocation;
-      // The comment's own text is newline-normalised by the tokenizer; recurse on the raw source
-      // between `<!--` and `-->` instead, so offsets stay exact.
-      if (loc && CONDITIONAL_COMMENT.test(src.slice(loc.startOffset, loc.endOffset))) {
-        comments.push([from + loc.startOffset + 4, from + loc.endOffset - 3]);
-      }
-    },
-    // The pixel goes before the last `</body>` the tokenizer sees (not one inside a comment or <style>).
-    endTag: nested
-      ? undefined
-      : (t) => {
-          if (t.tagName === "body" && t.sourceCodeLocation)
-            scan.bodyEnd = from + t.sourceCodeLocation.startOffset;
-        },
-  });
-  for (const [start, end] of comments) await scanRange(ctx, start, end, true, scan);
-}
-
-function onStartTag(ctx: Ctx, src: string, base: number, nested: boolean, t: StartTag, scan: Scan): void {
-  if (t.tagName === "img") {
-    const img = t.attrs.find((a) => a.name === "src");
-    if (img?.value.trim().startsWith(ctx.pixelUrl)) scan.pixelFound = true;
-    return;
-  }
-  // Inside `[if mso]` the links are VML shapes (v:roundrect, v:rect …) as often as <a>; <link> and
-  // <base> carry an href too but are not clickable.
-  const isLink = t.tagName === "a" || t.tagName === "area" || (nested && !NOT_LINKS.has(t.tagName));
-  if (!isLink) return;
-  const href = t.attrs.find((a) => a.name === "href");
-  // parse5 records per-attribute spans on start tags, but the SAX typings declare a plain Location.
-  const loc = (t.sourceCodeLocation as AttrSpans | null | undefined)?.attrs?.href;
-  if (!href || !loc) return;
-  const offset = base + loc.startOffset;
-  const url = href.value.trim();
-  const marked = t.attrs.some(
-    (a) => ctx.skipAttrs.has(a.name) || (a.name === "data-opentime" && /^\s*skip\s*$/i.test(a.value)),
-  );
-  const range = valueRange(src, loc.startOffset, loc.endOffset);
-  const verdict = marked ? "skip_attribute" : classify(url, ctx.clickHost);
-  if (typeof verdict === "string" || !range) {
-    scan.skipped.push({ offset, url, reason: typeof verdict === "string" ? verdict : "empty" });
-    return;
-  }
-  scan.edits.push({
-    start: base + range.start,
-    end: base + range.end,
-    quote: range.quote,
-    url: verdict.destination,
-  });
-}
-
-/**
- * Why a (decoded, trimmed) href is left alone, or the destination to register for an absolute
- * http(s) URL to wrap: its serialisation, as every link is stored (links/destination.ts).
- */
-function classify(url: string, clickHost: string): SkipReason | { destination: string } {
-  if (url === "") return "empty";
-  if (url.startsWith("#")) return "anchor";
-  const scheme = SCHEME.exec(url)?.[1]?.toLowerCase();
-  if (scheme && NAMED_SCHEMES[scheme]) return NAMED_SCHEMES[scheme];
-  const http = scheme === "http" || scheme === "https";
-  let parsed: URL | null = null;
-  if (http) {
-    try {
-      parsed = new URL(url);
-    } catch {
-      parsed = null;
-    }
-  }
-  // Checked before the merge-tag rule: our own tracked links carry the recipient tag.
-  if (parsed && parsed.host.toLowerCase() === clickHost) return "already_tracked";
-  if (UNSUBSCRIBE_URL.test(url) || isUnsubscribeTag(url)) return "unsubscribe";
-  // A registered link is frozen; per-recipient tags in it would never be substituted.
-  if (containsMergeTag(url)) return "merge_tag";
-  if (!scheme) return "relative";
-  if (!http) return "unsupported_scheme";
-  const destination = parsed && destinationOf(url);
-  return destination ? { destination } : "invalid_url";
-}
-
-/**
- * Locates the value inside an attribute's source span (`name = "value"`), which the tokenizer reports
- * as one range. Returns the value's range including quotes, or null for a valueless attribute.
- */
-function valueRange(
-  src: string,
-  start: number,
-  end: number,
-): { start: number; end: number; quote: Edit["quote"] } | null {
-  let i = start + "href".length;
-  while (i < end && isSpace(src.charCodeAt(i))) i++;
-  if (src[i] !== "=") return null;
-  i++;
-  while (i < end && isSpace(src.charCodeAt(i))) i++;
-  const q = src[i];
-  if ((q === '"' || q === "'") && src[end - 1] === q && end - i >= 2) return { start: i, end, quote: q };
-  return i < end ? { start: i, end, quote: "" } : null;
-}
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
 }
 
 /** `url` plus the recipient parameter; the tag is never URL-encoded (the ESP must still see it). */
