@@ -24,6 +24,33 @@ export function historyOf(events: readonly StoredEvent[], tracking: readonly Tra
   return out.sort((a, b) => b.at - a.at).slice(0, MAX_HISTORY);
 }
 
+/**
+ * A person's opens/clicks as they stand: each correction (TrackingRow.corrects) applied to
+ * the row it corrects and left out. Rows in log order; a correction whose row is not among
+ * them (cut by a limit, pruned) is dropped.
+ */
+export function withCorrections(rows: readonly TrackingRow[]): TrackingRow[] {
+  if (!rows.some((r) => r.corrects)) return rows as TrackingRow[];
+  const out: TrackingRow[] = [];
+  const hits = new Map<string, TrackingRow[]>();
+  const keyOf = (r: TrackingRow) =>
+    `${r.at}\u0000${r.kind}\u0000${r.campaign}\u0000${r.linkId}\u0000${r.recipient}`;
+  for (const r of rows) {
+    const k = keyOf(r);
+    if (r.corrects) {
+      const hit = hits.get(k)?.find((h) => h.class === r.corrects);
+      if (hit) hit.class = r.class;
+      continue;
+    }
+    const copy = { ...r, corrects: null };
+    out.push(copy);
+    const same = hits.get(k);
+    if (same) same.push(copy);
+    else hits.set(k, [copy]);
+  }
+  return out;
+}
+
 function entryOf(e: StoredEvent): HistoryEntry {
   const entry: HistoryEntry = { at: e.at, type: e.type };
   if (e.event) entry.event = e.event;
