@@ -48,8 +48,12 @@ export function withFastPath(fast: FastPath, app: RequestListener, logger: Logge
       res.destroy();
       return;
     }
-    res.writeHead(500, { "Content-Type": "application/json" });
-    res.end(JSON.stringify({ error: { code: "internal", message: "internal error" } }));
+    try {
+      res.writeHead(500, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ error: { code: "internal", message: "internal error" } }));
+    } catch {
+      res.destroy();
+    }
   };
   const toApp = (req: IncomingMessage, res: ServerResponse, url: string) => {
     // @hono/node-server's listener is async: a throw while it writes is a rejected promise.

@@ -30,23 +30,20 @@ export function historyOf(events: readonly StoredEvent[], tracking: readonly Tra
  * them (cut by a limit, pruned) is dropped.
  */
 export function withCorrections(rows: readonly TrackingRow[]): TrackingRow[] {
-  if (!rows.some((r) => r.corrects)) return rows as TrackingRow[];
   const out: TrackingRow[] = [];
   const hits = new Map<string, TrackingRow[]>();
-  const keyOf = (r: TrackingRow) =>
-    `${r.at}\u0000${r.kind}\u0000${r.campaign}\u0000${r.linkId}\u0000${r.recipient}`;
-  for (const r of rows) {
-    const k = keyOf(r);
-    if (r.corrects) {
-      const hit = hits.get(k)?.find((h) => h.class === r.corrects);
-      if (hit) hit.class = r.class;
+  const keyOf = (r: TrackingRow) => `${r.at}\u0000${r.kind}\u0000${r.campaign}\u0000${r.linkId}`;
+  for (const { corrects, ...row } of rows) {
+    const k = keyOf(row);
+    if (corrects) {
+      const hit = hits.get(k)?.find((h) => h.class === corrects && h.recipient === row.recipient);
+      if (hit) hit.class = row.class;
       continue;
     }
-    const copy = { ...r, corrects: null };
-    out.push(copy);
+    out.push(row);
     const same = hits.get(k);
-    if (same) same.push(copy);
-    else hits.set(k, [copy]);
+    if (same) same.push(row);
+    else hits.set(k, [row]);
   }
   return out;
 }
