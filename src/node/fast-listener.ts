@@ -57,8 +57,8 @@ export function withFastPath(fast: FastPath, app: RequestListener, logger: Logge
   };
   const toApp = (req: IncomingMessage, res: ServerResponse, url: string) => {
     // @hono/node-server's listener is async: a throw while it writes is a rejected promise.
-    const done = app(req, res) as unknown as Promise<void> | undefined;
-    done?.catch((err: unknown) => failed(err, url, res));
+    const done: unknown = app(req, res);
+    if (done instanceof Promise) done.catch((err: unknown) => failed(err, url, res));
   };
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? "";
