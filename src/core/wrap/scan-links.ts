@@ -89,6 +89,11 @@ const NAMED_SCHEMES: Readonly<Record<string, SkipReason>> = {
 // Outlook's downlevel-hidden block: `<!--[if mso]> … <![endif]-->`. Only these comments are rendered by
 // some client; ordinary comments hold commented-out markup that must stay untouched.
 const CONDITIONAL_COMMENT = /^<!--\[if\s[^\]]*\]>[\s\S]*-->$/i;
+/**
+ * Elements that may mark an unsubscribe section: ones whose end tag HTML requires, so the
+ * section ends where its author ended it (a <td> or <p> left open would run to the end).
+ */
+const SECTIONS: ReadonlySet<string> = new Set(["div", "table", "section", "span", "center"]);
 /** A link's text kept for its verdict: labels are short, and a long one says nothing more. */
 const MAX_TEXT = 200;
 /** Reasons a link's text or marker may turn into "unsubscribe" (the rest are left alone anyway). */
@@ -141,7 +146,8 @@ function scanRange(
         if (t.tagName === "a" && !t.selfClosing) open = found;
         else decide(found, scan);
       }
-      const reason = inSection || t.selfClosing ? null : unsubscribeSection(attrOf(t));
+      const reason =
+        inSection || t.selfClosing || !SECTIONS.has(t.tagName) ? null : unsubscribeSection(attrOf(t));
       if (reason) inSection = { tag: t.tagName, depth: 1, reason };
     },
     endTag: (t) => {

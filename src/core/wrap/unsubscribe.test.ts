@@ -109,6 +109,7 @@ describe("unsubscribe links", () => {
       `<div data-type="unsubscribe"><div><a href="https://shop.example/e">leave</a></div>`,
       `<a href="https://shop.example/f">leave</a></div>`,
       `<a href="https://shop.example/g">after the section</a>`,
+      `<table><tr><td data-type="unsubscribe"><a href="https://shop.example/h">in a td left open</a></table>`,
       `<a href="/account/email">Unsubscribe</a>`,
       `<a href="mailto:leave@shop.example">Unsubscribe</a>`,
     ].join("");
@@ -120,7 +121,11 @@ describe("unsubscribe links", () => {
       register: async (urls) => urls.map((_, i) => `L${i}`),
       addOpenPixel: false,
     });
-    expect(r.links.map((l) => l.url)).toEqual(["https://shop.example/b", "https://shop.example/g"]);
+    expect(r.links.map((l) => l.url)).toEqual([
+      "https://shop.example/b",
+      "https://shop.example/g",
+      "https://shop.example/h",
+    ]);
     expect(r.skipped).toEqual([
       {
         url: "https://shop.example/bye",
