@@ -175,7 +175,10 @@ export async function benchCountdownRender(): Promise<Record<string, unknown>> {
       });
     for (let i = 0; i < 200; i++) renderCountdownGif(opts(i), now, { rasterizer });
     const t = time((i) => renderCountdownGif(opts(i + 1_000), now, { rasterizer }), 1500, 50);
-    results[`transparent ${layout} 600x120x60`] = { opentimeMsPerGif: +t.ms.toFixed(4), opentimeBytes: t.bytes };
+    results[`transparent ${layout} 600x120x60`] = {
+      opentimeMsPerGif: +t.ms.toFixed(4),
+      opentimeBytes: t.bytes,
+    };
   }
   results.encoderNsPerPixel = encoderCases(rasterizer, now, startSecond);
   return results;

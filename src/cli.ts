@@ -3,10 +3,10 @@ import { parseArgs } from "node:util";
 import { parseCountdownBlock } from "./core/blocks/countdown-block.js";
 import { signedImageUrl } from "./core/blocks/signed-url.js";
 import { publicUrlOf } from "./core/config.js";
-import { Links, withUtm } from "./core/links/links.js";
+import { Links } from "./core/links/links.js";
 import { systemClock, webRandom } from "./core/services.js";
 import { createSigner } from "./core/util/signer.js";
-import { DIALECTS, type Dialect, wrapHtml } from "./core/wrap/index.js";
+import { DIALECTS, WrapError, type WrapResult, wrapEmail, wrapRequest } from "./core/wrap/index.js";
 import { loadConfig } from "./node/config.js";
 import { createCountdownKit } from "./node/countdown-kit.js";
 import { DB_FILE } from "./node/server.js";
@@ -29,6 +29,17 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+// Which flag (or stdin) each field of the wrap request comes from, to name it in an error.
+const WRAP_SOURCES: Readonly<Record<string, string>> = {
+  html: "the HTML on stdin",
+  campaign: "--campaign",
+  dialect: "--dialect",
+  recipientField: "--field",
+  "utm.source": "--utm-source",
+  "utm.medium": "--utm-medium",
+  "utm.campaign": "--utm-campaign",
+};
+
 async function wrap(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -42,40 +53,46 @@ async function wrap(argv: string[]): Promise<number> {
       "utm-campaign": { type: "string" },
     },
   });
-  if (!(DIALECTS as readonly string[]).includes(values.dialect!)) {
-    process.stderr.write(`opentime wrap: unknown dialect "${values.dialect}"\n${USAGE}`);
-    return 2;
-  }
-  if (values.field !== "email" && values.field !== "id") {
-    process.stderr.write("opentime wrap: --field must be email or id\n");
+  const utm = Object.fromEntries(
+    (["source", "medium", "campaign"] as const).flatMap((k) => {
+      const v = values[`utm-${k}`];
+      return v === undefined ? [] : [[k, v]];
+    }),
+  );
+  // The API's request schema, so the CLI accepts and refuses exactly what the API does.
+  const parsed = wrapRequest.safeParse({
+    html: await readStdin(),
+    campaign: values.campaign,
+    dialect: values.dialect,
+    recipientField: values.field,
+    utm: Object.keys(utm).length ? utm : undefined,
+    openPixel: !values["no-pixel"],
+  });
+  if (!parsed.success) {
+    for (const i of parsed.error.issues.slice(0, 5)) {
+      const field = i.path.join(".");
+      process.stderr.write(`opentime wrap: ${WRAP_SOURCES[field] ?? field}: ${i.message}\n`);
+    }
+    process.stderr.write(USAGE);
     return 2;
   }
   const { config } = loadConfig();
   const store = createSqliteStore(join(config.OPENTIME_DATA_DIR, DB_FILE));
   try {
     const links = new Links(store.links, createSigner(config.OPENTIME_SECRET), systemClock, webRandom);
-    const base = publicUrlOf(config);
-    const utm = {
-      source: values["utm-source"],
-      medium: values["utm-medium"],
-      campaign: values["utm-campaign"],
-    };
-    const result = await wrapHtml(await readStdin(), {
-      campaign: values.campaign!,
-      dialect: values.dialect as Dialect,
-      recipientField: values.field,
-      clickUrl: (id) => `${base}/c/${id}`,
-      openPixelUrl: `${base}/o/${values.campaign}.gif`,
-      register: async (urls) =>
-        (
-          await links.createMany(
-            urls.map((u) => withUtm(u, utm)),
-            values.campaign!,
-          )
-        ).map((l) => l.id),
-      addOpenPixel: !values["no-pixel"],
-    });
+    let result: WrapResult;
+    try {
+      result = await wrapEmail(links, publicUrlOf(config), parsed.data);
+    } catch (err) {
+      if (!(err instanceof WrapError)) throw err;
+      process.stderr.write(`opentime wrap: ${err.message}\n`);
+      return 2;
+    }
     process.stdout.write(result.html);
+    for (const s of result.skipped)
+      process.stderr.write(
+        `opentime wrap: left alone (${s.reason}${s.detail ? `: ${s.detail}` : ""}): ${s.url}\n`,
+      );
     process.stderr.write(
       `opentime wrap: ${result.links.length} links tracked, ${result.skipped.length} left alone\n`,
     );

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { webhookSecretBytes } from "./sending/channels/webhook.js";
 import { capsSchema, EMAIL_ONLY, quietHoursSchema, SEND_PROVIDERS } from "./sending/settings.js";
+import { parseTrustProxy } from "./tracking/client-ip.js";
 
 /**
  * The environment contract (names from DESIGN.md). Pure: the Node entry reads process.env,
@@ -58,11 +59,22 @@ export const configSchema = z.object({
    * ever. Totals, unique counts and each person's email activity are kept regardless.
    */
   OPENTIME_EVENT_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(0),
-  /** Trust X-Forwarded-For from a reverse proxy in front of opentime. */
+  /**
+   * Which X-Forwarded-For entries to believe, behind reverse proxies of yours: false, true
+   * (one proxy), a number of proxies, or their addresses and ranges (tracking/client-ip.ts).
+   */
   OPENTIME_TRUST_PROXY: z
-    .enum(["true", "false", "1", "0"])
+    .string()
+    .max(4096)
     .default("false")
-    .transform((v) => v === "true" || v === "1"),
+    .transform((v, ctx) => {
+      try {
+        return parseTrustProxy(v);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   /**
    * Draw profiles into images for any `u`, without the `us` proof (src/core/profiles/
    * recipient-proof.ts). Off by default: anyone could read a person's data by typing

@@ -13,6 +13,7 @@ import type { Intervals } from "./ports/intervals.js";
 import type { Signals } from "./ports/signals.js";
 import type { Profiles } from "./profiles/service.js";
 import type { SendingDeps } from "./sending/index.js";
+import type { TrustProxy } from "./tracking/client-ip.js";
 import type { Recorder } from "./tracking/recorder.js";
 import type { Signer } from "./util/signer.js";
 import type { WeatherSettings } from "./weather/service.js";
@@ -36,8 +37,8 @@ export interface AppDeps {
   requestHeader?: (c: Context, name: string) => string | undefined;
   /** HMAC for link/block ids and signed URLs; defaults to Web Crypto (Node passes a faster one). */
   signer?: Signer;
-  /** Trust the first X-Forwarded-For hop (only behind a proxy you run). */
-  trustProxy?: boolean;
+  /** Which X-Forwarded-For entries to believe (OPENTIME_TRUST_PROXY); absent: none. */
+  trustProxy?: TrustProxy | null;
   /** Profile-driven image content for any `u`, without the `us` proof (OPENTIME_UNSIGNED_PROFILES). */
   unsignedProfiles?: boolean;
   /** Countdown rendering (glyph rasterizer, expired images, still encoder); absent: no countdowns. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { TrackEvent } from "../../src/core/ports/index.js";
 import type { ActivityRow, ProfileStore, ProfileWrite, StoredEvent } from "../../src/core/ports/profiles.js";
 import { aggregateActivity } from "../../src/core/profiles/activity.js";
-import { emptyProfile } from "../../src/core/profiles/model.js";
+import { emptyProfile, HALF_LIFE } from "../../src/core/profiles/model.js";
 
 /** One contract every ProfileStore adapter passes: the in-memory fake and SQLite. */
 export function profileStoreContract(
@@ -150,6 +151,58 @@ export function profileStoreContract(
       });
       expect(row!.hours.reduce((a, b) => a + b, 0)).toBe(2);
       expect(row!.engagement.t).toBe(5000);
+    });
+
+    it("adds a correction's delta: counts moved, a stored last click among the corrected ones replaced", async () => {
+      const { store } = await open();
+      const hashes = new Map([
+        ["e:a@x.com", "h-a"],
+        ["e:b@x.com", "h-b"],
+      ]);
+      const click = (r: string, at: number): TrackEvent => ({
+        at,
+        kind: "click",
+        campaign: "c",
+        linkId: `l${at}`,
+        recipient: r,
+        class: "human",
+        reasons: [],
+        ip: null,
+        userAgent: null,
+        method: "GET",
+      });
+      const fix = (e: TrackEvent): TrackEvent => ({ ...e, class: "scanner", corrects: "human" });
+      // a: a person's click, then a scanner's burst (its first two clicks taken for a person's);
+      // b: the burst only. The corrections come in a later delta than the clicks.
+      const [a0, a1, a2, b1, b2] = [
+        click("a@x.com", 1000),
+        click("a@x.com", 90_000),
+        click("a@x.com", 90_400),
+        click("b@x.com", 90_000),
+        click("b@x.com", 90_400),
+      ];
+      await store.addActivity([...aggregateActivity([a0!, a1!, a2!, b1!, b2!]).values()], hashes);
+      const giveaway = (r: string): TrackEvent => ({ ...click(r, 90_800), class: "scanner" });
+      const later = aggregateActivity([
+        giveaway("a@x.com"),
+        fix(a1!),
+        fix(a2!),
+        giveaway("b@x.com"),
+        fix(b1!),
+        fix(b2!),
+      ]);
+      expect(later.get("e:a@x.com")!.reclassifiedClicks).toEqual({ from: 90_000, to: 90_400 });
+      await store.addActivity([...later.values()], new Map());
+      const [a, b] = await store.activity(["e:a@x.com", "e:b@x.com"]);
+      for (const row of [a!, b!]) {
+        expect(row).toMatchObject({ machineClicks: 3, machineByClass: { scanner: 3 }, lastClickAt: null });
+        // What a0 alone gives at the delta's time (90,800): the burst's clicks taken back.
+        const want = row.key === "e:a@x.com" ? 3 * 2 ** (-(90_800 - 1000) / HALF_LIFE.engagement) : 0;
+        expect(row.engagement.v).toBeCloseTo(want, 9);
+      }
+      expect(a).toMatchObject({ clicks: 1 });
+      expect(b).toMatchObject({ clicks: 0 });
+      expect(b!.hours.every((h) => h === 0)).toBe(true);
     });
 
     it("prunes dedupe keys older than the retention, bounded per call", async () => {

@@ -15,3 +15,10 @@ storeContract("sqlite, writes on a worker thread", async () => {
     reopen: async () => createSqliteStore(file, { offThreadWrites: true }),
   };
 });
+
+// The server's: uniques and email activity folded from the log on the writer thread.
+storeContract("sqlite, uniques folded from the log on a worker thread", async () => {
+  const file = join(tempDir(), "store.db");
+  const opts = { offThreadWrites: true, offThreadProfiles: { secret: "s".repeat(32) } };
+  return { store: createSqliteStore(file, opts), reopen: async () => createSqliteStore(file, opts) };
+});

@@ -77,6 +77,7 @@ export function storeContract(
         ev({ campaign: "other", recipient: "r9" }),
       ]);
       await store.events.append([ev({ recipient: "r2", class: "human" })]);
+      await store.events.settle?.();
       const s = await store.events.campaignStats("c");
       expect(s.opens).toEqual({
         total: 5,
@@ -107,6 +108,7 @@ export function storeContract(
         }),
       );
       await store.events.append(batch);
+      await store.events.settle?.();
       const opens = (await store.events.campaignStats("c")).opens;
       const withRecipient = batch.filter((e) => e.recipient);
       const firstClass = new Map<string, string>();
@@ -116,6 +118,53 @@ export function storeContract(
       const byClass: Record<string, number> = {};
       for (const e of batch) byClass[e.class] = (byClass[e.class] ?? 0) + 1;
       expect(opens).toEqual({ total: 123, unique: firstClass.size, byClass, uniqueByClass });
+      await store.close();
+    });
+
+    it("moves a corrected hit to its new class in totals and uniques, counting nothing new", async () => {
+      const { store } = await open();
+      const t = 1_700_000_000_000;
+      const click = (recipient: string, at: number, linkId: string, cls: TrackEvent["class"] = "human") =>
+        ev({ kind: "click", recipient, at, linkId, class: cls });
+      const fix = (hit: TrackEvent): TrackEvent => ({
+        ...hit,
+        class: "scanner",
+        reasons: ["many_links_at_once"],
+        ip: null,
+        userAgent: null,
+        method: "",
+        corrects: hit.class,
+      });
+      // s1: a scanner's burst, its first two clicks logged as a person's (one corrected in
+      // a later batch than it, one in the same). e1: clicked as a person an hour before a
+      // burst, so stays a human unique. b1: a bot-looking burst.
+      const s1 = [click("s1", t, "l1"), click("s1", t + 400, "l2")];
+      const e1 = [click("e1", t - 3_600_000, "l1"), click("e1", t, "l1"), click("e1", t + 300, "l2")];
+      const b1 = [click("b1", t, "l1", "bot"), click("b1", t + 100, "l2", "bot")];
+      await store.events.append([s1[0]!, e1[0]!, e1[1]!, b1[0]!, ev({ recipient: "o1" })]);
+      await store.events.append([
+        s1[1]!,
+        click("s1", t + 800, "l3", "scanner"),
+        fix(s1[0]!),
+        fix(s1[1]!),
+        e1[2]!,
+        click("e1", t + 600, "l3", "scanner"),
+        fix(e1[1]!),
+        fix(e1[2]!),
+        b1[1]!,
+        click("b1", t + 200, "l3", "scanner"),
+        fix(b1[0]!),
+        fix(b1[1]!),
+      ]);
+      await store.events.settle?.();
+      const s = await store.events.campaignStats("c");
+      expect(s.clicks).toEqual({
+        total: 10,
+        unique: 3,
+        byClass: { human: 1, scanner: 9 },
+        uniqueByClass: { human: 1, scanner: 2 },
+      });
+      expect(s.opens).toEqual({ total: 1, unique: 1, byClass: { human: 1 }, uniqueByClass: { human: 1 } });
       await store.close();
     });
 
@@ -186,6 +235,7 @@ export function storeContract(
       await store.events.append([ev({ recipient: "p1" }), ev({ recipient: "p2" })]);
       await store.close();
       const again = await reopen();
+      await again.events.settle?.();
       expect((await again.events.campaignStats("c")).opens).toMatchObject({ total: 2, unique: 2 });
       await again.close();
     });

@@ -4,6 +4,7 @@ import { Metrics } from "../../src/core/metrics.js";
 import type { TrackEvent } from "../../src/core/ports/index.js";
 import { createMemoryStore } from "../../src/core/testing/memory-store.js";
 import type { PlainResponse } from "../../src/core/tracking/answers.js";
+import { parseTrustProxy } from "../../src/core/tracking/client-ip.js";
 import type { FastRequest } from "../../src/core/tracking/fast-path.js";
 import { createRecorder } from "../../src/core/tracking/recorder.js";
 
@@ -14,7 +15,7 @@ const KEY = "k".repeat(32);
 const CHROME =
   "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 
-function makeApp(opts: { trustProxy?: boolean } = {}) {
+function makeApp(opts: { trustProxy?: string } = {}) {
   const store = createMemoryStore();
   const recorder = createRecorder({ events: store.events });
   const metrics = new Metrics();
@@ -27,7 +28,7 @@ function makeApp(opts: { trustProxy?: boolean } = {}) {
     // The same random bytes in both apps: both create the same link id.
     random: (n) => new Uint8Array(n).fill(7),
     clientIp: () => "203.0.113.9",
-    trustProxy: opts.trustProxy,
+    trustProxy: opts.trustProxy === undefined ? undefined : parseTrustProxy(opts.trustProxy),
   });
   const events = async (): Promise<TrackEvent[]> => {
     await recorder.flush();
@@ -113,8 +114,15 @@ describe("tracking fast path", () => {
     },
   );
 
-  it("takes the first X-Forwarded-For hop only behind a trusted proxy, as the router does", async () => {
-    for (const trustProxy of [false, true]) {
+  it("reads X-Forwarded-For only as OPENTIME_TRUST_PROXY says, as the router does", async () => {
+    const cases = [
+      ["false", "203.0.113.9"],
+      ["true", "10.0.0.1"],
+      ["2", "17.58.0.1"],
+      ["203.0.113.0/24, 10.0.0.0/8", "17.58.0.1"],
+      ["10.0.0.0/8", "203.0.113.9"],
+    ];
+    for (const [trustProxy, ip] of cases) {
       const viaRouter = makeApp({ trustProxy });
       const viaFast = makeApp({ trustProxy });
       const headers = { "user-agent": CHROME, "x-forwarded-for": "17.58.0.1, 10.0.0.1" };
@@ -122,7 +130,7 @@ describe("tracking fast path", () => {
       await viaRouter.app.request("/o/spring.gif?u=e%40x.com", { headers });
       const [fast] = await viaFast.events();
       const [routed] = await viaRouter.events();
-      expect(fast!.ip).toBe(trustProxy ? "17.58.0.1" : "203.0.113.9");
+      expect(fast!.ip, trustProxy).toBe(ip);
       expect(fast).toEqual(routed);
     }
   });

@@ -1,5 +1,7 @@
 import { createServer, request } from "node:http";
 import { type AddressInfo, connect } from "node:net";
+import { getRequestListener } from "@hono/node-server";
+import { Hono } from "hono";
 import { afterAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/core/ports/index.js";
 import { withFastPath } from "../../src/node/fast-listener.js";
@@ -145,6 +147,37 @@ describe("withFastPath", () => {
       expect((await get(`${base}/c/other`)).body.toString()).toBe("from the app");
       expect((await get(`${base}/v1/links`)).body.toString()).toBe("from the app");
       expect(calls).toBe(2); // "/v1/…" never reaches the fast path
+    } finally {
+      server.close();
+    }
+  });
+
+  it("answers 500 and logs it when Node refuses an answer's header, on the fast path and the app's", async () => {
+    const logged: unknown[] = [];
+    const logger = { ...silentLogger, error: (o: unknown) => logged.push(o) };
+    // A header value Node's writeHead throws on (a character above U+00FF), on either path.
+    const bad = { Location: "https://shop.example/\u6291", "Cache-Control": "no-store" };
+    // On the app's path: a Response whose headers @hono/node-server hands to writeHead as
+    // given (c.body() would have refused them while building its Headers).
+    const app = new Hono();
+    app.get("/v1/bad", () => new Response("", { status: 302, headers: bad }));
+    const listener = withFastPath(
+      (req) => (req.url.startsWith("/c/bad") ? { status: 302, headers: bad, body: null } : null),
+      getRequestListener(app.fetch),
+      logger,
+    );
+    const server = createServer(listener);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      for (const path of ["/c/bad?u=secret%40x.com", "/v1/bad?u=secret%40x.com"]) {
+        const res = await get(`${base}${path}`);
+        expect(res.status, path).toBe(500);
+        expect(res.headers.location).toBeUndefined();
+      }
+      expect(logged).toHaveLength(2);
+      expect(JSON.stringify(logged)).not.toContain("secret");
+      expect((await get(`${base}/c/other`)).status).toBe(404); // still serving: the app's 404
     } finally {
       server.close();
     }

@@ -47,6 +47,36 @@ describe("POST /v1/emails/wrap", () => {
     expect(again.links.map((l) => l.id)).toEqual(body.links.map((l) => l.id));
   });
 
+  it.each([
+    ["hubspot-newsletter", "hubspot"],
+    ["sendgrid-design-editor", "sendgrid"],
+  ])(
+    "tracks content links that mention preferences or opting out, and says why each link is left alone (%s)",
+    async (name, dialect) => {
+      const html = readFileSync(resolve(ROOT, `test/fixtures/emails/${name}.html`), "utf8");
+      const expected = JSON.parse(
+        readFileSync(resolve(ROOT, `test/fixtures/emails/${name}.expected.json`), "utf8"),
+      );
+      const res = await wrap({ html, campaign: `content-${dialect}`, dialect });
+      const body = (await res.json()) as {
+        links: { id: string; url: string; count: number }[];
+        skipped: { url: string; reason: string; detail?: string }[];
+      };
+      expect(res.status, JSON.stringify(body)).toBe(200);
+      expect(body.links.map((l) => [l.url, l.count])).toEqual(expected.wrapped);
+      expect(body.skipped.map((k) => [k.reason, k.url, ...(k.detail ? [k.detail] : [])])).toEqual(
+        expected.skipped,
+      );
+      for (const k of body.skipped) if (k.reason === "unsubscribe") expect(k.detail, k.url).toBeTruthy();
+      const gift = body.links.find((l) => l.url.includes("/collections/preferences-gift-set"))!;
+      const hit = await fetch(`${s.url}/c/${gift.id}?u=ann%40x.com`, {
+        redirect: "manual",
+        headers: { "user-agent": UA.chromeDesktop },
+      });
+      expect(hit.headers.get("location")).toBe(gift.url);
+    },
+  );
+
   it("answers clear 400s for unknown dialects, bad campaigns and too many links; 401 without the key", async () => {
     const bad = await wrap({ html: "<p>x</p>", campaign: "c", dialect: "outlook" });
     expect(bad.status).toBe(400);

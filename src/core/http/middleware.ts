@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env.js";
-import { type PlainResponse, pickClientIp } from "../tracking/answers.js";
+import type { PlainResponse } from "../tracking/answers.js";
+import { pickClientIp } from "../tracking/client-ip.js";
 import { timingSafeEqual } from "../util/encoding.js";
 import { ApiError } from "./errors.js";
 

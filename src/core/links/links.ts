@@ -2,6 +2,7 @@ import type { Clock, LinkRecord, LinkStore, RandomBytes } from "../ports/index.j
 import { isSignedId, newSignedId } from "../util/ids.js";
 import { Lru } from "../util/lru.js";
 import type { Signer } from "../util/signer.js";
+import { destinationOf } from "./destination.js";
 
 /**
  * Tracked links. An id is 12 random base64url chars followed by an 8-char HMAC of them,
@@ -39,16 +40,19 @@ export class Links {
     return (await this.createMany([url], campaign))[0]!;
   }
 
-  /** Registers many destinations in one store write; records in the order of `urls`. */
+  /**
+   * Registers many destinations in one store write; records in the order of `urls`. Each is
+   * stored as its serialisation (destination.ts), so the same URL spelt two ways is one link;
+   * callers refuse what has none first (a throw here is a caller's bug).
+   */
   async createMany(urls: readonly string[], campaign: string | null): Promise<LinkRecord[]> {
     const at = this.clock.now();
     const records = await Promise.all(
-      urls.map(async (url) => ({
-        id: await newSignedId(this.signer, "link", this.random),
-        url,
-        campaign,
-        createdAt: at,
-      })),
+      urls.map(async (raw) => {
+        const url = destinationOf(raw);
+        if (url === null) throw new RangeError("a link's destination must be an absolute http(s) URL");
+        return { id: await newSignedId(this.signer, "link", this.random), url, campaign, createdAt: at };
+      }),
     );
     const stored = await this.store.put(records);
     for (const l of stored) this.cache.set(l.id, l);

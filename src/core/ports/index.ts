@@ -41,6 +41,14 @@ export interface TrackEvent {
   ip: string | null;
   userAgent: string | null;
   method: string;
+  /**
+   * Set on a correction, not a hit: the hit logged earlier with the same `at`, kind,
+   * campaign, link and recipient, classified `corrects` then, is `class` (a link scanner's
+   * first clicks, known for one only when its burst shows it: tracking/recent-activity.ts).
+   * The log stays append-only; whatever counts hits (totals by class, uniques, email
+   * activity) moves the hit from `corrects` to `class`, and counts nothing new.
+   */
+  corrects?: TrafficClass;
 }
 
 export interface KindStats {

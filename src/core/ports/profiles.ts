@@ -133,6 +133,12 @@ export interface ActivityRow {
   engagement: Decayed;
   firstAt: number;
   lastAt: number;
+  /**
+   * In a delta only: the first and last time of clicks it corrects from human
+   * (TrackEvent.corrects). A stored `lastClickAt` between them was one of them: it becomes
+   * the delta's own `lastClickAt` if that is earlier, else null (the click before is not kept).
+   */
+  reclassifiedClicks?: { from: number; to: number };
 }
 
 /** One accepted inbound event, kept verbatim (normalised) for export and erasure. */
@@ -184,6 +190,8 @@ export interface TrackingRow {
   linkId: string | null;
   recipient: string;
   class: string;
+  /** A correction of an earlier row (TrackEvent.corrects): its class then; null for a hit. */
+  corrects?: string | null;
 }
 
 /**

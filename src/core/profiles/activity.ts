@@ -58,6 +58,46 @@ function addHit(row: ActivityRow, e: Pick<TrackEvent, "kind" | "class" | "at">):
   addDecayed(row.engagement, ENGAGEMENT_WEIGHT[e.kind], e.at, HALF_LIFE.engagement);
 }
 
+/**
+ * A correction (TrackEvent.corrects): the hit moves from class `from` to `e.class`, what
+ * addHit counted for it taken back. A click corrected from human leaves `clicks`, the
+ * delta's human click times: the latest left is its last click, and (reclassifiedClicks)
+ * a stored last click among the corrected ones is replaced in the row it is added to.
+ */
+function correctHit(
+  row: ActivityRow,
+  e: Pick<TrackEvent, "kind" | "class" | "at">,
+  from: string,
+  clicks: number[] | undefined,
+): void {
+  // Only ever made to a machine class (a scanner's): nothing to take back otherwise.
+  if (e.class === "human") return;
+  const bump = (cls: string, by: number) => {
+    const n = (row.machineByClass[cls] ?? 0) + by;
+    if (n === 0) delete row.machineByClass[cls];
+    else row.machineByClass[cls] = n;
+  };
+  if (from === "human") {
+    if (e.kind === "open") {
+      row.opens--;
+      row.machineOpens++;
+    } else {
+      row.clicks--;
+      row.machineClicks++;
+      const r = row.reclassifiedClicks ?? { from: e.at, to: e.at };
+      row.reclassifiedClicks = { from: Math.min(r.from, e.at), to: Math.max(r.to, e.at) };
+      const i = clicks?.indexOf(e.at) ?? -1;
+      if (i !== -1) {
+        clicks!.splice(i, 1);
+        row.lastClickAt = clicks!.length ? Math.max(...clicks!) : null;
+      }
+    }
+    row.hours[utcHour(e.at)]!--;
+    addDecayed(row.engagement, -ENGAGEMENT_WEIGHT[e.kind], e.at, HALF_LIFE.engagement);
+  } else bump(from, -1);
+  bump(e.class, 1);
+}
+
 /** `new Date(at).getUTCHours()` without a Date per hit (epoch ms carry no leap seconds). */
 export const utcHour = (at: number) => ((Math.floor(at / 3_600_000) % 24) + 24) % 24;
 
@@ -65,12 +105,16 @@ export const utcHour = (at: number) => ((Math.floor(at / 3_600_000) % 24) + 24) 
  * A batch of opens/clicks as one delta per recipient key (hits without a recipient skipped),
  * added to the deltas already in `out` when given (a fold window's: no row per batch).
  */
-export function aggregateActivity<E extends Pick<TrackEvent, "recipient" | "kind" | "class" | "at">>(
+export function aggregateActivity<
+  E extends Pick<TrackEvent, "recipient" | "kind" | "class" | "at" | "corrects">,
+>(
   events: readonly E[],
   out = new Map<string, ActivityRow>(),
   /** Told each hit with its person's delta (to keep more per person without a second lookup). */
   onHit?: (row: ActivityRow, e: E) => void,
 ): Map<string, ActivityRow> {
+  // Each person's human click times of these events, for corrections of them.
+  const clicks = new Map<string, number[]>();
   for (const e of events) {
     if (!e.recipient) continue;
     const k = recipientKey(e.recipient);
@@ -79,7 +123,15 @@ export function aggregateActivity<E extends Pick<TrackEvent, "recipient" | "kind
       row = emptyActivity(k, e.at);
       out.set(k, row);
     }
-    addHit(row, e);
+    if (e.corrects) correctHit(row, e, e.corrects, clicks.get(k));
+    else {
+      addHit(row, e);
+      if (e.kind === "click" && e.class === "human") {
+        const list = clicks.get(k);
+        if (list) list.push(e.at);
+        else clicks.set(k, [e.at]);
+      }
+    }
     onHit?.(row, e);
   }
   return out;
@@ -103,8 +155,12 @@ function addCounts(into: EmailCounts, d: EmailCounts): void {
   into.clicks += d.clicks;
   into.machineOpens += d.machineOpens;
   into.machineClicks += d.machineClicks;
-  for (const [c, n] of Object.entries(d.machineByClass))
-    into.machineByClass[c] = (into.machineByClass[c] ?? 0) + n;
+  for (const [c, n] of Object.entries(d.machineByClass)) {
+    // A correction's delta takes from a class: one left at 0 is not listed (as in SQLite).
+    const sum = (into.machineByClass[c] ?? 0) + n;
+    if (sum === 0) delete into.machineByClass[c];
+    else into.machineByClass[c] = sum;
+  }
   into.lastOpenAt = maxOf(into.lastOpenAt, d.lastOpenAt);
   into.lastClickAt = maxOf(into.lastClickAt, d.lastClickAt);
   for (let h = 0; h < 24; h++) into.hours[h]! += d.hours[h] ?? 0;
@@ -113,6 +169,10 @@ function addCounts(into: EmailCounts, d: EmailCounts): void {
 /** Adds a delta to a stored row (in place). Plain addition: order of batches does not matter. */
 export function addActivity(into: ActivityRow, d: ActivityRow): void {
   addCounts(into, d);
+  const r = d.reclassifiedClicks;
+  // As activity-table.ts does: a stored last click that was one of the corrected ones goes.
+  if (r && into.lastClickAt !== null && into.lastClickAt >= r.from && into.lastClickAt <= r.to)
+    into.lastClickAt = d.lastClickAt !== null && d.lastClickAt < r.from ? d.lastClickAt : null;
   into.engagement = mergeDecayed(into.engagement, d.engagement, HALF_LIFE.engagement);
   into.firstAt = Math.min(into.firstAt, d.firstAt);
   into.lastAt = Math.max(into.lastAt, d.lastAt);

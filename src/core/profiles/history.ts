@@ -24,6 +24,30 @@ export function historyOf(events: readonly StoredEvent[], tracking: readonly Tra
   return out.sort((a, b) => b.at - a.at).slice(0, MAX_HISTORY);
 }
 
+/**
+ * A person's opens/clicks as they stand: each correction (TrackingRow.corrects) applied to
+ * the row it corrects and left out. Rows in log order; a correction whose row is not among
+ * them (cut by a limit, pruned) is dropped.
+ */
+export function withCorrections(rows: readonly TrackingRow[]): TrackingRow[] {
+  const out: TrackingRow[] = [];
+  const hits = new Map<string, TrackingRow[]>();
+  const keyOf = (r: TrackingRow) => `${r.at}\u0000${r.kind}\u0000${r.campaign}\u0000${r.linkId}`;
+  for (const { corrects, ...row } of rows) {
+    const k = keyOf(row);
+    if (corrects) {
+      const hit = hits.get(k)?.find((h) => h.class === corrects && h.recipient === row.recipient);
+      if (hit) hit.class = row.class;
+      continue;
+    }
+    out.push(row);
+    const same = hits.get(k);
+    if (same) same.push(row);
+    else hits.set(k, [row]);
+  }
+  return out;
+}
+
 function entryOf(e: StoredEvent): HistoryEntry {
   const entry: HistoryEntry = { at: e.at, type: e.type };
   if (e.event) entry.event = e.event;

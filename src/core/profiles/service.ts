@@ -14,7 +14,7 @@ import { Lru } from "../util/lru.js";
 import { createSigner, type Signer } from "../util/signer.js";
 import { activityKeysOf, aggregateActivity, foldActivity, recipientsOfKeys } from "./activity.js";
 import { groupKeys, type IngestResult, type Job, runGroup, runGroupIn } from "./group.js";
-import { historyOf } from "./history.js";
+import { historyOf, withCorrections } from "./history.js";
 import { candidateKeys, identityValue, kindOf, normalizeEmail, recipientKey } from "./identity.js";
 import { emptyProfile, MAX_HISTORY } from "./model.js";
 
@@ -307,7 +307,7 @@ export class ProfileService {
       found.identities ? [] : this.store.events(profile.id, MAX_HISTORY),
       this.store.tracking(recipientsOfKeys(keys), MAX_HISTORY),
     ]);
-    return { ...profile, history: historyOf(events, tracking) };
+    return { ...profile, history: historyOf(events, withCorrections(tracking)) };
   }
 
   /**
@@ -347,7 +347,7 @@ export class ProfileService {
       found.identities ? [] : this.store.events(profile.id),
       this.store.tracking(recipientsOf(identities, profile)),
     ]);
-    return { profile, identities, events, tracking };
+    return { profile, identities, events, tracking: withCorrections(tracking) };
   }
 
   /**

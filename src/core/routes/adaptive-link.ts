@@ -1,8 +1,9 @@
 import type { Context } from "hono";
 import type { App, AppEnv } from "../app-env.js";
 import { clientIp } from "../http/middleware.js";
+import { destinationOf } from "../links/destination.js";
 import type { BlockRecord } from "../ports/index.js";
-import { DEFAULT_VARIANT, isHttpUrl, SLOT_RE } from "../rules/variants.js";
+import { DEFAULT_VARIANT, SLOT_RE } from "../rules/variants.js";
 import { NOT_FOUND_PAGE } from "../tracking/answers.js";
 import { normalizeRecipient } from "../tracking/recipient.js";
 
@@ -58,8 +59,10 @@ async function handleAdaptiveLink(c: Context<AppEnv>) {
   // The click counts for the variant the person saw, even when that variant had no URL
   // in this slot and the default's is used.
   const variant = last?.variant ?? DEFAULT_VARIANT;
-  const url = last?.slots[slot] ?? defaults[slot];
-  if (!url || !isHttpUrl(url)) return notFound(c);
+  const slotUrl = last?.slots[slot] ?? defaults[slot];
+  // As a tracked link's: the serialisation, which a Location header can always carry.
+  const url = slotUrl && destinationOf(slotUrl);
+  if (!url) return notFound(c);
 
   s.tracker.hit({
     kind: "click",

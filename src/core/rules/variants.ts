@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ParseResult } from "../blocks/kinds.js";
+import { destinationOf } from "../links/destination.js";
 import { conditionSchema } from "./conditions.js";
 
 /**
@@ -26,13 +27,8 @@ export const SLOT_RE = /^[A-Za-z0-9_-]{1,32}$/;
 const NO_SPACE_RE = /^[^\s\u0000-\u001f\u007f]+$/;
 
 export function isHttpUrl(s: string): boolean {
-  if (!NO_SPACE_RE.test(s)) return false;
-  try {
-    const u = new URL(s);
-    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
-  } catch {
-    return false;
-  }
+  // Sent as its serialisation (links/destination.ts), as tracked links are.
+  return NO_SPACE_RE.test(s) && destinationOf(s) !== null;
 }
 
 const slotsSchema = z

@@ -5,7 +5,7 @@ import type { RecipientProof } from "../profiles/recipient-proof.js";
 import { engagementAt, intentAt } from "../profiles/view.js";
 import { base64url } from "../util/encoding.js";
 import { Lru } from "../util/lru.js";
-import { linkSkipReason, WrapError, wrapHtml } from "../wrap/index.js";
+import { linkVerdict, WrapError, wrapHtml } from "../wrap/index.js";
 import { type LiquidEngine, TemplateError } from "./liquid.js";
 
 /** Longest each rendered part may be, in characters. */
@@ -232,21 +232,26 @@ export class MessageRenderer {
     const clickHost = new URL(base).host.toLowerCase();
     const recipient = `u=${encodeURIComponent(req.u)}&us=${us}`;
     const urls = hrefs.raw.map((raw) => decodeAttribute(raw).trim());
-    const reasons = urls.map((url) => linkSkipReason(url, clickHost));
-    const toTrack = [...new Set(urls.filter((_, i) => reasons[i] === null))];
+    const verdicts = urls.map((url) => linkVerdict(url, clickHost));
+    const destinations = verdicts.map((v) => ("destination" in v ? v.destination : null));
+    const toTrack = [...new Set(destinations.filter((d): d is string => d !== null))];
     const ids = new Map<string, string>();
     if (toTrack.length) {
       const registered = await this.register(toTrack, req.campaign);
       for (const [i, url] of toTrack.entries()) ids.set(url, registered[i]!);
     }
     const text = urls.map((url, i) => {
-      if (reasons[i] === "already_tracked") {
+      const v = verdicts[i]!;
+      if ("skip" in v && v.skip === "already_tracked") {
         const own = new URL(url);
         own.searchParams.delete("u");
         own.searchParams.delete("us");
         return escapeAttribute(`${own.href}${own.search ? "&" : "?"}${recipient}`);
       }
-      return reasons[i] ? hrefs.raw[i]! : escapeAttribute(`${base}/c/${ids.get(url)}?${recipient}`);
+      const d = destinations[i];
+      return d === null || d === undefined
+        ? hrefs.raw[i]!
+        : escapeAttribute(`${base}/c/${ids.get(d)}?${recipient}`);
     });
     return html.replace(
       new RegExp(`${hrefs.marker}(\\d+)\u0000`, "g"),

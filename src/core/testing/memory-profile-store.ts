@@ -94,6 +94,7 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
             linkId: e.linkId,
             recipient: e.recipient!,
             class: e.class,
+            corrects: e.corrects ?? null,
           }),
         );
       return limit === undefined ? rows : rows.slice(-limit);

@@ -4,7 +4,8 @@ import type { BlockRecord, CampaignStats, KindStats, LinkRecord, Store, TrackEve
 export function createMemoryStore(): Store & { events: Store["events"] & { log: TrackEvent[] } } {
   const links = new Map<string, LinkRecord>();
   const log: TrackEvent[] = [];
-  const uniques = new Map<string, string>(); // campaign|kind|recipient → first class
+  // campaign|kind|recipient → the first hit's class and time (a correction of that hit moves it)
+  const uniques = new Map<string, { cls: string; at: number }>();
   const blocks = new Map<string, BlockRecord>();
   const firstSeen = new Map<string, number>();
   const copy = (b: BlockRecord): BlockRecord => structuredClone(b);
@@ -75,7 +76,10 @@ export function createMemoryStore(): Store & { events: Store["events"] & { log: 
           log.push({ ...e, reasons: [...e.reasons] });
           if (e.recipient) {
             const k = `${e.campaign}|${e.kind}|${e.recipient}`;
-            if (!uniques.has(k)) uniques.set(k, e.class);
+            const u = uniques.get(k);
+            if (e.corrects) {
+              if (u && u.cls === e.corrects && u.at === e.at) u.cls = e.class;
+            } else if (!u) uniques.set(k, { cls: e.class, at: e.at });
           }
         }
       },
@@ -86,10 +90,15 @@ export function createMemoryStore(): Store & { events: Store["events"] & { log: 
         for (const e of log) {
           if (e.campaign !== campaign) continue;
           const k = e.kind === "open" ? stats.opens : stats.clicks;
-          k.total++;
           k.byClass[e.class] = (k.byClass[e.class] ?? 0) + 1;
+          if (!e.corrects) k.total++;
+          else {
+            const left = (k.byClass[e.corrects] ?? 0) - 1;
+            if (left === 0) delete k.byClass[e.corrects];
+            else k.byClass[e.corrects] = left;
+          }
         }
-        for (const [key, cls] of uniques) {
+        for (const [key, { cls }] of uniques) {
           const [c, kind] = key.split("|");
           if (c !== campaign) continue;
           const k = kind === "open" ? stats.opens : stats.clicks;

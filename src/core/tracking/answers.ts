@@ -1,3 +1,4 @@
+import { destinationOf } from "../links/destination.js";
 import type { LinkRecord } from "../ports/index.js";
 import { CAMPAIGN_RE, normalizeRecipient } from "./recipient.js";
 import type { Tracker } from "./track.js";
@@ -53,9 +54,13 @@ const PIXEL_HEADERS = { ...NO_CACHE_HEADERS, "Content-Type": "image/gif", "X-Rob
 
 const NOT_FOUND: PlainResponse = { status: 404, headers: NOT_FOUND_HEADERS, body: NOT_FOUND_PAGE };
 
-/** A tracked link's answer: its 302 (the hit recorded), or the not-found page for anything unregistered. */
+/**
+ * A tracked link's answer: its 302 (the hit recorded), or the not-found page for anything
+ * unregistered or whose stored destination no redirect can carry.
+ */
 export function answerClick(tracker: Tracker, link: LinkRecord | null, req: HitRequest): PlainResponse {
-  if (!link) return NOT_FOUND;
+  const headers = link && redirectHeaders(link);
+  if (!link || !headers) return NOT_FOUND;
   tracker.hit({
     kind: "click",
     campaign: link.campaign ?? "",
@@ -65,22 +70,28 @@ export function answerClick(tracker: Tracker, link: LinkRecord | null, req: HitR
     userAgent: req.userAgent,
     ip: req.ip,
   });
-  return { status: 302, headers: redirectHeaders(link), body: null };
+  return { status: 302, headers, body: null };
 }
 
 // One headers object per link, kept with it: a click allocates none, and an adapter can
-// keep what it derives from the object (fast-listener.ts keeps it with its length).
-const redirects = new WeakMap<LinkRecord, Readonly<Record<string, string>>>();
-function redirectHeaders(link: LinkRecord): Readonly<Record<string, string>> {
+// keep what it derives from the object (fast-listener.ts keeps it with its length). null:
+// a destination an older version stored as written that no URL can be made of.
+const redirects = new WeakMap<LinkRecord, Readonly<Record<string, string>> | null>();
+function redirectHeaders(link: LinkRecord): Readonly<Record<string, string>> | null {
   let h = redirects.get(link);
-  if (!h) {
-    h = {
-      Location: link.url,
-      // Every click must reach us to be counted; scanners must not learn a cacheable answer.
-      "Cache-Control": "no-store",
-      // The tracked URL carries the recipient in `u`: never leak it to the destination.
-      "Referrer-Policy": "no-referrer",
-    };
+  if (h === undefined) {
+    // Normalised again: rows stored before registration normalised them may not be.
+    const location = destinationOf(link.url);
+    h =
+      location === null
+        ? null
+        : {
+            Location: location,
+            // Every click must reach us to be counted; scanners must not learn a cacheable answer.
+            "Cache-Control": "no-store",
+            // The tracked URL carries the recipient in `u`: never leak it to the destination.
+            "Referrer-Policy": "no-referrer",
+          };
     redirects.set(link, h);
   }
   return h;
@@ -101,14 +112,4 @@ export function answerOpen(tracker: Tracker, file: string, req: HitRequest): Pla
     });
   }
   return { status: 200, headers: PIXEL_HEADERS, body: req.method === "HEAD" ? null : TRANSPARENT_GIF };
-}
-
-/** The client's address: the first X-Forwarded-For hop behind a trusted proxy, else the socket's. */
-export function pickClientIp(
-  trustProxy: boolean | undefined,
-  forwardedFor: string | null | undefined,
-  remote: () => string | null,
-): string | null {
-  if (trustProxy && forwardedFor) return forwardedFor.split(",")[0]!.trim().slice(0, 64) || null;
-  return remote();
 }

@@ -1,6 +1,7 @@
 import { getQueryParam } from "hono/utils/url";
 import type { Services } from "../build-services.js";
-import { answerClick, answerOpen, type HitRequest, type PlainResponse, pickClientIp } from "./answers.js";
+import { answerClick, answerOpen, type HitRequest, type PlainResponse } from "./answers.js";
+import { pickClientIp } from "./client-ip.js";
 
 /**
  * The two URLs a send's every open and click hits, answered without the router: a runtime

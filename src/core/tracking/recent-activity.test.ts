@@ -111,14 +111,53 @@ describe("RecentActivity", () => {
 describe("clickSignals", () => {
   it("gives a click's burst count and the recipient's first open in one call", () => {
     const ra = new RecentActivity();
-    expect(ra.clickSignals("c", "ann", "l1", 1_000)).toEqual({ recentClicks: 1, firstOpenAt: undefined });
+    expect(ra.clickSignals("c", "ann", "l1", 1_000)).toMatchObject({
+      recentClicks: 1,
+      firstOpenAt: undefined,
+    });
     ra.noteOpen("c", "ann", 900);
-    expect(ra.clickSignals("c", "ann", "l2", 1_500)).toEqual({ recentClicks: 2, firstOpenAt: 900 });
-    expect(ra.clickSignals("c", "ann", "l1", 1_600)).toEqual({ recentClicks: 2, firstOpenAt: 900 });
-    expect(ra.clickSignals("c", "ann", "l3", 5_000)).toEqual({ recentClicks: 1, firstOpenAt: 900 });
-    expect(ra.clickSignals("c", "bob", "l1", Number.NaN)).toEqual({
+    expect(ra.clickSignals("c", "ann", "l2", 1_500)).toMatchObject({ recentClicks: 2, firstOpenAt: 900 });
+    expect(ra.clickSignals("c", "ann", "l1", 1_600)).toMatchObject({ recentClicks: 2, firstOpenAt: 900 });
+    expect(ra.clickSignals("c", "ann", "l3", 5_000)).toMatchObject({ recentClicks: 1, firstOpenAt: 900 });
+    expect(ra.clickSignals("c", "bob", "l1", Number.NaN)).toMatchObject({
       recentClicks: 0,
       firstOpenAt: undefined,
     });
+  });
+});
+
+describe("classified", () => {
+  const click = (
+    ra: RecentActivity,
+    link: string,
+    at: number,
+    cls: "human" | "bot" | "scanner",
+    u = "ann",
+  ) => {
+    const signals = ra.clickSignals("c", u, link, at);
+    return ra.classified(signals, link, at, cls, signals.recentClicks >= 3);
+  };
+
+  it("gives back a burst's earlier clicks when its third distinct link gives the scanner away, once", () => {
+    const ra = new RecentActivity();
+    expect(click(ra, "l1", 1_000, "human")).toEqual([]);
+    expect(click(ra, "l1", 1_200, "human")).toEqual([]); // the same link again
+    expect(click(ra, "l2", 1_400, "bot")).toEqual([]);
+    expect(click(ra, "l3", 1_600, "scanner")).toEqual([
+      { at: 1_000, linkId: "l1", class: "human" },
+      { at: 1_200, linkId: "l1", class: "human" },
+      { at: 1_400, linkId: "l2", class: "bot" },
+    ]);
+    expect(click(ra, "l4", 1_800, "scanner")).toEqual([]); // the rest of the burst: known already
+    expect(click(ra, "l1", 1_900, "human", "bob")).toEqual([]); // another recipient
+  });
+
+  it("forgets clicks once the window has passed: a click before the burst is never corrected", () => {
+    const ra = new RecentActivity();
+    click(ra, "l1", 1_000, "human");
+    // 2.7 s later: l1 is out of the window, so l2 and l3 are two links, not a burst.
+    click(ra, "l2", 3_500, "human");
+    expect(click(ra, "l3", 3_700, "human")).toEqual([]);
+    expect(click(ra, "l4", 3_800, "scanner").map((c) => c.linkId)).toEqual(["l2", "l3"]);
   });
 });

@@ -9,6 +9,8 @@
  * MAX_LINKS_PER_RECIPIENT links per recipient, at most MAX_STAMPS_PER_LINK stamps per link.
  */
 
+import type { TrafficClass } from "./classify.js";
+
 /** Window for "links clicked at once". */
 export const BURST_WINDOW_MS = 2000;
 export const DEFAULT_MAX_ENTRIES = 100_000;
@@ -16,10 +18,34 @@ export const DEFAULT_MAX_ENTRIES = 100_000;
 export const MAX_LINKS_PER_RECIPIENT = 32;
 export const MAX_STAMPS_PER_LINK = 4;
 
+/**
+ * Classes a burst overrides (classify.ts ranks a scanner above them): a click given one of
+ * them inside a burst window is remembered until the window has passed, in case the burst
+ * turns out to be a scanner's.
+ */
+const OVERRIDDEN: ReadonlySet<TrafficClass> = new Set(["human", "bot", "unknown"]);
+
+/** A click of a burst that was classified before the burst gave the scanner away. */
+export interface EarlierClick {
+  at: number;
+  linkId: string | null;
+  class: TrafficClass;
+}
+
 interface Entry {
   firstOpenAt: number | undefined;
   /** linkId -> last few click times; Map order = least recently clicked first. */
   clicks: Map<string, number[]> | undefined;
+  /** Clicks of the last BURST_WINDOW_MS with an OVERRIDDEN class, oldest first (bounded). */
+  maybeScanned: EarlierClick[] | undefined;
+}
+
+/** What classify() needs of a click, and the recipient's memory to note its class in. */
+export interface ClickSignals {
+  recentClicks: number;
+  firstOpenAt: number | undefined;
+  /** For classified(); undefined when the click's time is not a time. */
+  entry: unknown;
 }
 
 export interface RecentActivityOptions {
@@ -66,14 +92,10 @@ export class RecentActivity {
    * noteClick() and firstOpenAt() in one lookup of the recipient: what classify() wants of a
    * click (the tracker's hot path; the separate calls were two keys built and looked up).
    */
-  clickSignals(
-    campaign: string,
-    recipient: string,
-    linkId: string,
-    at: number,
-  ): { recentClicks: number; firstOpenAt: number | undefined } {
+  clickSignals(campaign: string, recipient: string, linkId: string, at: number): ClickSignals {
     const k = key(campaign, recipient);
-    if (!Number.isFinite(at)) return { recentClicks: 0, firstOpenAt: this.peek(k)?.firstOpenAt };
+    if (!Number.isFinite(at))
+      return { recentClicks: 0, firstOpenAt: this.peek(k)?.firstOpenAt, entry: undefined };
     const e = this.touch(k);
     let clicks = e.clicks;
     if (!clicks) {
@@ -104,7 +126,36 @@ export class RecentActivity {
         }
       }
     }
-    return { recentClicks: distinct, firstOpenAt: e.firstOpenAt };
+    return { recentClicks: distinct, firstOpenAt: e.firstOpenAt, entry: e };
+  }
+
+  /**
+   * Notes the class classify() gave the click `signals` were read for. When that click gave
+   * a scanner away (`burst`: the distinct links of the window reached classify's MANY_LINKS),
+   * returns the earlier clicks of the burst that were given a class it overrides, to be
+   * corrected (each once); otherwise remembers this one for the window, in case it is.
+   */
+  classified(
+    signals: ClickSignals,
+    linkId: string | null,
+    at: number,
+    cls: TrafficClass,
+    burst: boolean,
+  ): readonly EarlierClick[] {
+    const e = signals.entry as Entry | undefined;
+    if (!e) return NONE;
+    let list = e.maybeScanned;
+    // Older than the window: no later click can make them part of a burst.
+    while (list?.length && !(at - list[0]!.at <= BURST_WINDOW_MS)) list.shift();
+    if (burst) {
+      e.maybeScanned = undefined;
+      return list?.length ? list.filter((c) => c.at <= at) : NONE;
+    }
+    if (!OVERRIDDEN.has(cls)) return NONE;
+    list ??= e.maybeScanned = [];
+    if (list.length >= MAX_LINKS_PER_RECIPIENT) list.shift();
+    list.push({ at, linkId, class: cls });
+    return NONE;
   }
 
   /** Earliest open seen for this recipient, if still remembered. Reading does not refresh recency. */
@@ -127,7 +178,7 @@ export class RecentActivity {
     if (e) return e;
     const o = this.old.get(k);
     if (o) this.old.delete(k);
-    const entry = o ?? { firstOpenAt: undefined, clicks: undefined };
+    const entry = o ?? { firstOpenAt: undefined, clicks: undefined, maybeScanned: undefined };
     if (this.young.size >= Math.max(1, Math.floor(this.maxEntries / 2))) {
       this.old = this.young;
       this.young = new Map();
@@ -136,6 +187,8 @@ export class RecentActivity {
     return entry;
   }
 }
+
+const NONE: readonly EarlierClick[] = [];
 
 /** NUL cannot appear in a campaign id or an address, so the pair maps to one key unambiguously. */
 function key(campaign: string, recipient: string): string {

@@ -66,7 +66,8 @@ export function recipientTag(dialect: Dialect, field: RecipientField = "email"):
  */
 const MERGE_TAG_PATTERNS: readonly RegExp[] = [
   /\*\|[^|]{1,200}\|\*/, // Mailchimp *|EMAIL|*, *|URL:EMAIL|*
-  /\{\{[\s\S]{1,500}?\}\}/, // Handlebars / Liquid / HubL / Django output {{ … }}, {{{ … }}}
+  /\{\{\{[\s\S]{1,500}?\}\}\}/, // Handlebars unescaped output {{{ … }}}, found whole
+  /\{\{[\s\S]{1,500}?\}\}/, // Handlebars / Liquid / HubL / Django output {{ … }}
   /\{%[\s\S]{1,500}?%\}/, // Liquid / Django / HubL / Jinja tags {% … %}
   /%%(?:=[\s\S]{1,500}?=|\[[\s\S]{1,2000}?\]|[A-Za-z_][\w.-]{0,100})%%/, // SFMC / Pardot / AMPscript
   /\[\[[\s\S]{1,500}?\]\]/, // Iterable data feeds, Mailjet [[var:x]]
@@ -78,14 +79,15 @@ export function containsMergeTag(s: string): boolean {
   return MERGE_TAG_PATTERNS.some((re) => re.test(s));
 }
 
-/**
- * ESP-generated unsubscribe / preference-centre links whose tag names do not all say "unsub":
- * Mailchimp *|UPDATE_PROFILE|*, SFMC %%profile_center_url%% / %%subscription_center_url%%,
- * Klaviyo {% manage_preferences %}, SendGrid <%asm_preferences_raw_url%>, Brevo {{ update_profile }}.
- */
-const UNSUBSCRIBE_TAG_WORDS = /unsub|opt.?out|update_profile|profile_center|subscription_center|preferences/i;
-
-/** True when `s` holds a merge tag that the ESP expands to an unsubscribe or preferences link. */
-export function isUnsubscribeTag(s: string): boolean {
-  return containsMergeTag(s) && UNSUBSCRIBE_TAG_WORDS.test(s);
+/** Every merge tag in `s`, in the order of the families above (bounded: a URL holds a few). */
+export function mergeTagsIn(s: string): string[] {
+  const out: string[] = [];
+  for (const re of MERGE_TAG_GLOBAL) {
+    re.lastIndex = 0;
+    for (let m = re.exec(s); m !== null && out.length < 50; m = re.exec(s)) out.push(m[0]);
+  }
+  return out;
 }
+
+// Shared `g` copies: safe because mergeTagsIn is synchronous and resets lastIndex first.
+const MERGE_TAG_GLOBAL = MERGE_TAG_PATTERNS.map((re) => new RegExp(re.source, "g"));

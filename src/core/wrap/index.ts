@@ -2,14 +2,16 @@ export {
   containsMergeTag,
   DIALECTS,
   type Dialect,
-  isUnsubscribeTag,
+  mergeTagsIn,
   type RecipientField,
   recipientTag,
 } from "./dialects.js";
+export { classify as linkVerdict, type Verdict as LinkVerdict } from "./scan-links.js";
+export { type WrapRequest, wrapEmail, wrapRequest } from "./wrap-email.js";
 export {
-  classify as linkSkipReason,
   MAX_DISTINCT_LINKS,
   MAX_HTML_BYTES,
+  type SkippedLink,
   type SkipReason,
   WrapError,
   type WrapErrorCode,

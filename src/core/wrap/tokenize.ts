@@ -9,6 +9,7 @@ import { html, type Token, Tokenizer, TokenizerMode } from "parse5";
 export interface StartTag {
   tagName: string;
   attrs: Token.Attribute[];
+  selfClosing: boolean;
   sourceCodeLocation: Token.ElementLocation | null;
 }
 export interface EndTag {
@@ -22,6 +23,8 @@ export interface TokenEvents {
   startTag?(t: StartTag): void;
   endTag?(t: EndTag): void;
   comment?(c: Comment): void;
+  /** Character data, entities decoded, in pieces. */
+  text?(chars: string): void;
 }
 
 const $ = html.TAG_ID;
@@ -52,7 +55,12 @@ export function tokenize(source: string, on: TokenEvents): void {
   let tokenizer: Tokenizer;
   const handler = {
     onStartTag(t: Token.TagToken) {
-      on.startTag?.({ tagName: t.tagName, attrs: t.attrs, sourceCodeLocation: t.location });
+      on.startTag?.({
+        tagName: t.tagName,
+        attrs: t.attrs,
+        selfClosing: t.selfClosing,
+        sourceCodeLocation: t.location,
+      });
       const mode = t.selfClosing ? null : modeAfter(t.tagID);
       if (mode !== null) tokenizer.state = mode;
     },
@@ -62,11 +70,15 @@ export function tokenize(source: string, on: TokenEvents): void {
     onComment(t: Token.CommentToken) {
       on.comment?.({ sourceCodeLocation: t.location });
     },
+    onCharacter(t: Token.CharacterToken) {
+      on.text?.(t.chars);
+    },
+    onWhitespaceCharacter(t: Token.CharacterToken) {
+      on.text?.(t.chars);
+    },
     onDoctype: noop,
     onEof: noop,
-    onCharacter: noop,
     onNullCharacter: noop,
-    onWhitespaceCharacter: noop,
   };
   tokenizer = new Tokenizer({ sourceCodeLocationInfo: true }, handler);
   tokenizer.write(source, true);

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { parse, parseFragment } from "parse5";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { destinationOf } from "../links/destination.js";
 import {
   containsMergeTag,
   DIALECTS,
@@ -86,7 +87,9 @@ function unwrap(output: string, input: string, result: WrapResult, pixel: string
     expect(input.slice(at, at + literal.length)).toBe(literal);
     at += literal.length;
     const original = rawValueAt(input, at);
-    expect(decode(original.replace(/^(["'])([\s\S]*)\1$/, "$2")).trim()).toBe(written.get(m[0]));
+    // Registered as its serialisation (links/destination.ts).
+    const href = decode(original.replace(/^(["'])([\s\S]*)\1$/, "$2")).trim();
+    expect(destinationOf(href)).toBe(written.get(m[0]));
     rebuilt += literal + original;
     at += original.length;
     from = m.index + m[0].length;
@@ -127,7 +130,8 @@ interface Case {
   file: string;
   dialect: Dialect;
   wrapped: [url: string, count: number][];
-  skipped: [reason: string, url: string][];
+  /** The detail is given for unsubscribe links: which rule matched (unsubscribe.ts). */
+  skipped: [reason: string, url: string, detail?: string][];
 }
 
 const CASES: Case[] = readdirSync(FIXTURES)
@@ -138,8 +142,15 @@ const CASES: Case[] = readdirSync(FIXTURES)
     ...JSON.parse(readFileSync(new URL(file.replace(/\.html$/, ".expected.json"), FIXTURES), "utf8")),
   }));
 
-it("has the four ESP fixtures", () => {
-  expect(CASES.map((c) => c.dialect)).toEqual(["klaviyo", "mailchimp", "sendgrid", "sfmc"]);
+it("has the six ESP fixtures", () => {
+  expect(CASES.map((c) => c.dialect)).toEqual([
+    "hubspot",
+    "klaviyo",
+    "mailchimp",
+    "sendgrid",
+    "sendgrid",
+    "sfmc",
+  ]);
 });
 
 describe.each(CASES)("wrapHtml on $file", ({ file, dialect, wrapped, skipped }) => {
@@ -178,7 +189,9 @@ describe.each(CASES)("wrapHtml on $file", ({ file, dialect, wrapped, skipped }) 
 
   it("reports each skipped link with its reason", async () => {
     const r = await wrapHtml(lf, setup(dialect).opts);
-    expect(r.skipped.map((s) => [s.reason, s.url])).toEqual(skipped);
+    expect(r.skipped.map((s) => (s.detail ? [s.reason, s.url, s.detail] : [s.reason, s.url]))).toEqual(
+      skipped,
+    );
   });
 
   it("registers each distinct URL once, entity-decoded, with its count", async () => {
@@ -280,7 +293,7 @@ describe("wrapHtml details", () => {
       "skip_attribute",
       "already_tracked",
     ]);
-    expect(r.links.map((l) => l.url)).toEqual(["Http://w.example/a"]);
+    expect(r.links.map((l) => l.url)).toEqual(["http://w.example/a"]);
   });
 
   it("leaves conditional-comment markers byte-identical", async () => {

@@ -7,14 +7,10 @@
  * on (doctype, whitespace, case, comments, quoting) survives exactly.
  */
 
-import {
-  containsMergeTag,
-  type Dialect,
-  recipientTag as dialectTag,
-  isUnsubscribeTag,
-  type RecipientField,
-} from "./dialects.js";
-import { type StartTag, tokenize } from "./tokenize.js";
+import { type Dialect, recipientTag as dialectTag, type RecipientField } from "./dialects.js";
+import { type SkipReason, scanLinks } from "./scan-links.js";
+
+export type { SkipReason };
 
 export const MAX_HTML_BYTES = 2 * 1024 * 1024;
 export const MAX_DISTINCT_LINKS = 2000;
@@ -45,21 +41,6 @@ export interface WrapOptions {
   mergeTagHref?: (rawValue: string) => string;
 }
 
-export type SkipReason =
-  | "skip_attribute"
-  | "empty"
-  | "anchor"
-  | "mailto"
-  | "tel"
-  | "sms"
-  | "javascript"
-  | "unsupported_scheme"
-  | "relative"
-  | "already_tracked"
-  | "unsubscribe"
-  | "merge_tag"
-  | "invalid_url";
-
 export interface WrappedLink {
   id: string;
   url: string;
@@ -67,10 +48,17 @@ export interface WrappedLink {
   count: number;
 }
 
+/** A link left as it was, and why; `detail` says what matched when that is not obvious. */
+export interface SkippedLink {
+  url: string;
+  reason: SkipReason;
+  detail?: string;
+}
+
 export interface WrapResult {
   html: string;
   links: WrappedLink[];
-  skipped: { url: string; reason: SkipReason }[];
+  skipped: SkippedLink[];
 }
 
 export type WrapErrorCode = "html_too_large" | "too_many_links";
@@ -84,56 +72,12 @@ export class WrapError extends Error {
   }
 }
 
-/** A href value to replace: [start, end) covers the value including its quotes, if any. */
-interface Edit {
-  start: number;
-  end: number;
-  quote: '"' | "'" | "";
-  url: string;
-}
-
-interface Scan {
-  edits: Edit[];
-  /** Other replacements (ownUrls, mergeTagHref): `text` as is. */
-  other: { start: number; end: number; text: string }[];
-  skipped: { offset: number; url: string; reason: SkipReason }[];
-  pixelFound: boolean;
-  bodyEnd: number;
-}
-
-type Span = { startOffset: number; endOffset: number };
-type AttrSpans = Span & { attrs?: Record<string, Span> };
-
-interface Ctx {
-  source: string;
-  clickHost: string;
-  pixelUrl: string;
-  skipAttrs: ReadonlySet<string>;
-  /** The recipient tag for opentime's own URLs (ownUrls), else null. */
-  ownTag: string | null;
-  mergeTagHref: WrapOptions["mergeTagHref"];
-}
-
-const UNSUBSCRIBE_URL = /unsub|opt-?out|optout|preferences|list-manage\.com\/unsubscribe/i;
-const NOT_LINKS: ReadonlySet<string> = new Set(["link", "base"]);
-const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
-const NAMED_SCHEMES: Readonly<Record<string, SkipReason>> = {
-  mailto: "mailto",
-  tel: "tel",
-  sms: "sms",
-  javascript: "javascript",
-};
-// Outlook's downlevel-hidden block: `<!--[if mso]> … <![endif]-->`. Only these comments are rendered by
-// some client; ordinary comments hold commented-out markup that must stay untouched.
-const CONDITIONAL_COMMENT = /^<!--\[if\s[^\]]*\]>[\s\S]*-->$/i;
-
 export async function wrapHtml(html: string, opts: WrapOptions): Promise<WrapResult> {
   if (utf8Length(html) > MAX_HTML_BYTES) {
     throw new WrapError("html_too_large", `HTML is larger than ${MAX_HTML_BYTES} bytes`);
   }
   const tag = opts.recipientTag ?? dialectTag(opts.dialect, opts.recipientField ?? "email");
-  const ctx: Ctx = {
-    source: html,
+  const scan = scanLinks(html, {
     // Links already on the tracker's host are ours (idempotence). An invalid clickUrl throws here.
     clickHost: new URL(opts.clickUrl("probe")).host.toLowerCase(),
     pixelUrl: opts.openPixelUrl,
@@ -142,14 +86,9 @@ export async function wrapHtml(html: string, opts: WrapOptions): Promise<WrapRes
         a.toLowerCase(),
       ),
     ),
-    ownTag: opts.ownUrls && tag ? tag : null,
-    mergeTagHref: opts.mergeTagHref,
-  };
-  const scan: Scan = { edits: [], other: [], skipped: [], pixelFound: false, bodyEnd: -1 };
-  await scanRange(ctx, 0, html.length, false, scan);
-  // Conditional comments are scanned after the main pass, so restore document order.
-  scan.edits.sort((a, b) => a.start - b.start);
-  scan.skipped.sort((a, b) => a.offset - b.offset);
+    ownUrls: !!(opts.ownUrls && tag),
+    mergeTags: !!opts.mergeTagHref,
+  });
 
   // Count and bound before registering anything, so an oversized template leaves no orphan links behind.
   const counts = new Map<string, number>();
@@ -174,7 +113,12 @@ export async function wrapHtml(html: string, opts: WrapOptions): Promise<WrapRes
     end: e.end,
     text: quotedValue(opts.clickUrl(links.get(e.url)!.id), tag, e.quote || '"'),
   }));
-  splices.push(...scan.other);
+  for (const r of scan.rewrites) {
+    const quote = r.quote || '"';
+    const text =
+      r.kind === "own" ? quotedValue(r.value, tag, quote) : quote + opts.mergeTagHref!(r.value) + quote;
+    splices.push({ start: r.start, end: r.end, text });
+  }
   if ((opts.addOpenPixel ?? true) && !scan.pixelFound) {
     const at = scan.bodyEnd >= 0 ? scan.bodyEnd : html.length;
     splices.push({ start: at, end: at, text: pixelTag(opts.openPixelUrl, tag) });
@@ -190,122 +134,8 @@ export async function wrapHtml(html: string, opts: WrapOptions): Promise<WrapRes
   return {
     html: out,
     links: [...links.values()],
-    skipped: scan.skipped.map(({ url, reason }) => ({ url, reason })),
+    skipped: scan.skipped.map(({ offset: _, ...skipped }) => skipped),
   };
-}
-
-/** Tokenizes source[from, to) and records edits; recurses into Outlook conditional comments. */
-async function scanRange(ctx: Ctx, from: number, to: number, nested: boolean, scan: Scan): Promise<void> {
-  const src = ctx.source.slice(from, to);
-  const comments: [number, number][] = [];
-  tokenize(src, {
-    startTag: (t) => onStartTag(ctx, src, from, nested, t, scan),
-    comment: (c) => {
-      const loc = c.sourceCodeLocation;
-      // The comment's own text is newline-normalised by the tokenizer; recurse on the raw source
-      // between `<!--` and `-->` instead, so offsets stay exact.
-      if (loc && CONDITIONAL_COMMENT.test(src.slice(loc.startOffset, loc.endOffset))) {
-        comments.push([from + loc.startOffset + 4, from + loc.endOffset - 3]);
-      }
-    },
-    // The pixel goes before the last `</body>` the tokenizer sees (not one inside a comment or <style>).
-    endTag: nested
-      ? undefined
-      : (t) => {
-          if (t.tagName === "body" && t.sourceCodeLocation)
-            scan.bodyEnd = from + t.sourceCodeLocation.startOffset;
-        },
-  });
-  for (const [start, end] of comments) await scanRange(ctx, start, end, true, scan);
-}
-
-function onStartTag(ctx: Ctx, src: string, base: number, nested: boolean, t: StartTag, scan: Scan): void {
-  if (t.tagName === "img") {
-    const img = t.attrs.find((a) => a.name === "src");
-    if (img?.value.trim().startsWith(ctx.pixelUrl)) scan.pixelFound = true;
-    if (img && ctx.ownTag) ownUrl(ctx, src, base, t, "src", img.value.trim(), scan);
-    return;
-  }
-  // Inside `[if mso]` the links are VML shapes (v:roundrect, v:rect …) as often as <a>; <link> and
-  // <base> carry an href too but are not clickable.
-  const isLink = t.tagName === "a" || t.tagName === "area" || (nested && !NOT_LINKS.has(t.tagName));
-  if (!isLink) return;
-  const href = t.attrs.find((a) => a.name === "href");
-  // parse5 records per-attribute spans on start tags, but the SAX typings declare a plain Location.
-  const loc = (t.sourceCodeLocation as AttrSpans | null | undefined)?.attrs?.href;
-  if (!href || !loc) return;
-  const offset = base + loc.startOffset;
-  const url = href.value.trim();
-  const marked = t.attrs.some(
-    (a) => ctx.skipAttrs.has(a.name) || (a.name === "data-opentime" && /^\s*skip\s*$/i.test(a.value)),
-  );
-  const range = valueRange(src, loc.startOffset, loc.endOffset);
-  const reason = marked ? "skip_attribute" : (classify(url, ctx.clickHost) ?? (range ? null : "empty"));
-  if (reason === "already_tracked" && ctx.ownTag) ownUrl(ctx, src, base, t, "href", url, scan);
-  if (reason === "merge_tag" && ctx.mergeTagHref && range) {
-    const q = range.quote;
-    const raw = src.slice(range.start + q.length, range.end - q.length);
-    const quote = range.quote || '"';
-    scan.other.push({
-      start: base + range.start,
-      end: base + range.end,
-      text: quote + ctx.mergeTagHref(raw) + quote,
-    });
-  }
-  if (reason || !range) {
-    scan.skipped.push({ offset, url, reason: reason ?? "empty" });
-    return;
-  }
-  scan.edits.push({ start: base + range.start, end: base + range.end, quote: range.quote, url });
-}
-
-/** Why a (decoded, trimmed) href is left alone, or null when it is an absolute http(s) URL to wrap. */
-export function classify(url: string, clickHost: string): SkipReason | null {
-  if (url === "") return "empty";
-  if (url.startsWith("#")) return "anchor";
-  const scheme = SCHEME.exec(url)?.[1]?.toLowerCase();
-  if (scheme && NAMED_SCHEMES[scheme]) return NAMED_SCHEMES[scheme];
-  const http = scheme === "http" || scheme === "https";
-  let parsed: URL | null = null;
-  if (http) {
-    try {
-      parsed = new URL(url);
-    } catch {
-      parsed = null;
-    }
-  }
-  // Checked before the merge-tag rule: our own tracked links carry the recipient tag.
-  if (parsed && parsed.host.toLowerCase() === clickHost) return "already_tracked";
-  if (UNSUBSCRIBE_URL.test(url) || isUnsubscribeTag(url)) return "unsubscribe";
-  // A registered link is frozen; per-recipient tags in it would never be substituted.
-  if (containsMergeTag(url)) return "merge_tag";
-  if (!scheme) return "relative";
-  if (!http) return "unsupported_scheme";
-  return parsed ? null : "invalid_url";
-}
-
-/**
- * Locates the value inside an attribute's source span (`name = "value"`), which the tokenizer reports
- * as one range. Returns the value's range including quotes, or null for a valueless attribute.
- */
-function valueRange(
-  src: string,
-  start: number,
-  end: number,
-  name = "href",
-): { start: number; end: number; quote: Edit["quote"] } | null {
-  let i = start + name.length;
-  while (i < end && isSpace(src.charCodeAt(i))) i++;
-  if (src[i] !== "=") return null;
-  i++;
-  while (i < end && isSpace(src.charCodeAt(i))) i++;
-  const q = src[i];
-  if ((q === '"' || q === "'") && src[end - 1] === q && end - i >= 2) return { start: i, end, quote: q };
-  return i < end ? { start: i, end, quote: "" } : null;
-}
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
 }
 
 /** `url` plus the recipient parameter; the tag is never URL-encoded (the ESP must still see it). */
@@ -326,35 +156,6 @@ function quotedValue(url: string, tag: string, preferred: '"' | "'"): string {
   const esc = url.replaceAll("&", "&amp;").replaceAll(q, entity);
   const tail = tag ? `${url.includes("?") ? "&amp;" : "?"}u=${tag.replaceAll(q, entity)}` : "";
   return q + esc + tail + q;
-}
-
-/**
- * An http(s) URL on opentime's own host (a block image, an adaptive or tracked link pasted
- * into the email) gets the recipient tag in place of the `u` and `us` it had (ownUrls).
- */
-function ownUrl(
-  ctx: Ctx,
-  src: string,
-  base: number,
-  t: StartTag,
-  attr: string,
-  value: string,
-  scan: Scan,
-): void {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return;
-  }
-  if (!/^https?:$/.test(url.protocol) || url.host.toLowerCase() !== ctx.clickHost) return;
-  const loc = (t.sourceCodeLocation as AttrSpans | null | undefined)?.attrs?.[attr];
-  const range = loc && valueRange(src, loc.startOffset, loc.endOffset, attr);
-  if (!range) return;
-  url.searchParams.delete("u");
-  url.searchParams.delete("us");
-  const text = quotedValue(url.href, ctx.ownTag!, range.quote || '"');
-  scan.other.push({ start: base + range.start, end: base + range.end, text });
 }
 
 function pixelTag(pixelUrl: string, tag: string): string {

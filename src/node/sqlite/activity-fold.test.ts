@@ -347,4 +347,105 @@ describe("email activity folded from the log", () => {
     expect(again.folder.recover()).toBe(0);
     expect(await again.activity("e:late@x.com")).toBeNull();
   });
+
+  describe("corrections (a scanner's clicks taken for a person's until its burst showed it)", () => {
+    /** The correction the tracker logs for `e` (TrackEvent.corrects). */
+    const fix = (e: TrackEvent): TrackEvent => ({ ...e, class: "scanner", corrects: e.class });
+    const click = (r: string, linkId: string) => ({ ...hit(r, "click"), linkId });
+    // Engagement adds and takes back in another grouping: equal but for rounding (and a
+    // score taken back to 0 has no time that matters).
+    const rounded = (e: { v: number; t: number }) => {
+      const v = +e.v.toFixed(9) || 0;
+      return { v, t: v === 0 ? null : e.t };
+    };
+    const rowOf = async (s: ReturnType<typeof open>, r: string) => {
+      const row = (await s.activity(`e:${r}`))!;
+      return { ...row, engagement: rounded(row.engagement) };
+    };
+    const expected = (events: TrackEvent[], r: string) => {
+      const { reclassifiedClicks: _, ...row } = aggregateActivity(events).get(`e:${r}`)!;
+      return { ...row, engagement: rounded(row.engagement) };
+    };
+
+    it("folded with their hits: the rows aggregateActivity makes, the click before the burst kept", async () => {
+      const s = open(file());
+      const before = click("a@x.com", "l0"); // a person's click before a scanner's burst
+      clock += 60_000;
+      const burstA = [click("a@x.com", "l1"), click("a@x.com", "l2")];
+      const burstB = [click("b@x.com", "l1"), click("b@x.com", "l2")];
+      const rest = [{ ...click("a@x.com", "l3"), class: "scanner" as const }, ...burstA.map(fix)];
+      const restB = [{ ...click("b@x.com", "l3"), class: "scanner" as const }, ...burstB.map(fix)];
+      const events = [hit("a@x.com"), before, ...burstA, ...burstB, ...rest, ...restB];
+      s.append(events.slice(0, 6));
+      s.append(events.slice(6));
+      s.folder.fold();
+      for (const r of ["a@x.com", "b@x.com"]) expect(await rowOf(s, r), r).toEqual(expected(events, r));
+      expect(await s.activity("e:a@x.com")).toMatchObject({
+        clicks: 1,
+        machineClicks: 3,
+        machineByClass: { scanner: 3 },
+        lastClickAt: before.at,
+      });
+      expect(await s.activity("e:b@x.com")).toMatchObject({ clicks: 0, machineClicks: 3, lastClickAt: null });
+      expect(s.uniques()).toEqual(["click a@x.com human", "click b@x.com scanner", "open a@x.com human"]);
+    });
+
+    it("folded in a later window than their hits: the unique and the counts moved in the table", async () => {
+      const s = open(file());
+      const burst = [click("b@x.com", "l1"), click("b@x.com", "l2")];
+      s.append(burst);
+      s.folder.fold();
+      expect(s.uniques()).toEqual(["click b@x.com human"]);
+      expect(await s.activity("e:b@x.com")).toMatchObject({ clicks: 2, lastClickAt: burst[1]!.at });
+      const rest = [{ ...click("b@x.com", "l3"), class: "scanner" as const }, ...burst.map(fix)];
+      s.append(rest);
+      s.folder.fold();
+      expect(s.uniques()).toEqual(["click b@x.com scanner"]);
+      expect(await rowOf(s, "b@x.com")).toEqual(expected([...burst, ...rest], "b@x.com"));
+      const counts = s.db
+        .prepare("SELECT kind, class, n FROM campaign_unique_counts WHERE campaign = 'c' AND n > 0")
+        .all();
+      expect(counts).toEqual([{ kind: "click", class: "scanner", n: 1 }]);
+    });
+
+    it("a last click among the corrected ones, folded in an earlier window, is cleared: the one before is not kept", async () => {
+      const s = open(file());
+      const before = click("c@x.com", "l0");
+      s.append([before]);
+      s.folder.fold();
+      clock += 60_000;
+      const burst = [click("c@x.com", "l1"), click("c@x.com", "l2")];
+      s.append(burst);
+      s.folder.fold();
+      s.append([{ ...click("c@x.com", "l3"), class: "scanner" }, ...burst.map(fix)]);
+      s.folder.fold();
+      expect(await s.activity("e:c@x.com")).toMatchObject({ clicks: 1, machineClicks: 3, lastClickAt: null });
+      expect(s.uniques()).toEqual(["click c@x.com human"]);
+    });
+
+    it("after a crash, folds them from the log with their hits: the same rows and uniques", async () => {
+      const crashed = file();
+      const folded = file();
+      const burst = [click("d@x.com", "l1"), click("d@x.com", "l2")];
+      const batches = [
+        [hit("d@x.com"), burst[0]!],
+        [burst[1]!, { ...click("d@x.com", "l3"), class: "scanner" as const }, fix(burst[0]!)],
+        [fix(burst[1]!), hit("e@x.com")],
+      ];
+      const a = open(crashed);
+      const b = open(folded);
+      a.append(batches[0]!);
+      a.folder.fold(); // the first batch made it; the rest only reached the log
+      for (const batch of batches) b.append(batch);
+      for (const batch of batches.slice(1)) a.append(batch);
+      b.folder.fold();
+      a.db.close();
+      const again = open(crashed);
+      expect(again.folder.recover()).toBe(5);
+      for (const r of ["d@x.com", "e@x.com"]) expect(await rowOf(again, r)).toEqual(await rowOf(b, r));
+      expect(again.uniques()).toEqual(b.uniques());
+      expect(again.uniques()).toEqual(["click d@x.com scanner", "open d@x.com human", "open e@x.com human"]);
+      expect(again.folder.recover()).toBe(0);
+    });
+  });
 });

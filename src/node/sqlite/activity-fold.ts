@@ -4,7 +4,7 @@ import { recipientKey } from "../../core/profiles/identity.js";
 import { ActivityStage, type StagedHit } from "./activity-stage.js";
 import { createActivityTable } from "./activity-table.js";
 import { erasedList } from "./erased-list.js";
-import { uniquesWriter } from "./store.js";
+import { uniqueMover, uniquesWriter } from "./store.js";
 import { immediate, lockWanted } from "./write-lock.js";
 
 /**
@@ -118,8 +118,9 @@ export function createActivityFolder(
   );
   const setThroughInWindow = db.prepare("UPDATE activity_fold_state SET through = ?");
   const addUniques = uniquesWriter(db);
+  const moveUnique = uniqueMover(db);
   const logAbove = db.prepare(
-    `SELECT seq, at, kind, class, campaign, recipient FROM events
+    `SELECT seq, at, kind, class, campaign, recipient, corrects FROM events
       WHERE seq > ? AND recipient IS NOT NULL ORDER BY seq LIMIT ${RECOVER_CHUNK}`,
   );
 
@@ -149,10 +150,13 @@ export function createActivityFolder(
       );
     else table.addStaged(stage, slots);
     const rows = addUniques();
-    const put = (campaign: string, kind: string, recipient: string, cls: string) =>
-      rows.add(campaign, kind, recipient, cls);
+    const put = (campaign: string, kind: string, recipient: string, cls: string, at: number) =>
+      rows.add(campaign, kind, recipient, cls, at);
     for (const slot of slots) if (!dropped?.has(stage.key(slot))) stage.forEachUnique(slot, put);
     rows.end();
+    // Corrections of uniques an earlier window wrote (after this window's own are in).
+    for (const slot of slots)
+      if (!dropped?.has(stage.key(slot))) for (const c of stage.movesOf(slot)) moveUnique(c);
   };
   /** Writes the window's next people, up to sliceKeys or until a writer waits; returns where it stopped. */
   const writeSlice = immediate(

@@ -5,8 +5,8 @@ import { recipientKey } from "../../core/profiles/identity.js";
 import { addDecayed, ENGAGEMENT_WEIGHT, HALF_LIFE } from "../../core/profiles/model.js";
 import { HOURS, MACHINE_CLASSES } from "./migrations.js";
 
-/** What a staged hit needs: a logged open or click. */
-export type StagedHit = Pick<TrackEvent, "recipient" | "kind" | "class" | "at" | "campaign">;
+/** What a staged hit needs: a logged open or click, or a correction of one. */
+export type StagedHit = Pick<TrackEvent, "recipient" | "kind" | "class" | "at" | "campaign" | "corrects">;
 
 /**
  * A fold window's email activity and campaign uniques, staged column-wise: one slot per
@@ -36,6 +36,9 @@ export class ActivityStage {
   private uKind: TrackEvent["kind"][] = [];
   private uClass: TrackEvent["class"][] = [];
   private uRecipient: string[] = [];
+  private uAt: number[] = [];
+  /** Corrections of uniques staged in an earlier window, by slot: moved in the table. */
+  private moves: Map<number, StagedHit[]> | null = null;
 
   /** Stages a logged hit (one without a recipient counts for nobody). */
   add(e: StagedHit): void {
@@ -44,6 +47,10 @@ export class ActivityStage {
     const k = recipientKey(r);
     let slot = this.index.get(k);
     if (slot === undefined) slot = this.newSlot(k, e.at);
+    if (e.corrects) {
+      this.correct(slot, e, r);
+      return;
+    }
     const n = this.num;
     const b = slot * STRIDE;
     if (e.at < n[b + FIRST_AT]!) n[b + FIRST_AT] = e.at;
@@ -52,9 +59,9 @@ export class ActivityStage {
       n[b + (e.kind === "open" ? MACHINE_OPENS : MACHINE_CLICKS)]!++;
       n[b + MACHINE + MACHINE_INDEX[e.class]!]!++;
     } else {
-      const last = b + (e.kind === "open" ? LAST_OPEN_AT : LAST_CLICK_AT);
       n[b + (e.kind === "open" ? OPENS : CLICKS)]!++;
-      if (!(n[last]! >= e.at)) n[last] = e.at; // NaN (never) or earlier
+      if (e.kind === "click") noteClick(n, b, e.at);
+      else if (!(n[b + LAST_OPEN_AT]! >= e.at)) n[b + LAST_OPEN_AT] = e.at; // NaN (never) or earlier
       n[b + HOUR + utcHour(e.at)]!++;
       // The core's sum, on a scratch pair: no object per hit.
       scratch.v = n[b + ENGAGEMENT]!;
@@ -64,6 +71,59 @@ export class ActivityStage {
       n[b + ENGAGEMENT_AT] = scratch.t;
     }
     this.addUnique(slot, e, r);
+  }
+
+  /**
+   * A correction (TrackEvent.corrects): its hit moves from one class to the other, the sums
+   * as add() made them undone for the old class and made for the new one. A human click no
+   * longer counts as one: its hour and engagement are taken back, its time leaves the
+   * slot's last click times, and a stored last click among the corrected ones is replaced
+   * in the table (activity-table.ts).
+   */
+  private correct(slot: number, e: StagedHit, recipient: string): void {
+    // Only ever made to a machine class (a scanner's): nothing to take back otherwise.
+    if (e.class === "human") return;
+    const n = this.num;
+    const b = slot * STRIDE;
+    const open = e.kind === "open";
+    const from = e.corrects!;
+    if (from === "human") {
+      n[b + (open ? OPENS : CLICKS)]!--;
+      n[b + HOUR + utcHour(e.at)]!--;
+      scratch.v = n[b + ENGAGEMENT]!;
+      scratch.t = n[b + ENGAGEMENT_AT]!;
+      addDecayed(scratch, -ENGAGEMENT_WEIGHT[e.kind], e.at, HALF_LIFE.engagement);
+      n[b + ENGAGEMENT] = scratch.v;
+      n[b + ENGAGEMENT_AT] = scratch.t;
+      n[b + (open ? MACHINE_OPENS : MACHINE_CLICKS)]!++;
+      if (!open) {
+        if (!(n[b + RECLASS_FROM]! <= e.at)) n[b + RECLASS_FROM] = e.at;
+        if (!(n[b + RECLASS_TO]! >= e.at)) n[b + RECLASS_TO] = e.at;
+        forgetClick(n, b, e.at);
+      }
+    } else {
+      n[b + MACHINE + MACHINE_INDEX[from]!]!--;
+    }
+    n[b + MACHINE + MACHINE_INDEX[e.class]!]!++;
+    // The unique, if this window holds the very hit that made it; else the table's.
+    for (let u = this.head[slot]!; u !== -1; u = this.next[u]!) {
+      if (this.uKind[u] !== e.kind || this.uCampaign[u] !== e.campaign || this.uRecipient[u] !== recipient)
+        continue;
+      if (this.uClass[u] === from && this.uAt[u] === e.at) {
+        this.uClass[u] = e.class;
+        return;
+      }
+      break;
+    }
+    this.moves ??= new Map();
+    const list = this.moves.get(slot);
+    if (list) list.push(e);
+    else this.moves.set(slot, [e]);
+  }
+
+  /** The corrections of a slot's uniques that the table holds (staged in an earlier window). */
+  movesOf(slot: number): readonly StagedHit[] {
+    return this.moves?.get(slot) ?? NO_MOVES;
   }
 
   /** The staged people's slots in key order (JS string order). */
@@ -93,7 +153,16 @@ export class ActivityStage {
     out.lastClickAt = Number.isNaN(n[b + LAST_CLICK_AT]!) ? null : n[b + LAST_CLICK_AT]!;
     out.engagement = { v: n[b + ENGAGEMENT]!, t: n[b + ENGAGEMENT_AT]! };
     out.lastAt = n[b + LAST_AT]!;
+    const range = this.reclassified(slot);
+    if (range) out.reclassifiedClicks = range;
     return out;
+  }
+
+  /** The times of a slot's clicks corrected from human (ActivityRow.reclassifiedClicks). */
+  reclassified(slot: number): { from: number; to: number } | null {
+    const b = slot * STRIDE;
+    const from = this.num[b + RECLASS_FROM]!;
+    return Number.isNaN(from) ? null : { from, to: this.num[b + RECLASS_TO]! };
   }
 
   /**
@@ -104,13 +173,19 @@ export class ActivityStage {
     return { n: this.num, base: slot * STRIDE };
   }
 
-  /** Calls `fn` with each of a slot's uniques, in log order. */
+  /** Calls `fn` with each of a slot's uniques, in log order (the time of the hit that made it). */
   forEachUnique(
     slot: number,
-    fn: (campaign: string, kind: TrackEvent["kind"], recipient: string, cls: TrackEvent["class"]) => void,
+    fn: (
+      campaign: string,
+      kind: TrackEvent["kind"],
+      recipient: string,
+      cls: TrackEvent["class"],
+      at: number,
+    ) => void,
   ): void {
     for (let u = this.head[slot]!; u !== -1; u = this.next[u]!)
-      fn(this.uCampaign[u]!, this.uKind[u]!, this.uRecipient[u]!, this.uClass[u]!);
+      fn(this.uCampaign[u]!, this.uKind[u]!, this.uRecipient[u]!, this.uClass[u]!, this.uAt[u]!);
   }
 
   /** Slots the buffers hold now (they grow by doubling). */
@@ -135,6 +210,8 @@ export class ActivityStage {
     this.uKind.length = 0;
     this.uClass.length = 0;
     this.uRecipient.length = 0;
+    this.uAt.length = 0;
+    this.moves = null;
     this.size = 0;
     this.uniqueCount = 0;
   }
@@ -148,6 +225,7 @@ export class ActivityStage {
     this.num.fill(0, b, b + STRIDE);
     this.num[b + LAST_OPEN_AT] = Number.NaN;
     this.num[b + LAST_CLICK_AT] = Number.NaN;
+    this.num.fill(Number.NaN, b + RECLASS_FROM, b + STRIDE);
     this.num[b + ENGAGEMENT_AT] = at;
     this.num[b + FIRST_AT] = at;
     this.num[b + LAST_AT] = at;
@@ -179,6 +257,7 @@ export class ActivityStage {
     this.uKind.push(e.kind);
     this.uClass.push(e.class);
     this.uRecipient.push(recipient);
+    this.uAt.push(e.at);
     if (last === -1) this.head[slot] = u;
     else this.next[last] = u;
     this.uniqueCount++;
@@ -202,9 +281,40 @@ export const ENGAGEMENT = COUNT_COLUMNS + 2;
 export const ENGAGEMENT_AT = COUNT_COLUMNS + 3;
 export const FIRST_AT = COUNT_COLUMNS + 4;
 export const LAST_AT = COUNT_COLUMNS + 5;
-const STRIDE = COUNT_COLUMNS + 6;
+/** The first and last time of the slot's clicks corrected from human (NaN: none). */
+const RECLASS_FROM = COUNT_COLUMNS + 6;
+const RECLASS_TO = COUNT_COLUMNS + 7;
+/**
+ * The slot's latest human click times after LAST_CLICK_AT, latest first (NaN: none), so
+ * that a correction of the latest ones finds the click before them: a scanner's burst
+ * gives itself away after two clicks taken for a person's, sometimes a few more.
+ */
+const EARLIER_CLICKS = COUNT_COLUMNS + 8;
+const CLICK_TIMES = [LAST_CLICK_AT, EARLIER_CLICKS, EARLIER_CLICKS + 1, EARLIER_CLICKS + 2];
+const STRIDE = COUNT_COLUMNS + 11;
+
+/** Adds a human click's time to the slot's latest ones (LAST_CLICK_AT first), the oldest dropped. */
+function noteClick(n: Float64Array, b: number, at: number): void {
+  let x = at;
+  for (const o of CLICK_TIMES) {
+    const v = n[b + o]!;
+    if (v >= x) continue;
+    n[b + o] = x;
+    if (Number.isNaN(v)) return;
+    x = v;
+  }
+}
+
+/** Takes a corrected click's time out of the slot's latest ones: the next becomes the last. */
+function forgetClick(n: Float64Array, b: number, at: number): void {
+  const i = CLICK_TIMES.findIndex((o) => n[b + o] === at);
+  if (i === -1) return;
+  for (let j = i; j < CLICK_TIMES.length - 1; j++) n[b + CLICK_TIMES[j]!] = n[b + CLICK_TIMES[j + 1]!]!;
+  n[b + CLICK_TIMES[CLICK_TIMES.length - 1]!] = Number.NaN;
+}
 
 const MACHINE_INDEX: Partial<Record<TrackEvent["class"], number>> = Object.fromEntries(
   MACHINE_CLASSES.map((c, i) => [c, i]),
 );
 const scratch = { v: 0, t: 0 };
+const NO_MOVES: readonly StagedHit[] = [];

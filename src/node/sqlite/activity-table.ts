@@ -77,7 +77,8 @@ function updateFor(
     }
     bit *= 2;
   }
-  if (d.engagement.v > 0) {
+  // Not 0: a correction's delta takes engagement back (negative).
+  if (d.engagement.v !== 0) {
     // mergeDecayed: both sides decayed to the later time, then added.
     const t = d.engagement.t;
     shape += bit;
@@ -201,7 +202,7 @@ function upsertSql(sample: ActivityRow, rows: number): string {
     ["last_click_at", sample.lastClickAt],
   ] as const)
     if (at !== null) sets.push(`${col} = max(coalesce(${col}, excluded.${col}), excluded.${col})`);
-  if (sample.engagement.v > 0)
+  if (sample.engagement.v !== 0)
     // mergeDecayed, as in updateFor: both sides decayed to the later time, then added.
     sets.push(
       `engagement = engagement * pow(2, (engagement_at - max(engagement_at, excluded.engagement_at)) / ${H}.0) + excluded.engagement * pow(2, (excluded.engagement_at - max(engagement_at, excluded.engagement_at)) / ${H}.0)`,
@@ -256,6 +257,12 @@ export function createActivityTable(db: Database.Database): ActivityTable {
   };
   const erased = erasedList(db);
   const del = db.prepare("DELETE FROM email_activity WHERE key = ?");
+  // ActivityRow.reclassifiedClicks: a last click among the corrected ones is not a person's.
+  const clearClick = db.prepare(
+    "UPDATE email_activity SET last_click_at = ? WHERE key = ? AND last_click_at BETWEEN ? AND ?",
+  );
+  const unclick = (key: string, range: { from: number; to: number }, own: number | null) =>
+    clearClick.run(own !== null && own < range.from ? own : null, key, range.from, range.to);
   // Prepared UPSERTs by shape and row count (upsertSql).
   const upserts = new Map<number, Database.Statement>();
   const upsertRows = (
@@ -278,7 +285,7 @@ export function createActivityTable(db: Database.Database): ActivityTable {
     const full = UPSERT_SIZES[0];
     for (const slot of slots) {
       const { n, base } = stage.numbers(slot);
-      const shape = stagedShape(n, base) * 2 + (n[base + ENGAGEMENT]! > 0 ? 1 : 0);
+      const shape = stagedShape(n, base) * 2 + (n[base + ENGAGEMENT]! !== 0 ? 1 : 0);
       let g = groups.get(shape);
       if (!g) {
         g = { sample: slot, params: [], n: 0 };
@@ -299,6 +306,13 @@ export function createActivityTable(db: Database.Database): ActivityTable {
         for (; g.n - at / per >= size; at += size * per)
           upsertRows(shape, () => stage.row(g.sample), size, g.params.slice(at, at + size * per));
     }
+    for (const slot of slots) {
+      const range = stage.reclassified(slot);
+      if (!range) continue;
+      const { n, base } = stage.numbers(slot);
+      const last = n[base + LAST_CLICK_AT]!;
+      unclick(stage.key(slot), range, Number.isNaN(last) ? null : last);
+    }
   };
   return {
     read(keys) {
@@ -318,7 +332,10 @@ export function createActivityTable(db: Database.Database): ActivityTable {
           stmt = db.prepare(updateFor(d, true).sql);
           if (updates.size < 2000) updates.set(u.shape, stmt);
         }
-        if (stmt.run(...u.params).changes > 0) continue;
+        if (stmt.run(...u.params).changes > 0) {
+          if (d.reclassifiedClicks) unclick(d.key, d.reclassifiedClicks, d.lastClickAt);
+          continue;
+        }
         // A new key (or one whose row erasure removed): only unless its person was erased.
         const h = hashOf(d.key);
         if (h === undefined || erased.has(h)) dropped.add(d.key);

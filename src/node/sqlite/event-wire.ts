@@ -2,7 +2,7 @@ import type { TrackEvent } from "../../core/ports/index.js";
 
 /**
  * How a batch of events crosses to the event-writer thread: each distinct string of the
- * batch once (`strings`), and per event ten numbers (`cells`: the time, then each field as
+ * batch once (`strings`), and per event eleven numbers (`cells`: the time, then each field as
  * an index into `strings`, -1 for null), in a Float64Array whose buffer is transferred,
  * not copied. Most fields repeat across a batch (kind, class, campaign, link, method, the
  * common user agents), so postMessage's structured clone copies a few strings per event
@@ -18,7 +18,7 @@ export interface WireBatch {
   strings: string[];
   cells: Float64Array;
 }
-const FIELDS = 10;
+const FIELDS = 11;
 
 export function toWire(batch: readonly TrackEvent[]): WireBatch {
   const strings: string[] = [];
@@ -46,6 +46,7 @@ export function toWire(batch: readonly TrackEvent[]): WireBatch {
     cells[c++] = id(e.ip);
     cells[c++] = id(e.userAgent);
     cells[c++] = id(e.method);
+    cells[c++] = id(e.corrects ?? null);
   }
   return { strings, cells };
 }
@@ -78,6 +79,8 @@ export function fromWire({ strings, cells }: WireBatch): TrackEvent[] {
       userAgent: s(cells[c + 8]!),
       method: strings[cells[c + 9]!]!,
     };
+    const corrects = cells[c + 10]!;
+    if (corrects >= 0) out[n]!.corrects = strings[corrects] as TrackEvent["class"];
   }
   return out;
 }

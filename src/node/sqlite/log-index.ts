@@ -61,10 +61,10 @@ export const UNINDEXED_SQL = "seq > (SELECT through FROM log_index_state)";
 
 /** A recipient's log rows, newest first (@r the recipient, @limit -1 for all). */
 export const TRACKING_SQL = `
-  SELECT seq, at, kind, campaign, link_id AS linkId, recipient, class FROM events
+  SELECT seq, at, kind, campaign, link_id AS linkId, recipient, class, corrects FROM events
    WHERE seq IN (${INDEXED_SEQS_SQL}) AND recipient = @r
   UNION ALL
-  SELECT seq, at, kind, campaign, link_id AS linkId, recipient, class FROM events
+  SELECT seq, at, kind, campaign, link_id AS linkId, recipient, class, corrects FROM events
    WHERE ${UNINDEXED_SQL} AND recipient = @r
   ORDER BY seq DESC LIMIT @limit`;
 

@@ -412,4 +412,20 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX sends_provider ON sends (provider_id) WHERE provider_id IS NOT NULL;
   CREATE INDEX sends_recipient ON sends (campaign, u, created_at) WHERE u IS NOT NULL;
   `,
+  // 19: corrections in the log (TrackEvent.corrects: a link scanner's first clicks, known for
+  // one only once its burst shows it). The log stays append-only: a correction is a row of
+  // its own, moving its hit's count from one class to another. A unique keeps its first
+  // hit's time, so a correction of that very hit moves the unique too (and no other does);
+  // uniques from before have none and are never moved.
+  `
+  ALTER TABLE events ADD COLUMN corrects TEXT;
+  ALTER TABLE campaign_uniques ADD COLUMN first_at INTEGER;
+  CREATE TRIGGER campaign_uniques_reclassified AFTER UPDATE OF class ON campaign_uniques BEGIN
+    UPDATE campaign_unique_counts SET n = n - 1
+     WHERE campaign = old.campaign AND kind = old.kind AND class = old.class;
+    INSERT INTO campaign_unique_counts (campaign, kind, class, n)
+      VALUES (new.campaign, new.kind, new.class, 1)
+      ON CONFLICT (campaign, kind, class) DO UPDATE SET n = n + 1;
+  END;
+  `,
 ];

@@ -85,8 +85,8 @@ export function createEventWriter(
   const nextSeq = db.prepare(NEXT_SEQ_SQL).pluck();
   const insertEvents = rowsWriter(
     db,
-    "INSERT INTO events (seq, at, kind, campaign, link_id, recipient, class, reasons, ip, user_agent, method) VALUES",
-    11,
+    "INSERT INTO events (seq, at, kind, campaign, link_id, recipient, class, reasons, ip, user_agent, method, corrects) VALUES",
+    12,
     "",
   );
   const bumpCounter = db.prepare(
@@ -94,6 +94,7 @@ export function createEventWriter(
        ON CONFLICT (campaign, kind, class) DO UPDATE SET total = total + excluded.total`,
   );
   const addUniques = uniquesWriter(db);
+  const moveUnique = uniqueMover(db);
   const write = immediate(db, (batch: readonly TrackEvent[]) => {
     const dropped = erasedKeys?.(batch);
     if (dropped?.size)
@@ -107,6 +108,13 @@ export function createEventWriter(
     const uniques = addUniques();
     // Aggregate counter bumps in memory: one UPSERT per (campaign, kind, class) per batch.
     const bumps = new Map<string, [string, string, string, number]>();
+    const bump = (campaign: string, kind: string, cls: string, n: number) => {
+      const k = `${campaign}\u0000${kind}\u0000${cls}`;
+      const b = bumps.get(k);
+      if (b) b[3] += n;
+      else bumps.set(k, [campaign, kind, cls, n]);
+    };
+    const corrections: TrackEvent[] = [];
     for (const e of batch) {
       events.add(
         seq++,
@@ -120,15 +128,20 @@ export function createEventWriter(
         e.ip,
         e.userAgent,
         e.method,
+        e.corrects ?? null,
       );
-      const k = `${e.campaign}\u0000${e.kind}\u0000${e.class}`;
-      const b = bumps.get(k);
-      if (b) b[3]++;
-      else bumps.set(k, [e.campaign, e.kind, e.class, 1]);
-      if (e.recipient && !uniquesLater) uniques.add(e.campaign, e.kind, e.recipient, e.class);
+      bump(e.campaign, e.kind, e.class, 1);
+      // A correction moves its hit from one class to the other: the total stays.
+      if (e.corrects) bump(e.campaign, e.kind, e.corrects, -1);
+      if (e.recipient && !uniquesLater) {
+        if (e.corrects) corrections.push(e);
+        else uniques.add(e.campaign, e.kind, e.recipient, e.class, e.at);
+      }
     }
     events.end();
     uniques.end();
+    // After the uniques they may move (the batch's own included).
+    for (const c of corrections) moveUnique(c);
     for (const b of bumps.values()) bumpCounter.run(...b);
     indexer?.appended(batch.length);
     return { logged: batch, through: seq - 1 };
@@ -141,15 +154,36 @@ export function createEventWriter(
 
 /**
  * Rows of `campaign_uniques`, added in log order: the first row of a recipient sets its
- * class (ON CONFLICT keeps it).
+ * class and time (ON CONFLICT keeps them).
  */
 export function uniquesWriter(db: Database.Database) {
   return rowsWriter(
     db,
-    "INSERT INTO campaign_uniques (campaign, kind, recipient, class) VALUES",
-    4,
+    "INSERT INTO campaign_uniques (campaign, kind, recipient, class, first_at) VALUES",
+    5,
     "ON CONFLICT DO NOTHING",
   );
+}
+
+/**
+ * Applies a correction (TrackEvent.corrects) to a unique: moved to the new class only when
+ * the corrected hit is the one that made it (its class and time), so a person's earlier hit
+ * of another class keeps the unique where it was. Run after the uniques it may move.
+ */
+export function uniqueMover(db: Database.Database) {
+  const move = db.prepare(
+    `UPDATE campaign_uniques SET class = @to
+      WHERE campaign = @campaign AND kind = @kind AND recipient = @recipient AND class = @from AND first_at = @at`,
+  );
+  return (c: Pick<TrackEvent, "campaign" | "kind" | "recipient" | "class" | "corrects" | "at">) =>
+    move.run({
+      to: c.class,
+      campaign: c.campaign,
+      kind: c.kind,
+      recipient: c.recipient,
+      from: c.corrects,
+      at: c.at,
+    });
 }
 
 /**
@@ -243,7 +277,10 @@ export function createSqliteStore(
       return link;
     }),
   );
-  const countersOf = db.prepare("SELECT kind, class, total FROM campaign_counters WHERE campaign = ?");
+  // A class all of whose hits were corrected to another is left at 0: not shown.
+  const countersOf = db.prepare(
+    "SELECT kind, class, total FROM campaign_counters WHERE campaign = ? AND total <> 0",
+  );
   // Kept by triggers on campaign_uniques (migration 9).
   const uniquesOf = db.prepare(
     "SELECT kind, class, n FROM campaign_unique_counts WHERE campaign = ? AND n > 0",
