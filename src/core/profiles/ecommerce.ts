@@ -1,4 +1,5 @@
 import type { CartItem, Profile } from "../ports/profiles.js";
+import { table } from "../util/dict.js";
 import {
   addDecayed,
   bumpInterest,
@@ -18,7 +19,7 @@ import {
  * Purchase intent weights follow the funnel: browsing < product view < cart < checkout.
  * Interest weights: a view 1, a wishlist 2, a cart add 3, a purchase 5.
  */
-const INTENT: Record<string, number> = {
+const INTENT = table({
   "products searched": 0.1,
   "product list viewed": 0.1,
   "product list filtered": 0.1,
@@ -36,10 +37,10 @@ const INTENT: Record<string, number> = {
   "payment info entered": 1.5,
   "coupon entered": 0.5,
   "coupon applied": 0.5,
-};
+});
 export const BROWSE_INTENT = 0.05;
 
-const INTEREST: Record<string, number> = {
+const INTEREST = table({
   "product viewed": 1,
   "product clicked": 1,
   "product added to wishlist": 2,
@@ -47,7 +48,7 @@ const INTEREST: Record<string, number> = {
   "wishlist product added to cart": 3,
   "product reviewed": 2,
   "product shared": 2,
-};
+});
 
 export const eventKey = (name: string) => name.trim().toLowerCase().replace(/_/g, " ");
 

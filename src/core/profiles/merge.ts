@@ -1,4 +1,5 @@
 import type { Decayed, Profile } from "../ports/profiles.js";
+import { dict } from "../util/dict.js";
 import {
   addDecayed,
   decayedAt,
@@ -14,7 +15,7 @@ import {
 } from "./model.js";
 
 function mergeInterests(a: Record<string, Decayed>, b: Record<string, Decayed>): Record<string, Decayed> {
-  const out: Record<string, Decayed> = { ...a };
+  const out = dict(a);
   for (const [k, v] of Object.entries(b))
     out[k] = out[k] ? mergeDecayed(out[k]!, v, HALF_LIFE.interest) : { ...v };
   const keys = Object.keys(out);
@@ -23,7 +24,7 @@ function mergeInterests(a: Record<string, Decayed>, b: Record<string, Decayed>):
   keys.sort(
     (x, y) => decayedAt(out[y]!, now, HALF_LIFE.interest) - decayedAt(out[x]!, now, HALF_LIFE.interest),
   );
-  return Object.fromEntries(keys.slice(0, MAX_INTERESTS).map((k) => [k, out[k]!]));
+  return dict(Object.fromEntries(keys.slice(0, MAX_INTERESTS).map((k) => [k, out[k]!])));
 }
 
 /**
@@ -45,7 +46,7 @@ export function mergeInto(winner: Profile, loser: Profile): void {
   for (const id of l.recipientIds) pushUnique(w.recipientIds, id);
 
   // The more recently identified side wins a trait both have.
-  w.traits = l.traitsAt > w.traitsAt ? { ...w.traits, ...l.traits } : { ...l.traits, ...w.traits };
+  w.traits = dict(l.traitsAt > w.traitsAt ? { ...w.traits, ...l.traits } : { ...l.traits, ...w.traits });
   w.traitsAt = Math.max(w.traitsAt, l.traitsAt);
   for (const [g, v] of Object.entries(l.groups)) if (!w.groups[g] || w.groups[g]!.at < v.at) w.groups[g] = v;
   for (const [k, n] of Object.entries(l.counts)) w.counts[k] = (w.counts[k] ?? 0) + n;
@@ -112,5 +113,5 @@ export function mergeInto(winner: Profile, loser: Profile): void {
   for (const [ch, c] of Object.entries(l.consent))
     if (!w.consent[ch] || w.consent[ch]!.at < c.at) w.consent[ch] = c;
   // Suppressions are kept from both sides: mailing someone who complained is the worse error.
-  w.suppressions = { ...l.suppressions, ...w.suppressions };
+  w.suppressions = dict({ ...l.suppressions, ...w.suppressions });
 }

@@ -1,4 +1,5 @@
 import type { Decayed, Profile } from "../ports/profiles.js";
+import { dict } from "../util/dict.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -45,13 +46,13 @@ export function emptyProfile(id: string, at: number): Profile {
     anonymousIds: [],
     emails: [],
     recipientIds: [],
-    traits: {},
+    traits: dict(),
     traitsAt: 0,
-    groups: {},
-    counts: {},
+    groups: dict(),
+    counts: dict(),
     history: [],
-    purchases: { count: 0, ltv: {}, orders: [], lastAt: null },
-    interests: { products: {}, categories: {} },
+    purchases: { count: 0, ltv: dict(), orders: [], lastAt: null },
+    interests: { products: dict(), categories: dict() },
     session: null,
     cart: null,
     wishlist: [],
@@ -63,7 +64,7 @@ export function emptyProfile(id: string, at: number): Profile {
       clicks: 0,
       machineOpens: 0,
       machineClicks: 0,
-      machineByClass: {},
+      machineByClass: dict(),
       bounces: 0,
       complaints: 0,
       lastOpenAt: null,
@@ -71,10 +72,29 @@ export function emptyProfile(id: string, at: number): Profile {
       lastDeliveredAt: null,
       hours: new Array(24).fill(0),
     },
-    consent: {},
-    suppressions: {},
+    consent: dict(),
+    suppressions: dict(),
   };
 }
+
+/**
+ * A stored profile document as a Profile whose maps keyed by user strings (traits, groups,
+ * interests, lifetime value by currency, …) are null-prototype objects again (util/dict.ts
+ * says why): JSON.parse and structuredClone give them Object.prototype back.
+ */
+export function reviveProfile(p: Profile): Profile {
+  p.traits = dict(p.traits);
+  p.groups = dict(p.groups);
+  p.counts = dict(p.counts);
+  p.purchases.ltv = dict(p.purchases.ltv);
+  p.interests = { products: dict(p.interests.products), categories: dict(p.interests.categories) };
+  p.email.machineByClass = dict(p.email.machineByClass);
+  p.consent = dict(p.consent);
+  p.suppressions = dict(p.suppressions);
+  return p;
+}
+
+export const parseProfile = (doc: string): Profile => reviveProfile(JSON.parse(doc) as Profile);
 
 /** The value of `d` at time `at`. Events from the future (clock skew) count at full weight. */
 export function decayedAt(d: Decayed, at: number, halfLife: number): number {

@@ -27,12 +27,19 @@ export interface IngestEvent {
 }
 
 export interface EventError {
-  code: "validation_failed" | "event_too_large" | "timestamp_out_of_range";
+  code: "validation_failed" | "event_too_large" | "nesting_too_deep" | "timestamp_out_of_range";
   message: string;
 }
 
 export const MAX_EVENT_BYTES = 32 * 1024;
 export const MAX_BATCH_BYTES = 500 * 1024;
+/**
+ * Objects and arrays nested inside one event (the event itself is level 1). Real events
+ * nest a few levels; a few thousand levels fit in 8 KB and overflow the stack of every
+ * recursive walk after parsing (structured clone to the writer thread, JSON.stringify),
+ * which failed the whole batch on every retry.
+ */
+export const MAX_EVENT_DEPTH = 32;
 // Corrected timestamps outside this window are client bugs (a zero epoch, a year typo),
 // not history worth keeping: reject them rather than let them skew decay and sessions.
 export const MAX_PAST_MS = 2 * 365 * 24 * 3_600_000;
@@ -74,6 +81,20 @@ function parseId(v: unknown, field: string): string | null | EventError {
   return s || null;
 }
 
+/** Whether `root` nests objects or arrays deeper than `max` levels (iterative: no recursion to overflow). */
+export function nestedDeeperThan(root: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
 const isError = (v: unknown): v is EventError => isObject(v) && "code" in v && "message" in v;
 
 export interface ParseOptions {
@@ -87,6 +108,12 @@ export interface ParseOptions {
 
 export function parseEvent(raw: unknown, opts: ParseOptions): IngestEvent | EventError {
   if (!isObject(raw)) return { code: "validation_failed", message: "an event must be a JSON object" };
+  if (nestedDeeperThan(raw, MAX_EVENT_DEPTH)) {
+    return {
+      code: "nesting_too_deep",
+      message: `the event nests objects or arrays deeper than ${MAX_EVENT_DEPTH} levels`,
+    };
+  }
   const type = opts.type ?? raw.type;
   if (typeof type !== "string" || !(SEGMENT_TYPES as readonly string[]).includes(type)) {
     return {

@@ -1,6 +1,7 @@
 import type { TrackEvent } from "../ports/index.js";
 import type { ActivityRow, Profile, ProfileStore, StoredEvent, TrackingRow } from "../ports/profiles.js";
 import { addActivity } from "../profiles/activity.js";
+import { parseProfile } from "../profiles/model.js";
 
 /**
  * In-memory ProfileStore for core unit tests; passes the same contract as SQLite.
@@ -28,7 +29,7 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
       const out = new Map<string, Profile>();
       for (const id of ids) {
         const doc = profiles.get(id);
-        if (doc) out.set(id, JSON.parse(doc) as Profile);
+        if (doc) out.set(id, parseProfile(doc));
       }
       return out;
     },

@@ -7,6 +7,7 @@
  * on (doctype, whitespace, case, comments, quoting) survives exactly.
  */
 
+import { table } from "../util/dict.js";
 import {
   containsMergeTag,
   type Dialect,
@@ -102,12 +103,12 @@ interface Ctx {
 const UNSUBSCRIBE_URL = /unsub|opt-?out|optout|preferences|list-manage\.com\/unsubscribe/i;
 const NOT_LINKS: ReadonlySet<string> = new Set(["link", "base"]);
 const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
-const NAMED_SCHEMES: Readonly<Record<string, SkipReason>> = {
+const NAMED_SCHEMES = table<SkipReason>({
   mailto: "mailto",
   tel: "tel",
   sms: "sms",
   javascript: "javascript",
-};
+});
 // Outlook's downlevel-hidden block: `<!--[if mso]> … <![endif]-->`. Only these comments are rendered by
 // some client; ordinary comments hold commented-out markup that must stay untouched.
 const CONDITIONAL_COMMENT = /^<!--\[if\s[^\]]*\]>[\s\S]*-->$/i;

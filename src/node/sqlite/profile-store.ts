@@ -8,6 +8,7 @@ import type {
   StoredEvent,
   TrackingRow,
 } from "../../core/ports/profiles.js";
+import { parseProfile } from "../../core/profiles/model.js";
 import { createActivityTable } from "./activity-table.js";
 import { erasedList } from "./erased-list.js";
 import {
@@ -98,7 +99,7 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     const out = new Map<string, Profile>();
     for (const id of ids) {
       const doc = getProfile.get(id) as string | undefined;
-      if (doc) out.set(id, JSON.parse(doc) as Profile);
+      if (doc) out.set(id, parseProfile(doc));
     }
     return out;
   };
