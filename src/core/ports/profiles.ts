@@ -70,6 +70,12 @@ export interface Profile {
   createdAt: number;
   updatedAt: number;
   lastSeenAt: number;
+  /**
+   * The time of the newest event applied. An event older than it is not applied on top:
+   * the profile is rebuilt from its stored events in time order (profiles/time-order.ts).
+   * Absent until the first event is applied (and in documents stored before it existed).
+   */
+  appliedThrough?: number;
   userId: string | null;
   userIds: string[];
   anonymousIds: string[];
@@ -131,8 +137,10 @@ export interface ActivityRow {
   lastAt: number;
 }
 
-/** One accepted inbound event, kept verbatim (normalised) for export and erasure. */
+/** One accepted inbound event, kept verbatim (normalised) for export, erasure and rebuilds. */
 export interface StoredEvent {
+  /** Arrival order among stored events (set by the store when read back). */
+  seq?: number;
   profileId: string;
   messageId: string;
   type: string;
@@ -189,6 +197,11 @@ export interface TrackingRow {
 export interface ProfileTx {
   lookup(keys: readonly string[]): Map<string, string>;
   get(ids: readonly string[]): Map<string, Profile>;
+  /**
+   * Every stored event of these profiles, oldest first (by time, then arrival), each with
+   * its `seq`; null when they hold more than `max` (a rebuild would cost too much).
+   */
+  history(profileIds: readonly string[], max: number): StoredEvent[] | null;
   seen(keys: readonly string[]): Set<string>;
   erased(hashes: readonly string[]): Set<string>;
   commit(write: ProfileWrite): void;
@@ -221,13 +234,12 @@ export interface ProfileStore {
   /** Forgets dedupe keys older than `before` (bounded retention); returns how many. */
   pruneSeen(before: number, max: number): Promise<number>;
   /**
-   * Optional. Runs `fn` synchronously in ONE transaction that takes the write lock before
-   * its first read (SQLite: BEGIN IMMEDIATE). Stores written by more than one connection
-   * (SQLite: the server's main thread and the event-writer thread) must provide it: the
-   * service then reads and writes each group under it, so another writer's commit cannot
-   * land between a group's reads and its write (a lost update, or a person re-created
-   * after erasure). Synchronous so that nothing else on the thread runs while the lock is
-   * held. Stores without it have a single writer (the service's serial queue).
+   * Runs `fn` synchronously in ONE transaction that takes the write lock before its first
+   * read (SQLite: BEGIN IMMEDIATE). The service reads and writes each group under it, so
+   * another writer's commit cannot land between a group's reads and its write (a lost
+   * update, or a person re-created after erasure), and a group may read a person's stored
+   * events in the middle of applying (a late event or a merge rebuilds the profile from
+   * them). Synchronous so that nothing else on the thread runs while the lock is held.
    */
-  transact?<T>(fn: (tx: ProfileTx) => T): T;
+  transact<T>(fn: (tx: ProfileTx) => T): T;
 }

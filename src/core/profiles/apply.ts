@@ -1,5 +1,5 @@
 import type { EmailEvent, Profile } from "../ports/profiles.js";
-import type { IngestEvent } from "../segment/event.js";
+import type { SegmentFacts } from "../segment/event.js";
 import { applyCommerce, BROWSE_INTENT } from "./ecommerce.js";
 import {
   addDecayed,
@@ -42,7 +42,7 @@ function mergeTraits(p: Profile, traits: Record<string, unknown>, at: number): v
   if (newer) p.traitsAt = at;
 }
 
-export function applySegment(p: Profile, ev: IngestEvent): void {
+export function applySegment(p: Profile, ev: SegmentFacts): void {
   const at = ev.timestamp;
   count(p, "events");
   count(p, ev.type);

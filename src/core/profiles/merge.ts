@@ -31,19 +31,18 @@ function mergeInterests(a: Record<string, Decayed>, b: Record<string, Decayed>):
  * Folds `loser` into `winner` (both are the same person, as an alias or an event carrying
  * both ids says). Every counter is added, never recomputed, so nothing is counted twice
  * or lost: each event was applied to exactly one of the two profiles. Decayed scores
- * add exactly because they share one half-life (see addDecayed).
+ * add exactly because they share one half-life (see addDecayed). Used when the two are
+ * too big to rebuild from their events (replay.ts: MAX_REPLAY_EVENTS); what depends on
+ * order (session, cart, intent after a purchase) is then this approximation.
  */
 export function mergeInto(winner: Profile, loser: Profile): void {
   const w = winner;
   const l = loser;
+  mergeIdentities(w, l);
   w.createdAt = Math.min(w.createdAt, l.createdAt);
   w.lastSeenAt = Math.max(w.lastSeenAt, l.lastSeenAt);
-  w.updatedAt = Math.max(w.updatedAt, l.updatedAt);
-  w.userId ??= l.userId;
-  for (const id of l.userIds) pushUnique(w.userIds, id);
-  for (const id of l.anonymousIds) pushUnique(w.anonymousIds, id);
-  for (const id of l.emails) pushUnique(w.emails, id);
-  for (const id of l.recipientIds) pushUnique(w.recipientIds, id);
+  if (l.appliedThrough !== undefined)
+    w.appliedThrough = Math.max(w.appliedThrough ?? l.appliedThrough, l.appliedThrough);
 
   // The more recently identified side wins a trait both have.
   w.traits = dict(l.traitsAt > w.traitsAt ? { ...w.traits, ...l.traits } : { ...l.traits, ...w.traits });
@@ -114,4 +113,18 @@ export function mergeInto(winner: Profile, loser: Profile): void {
     if (!w.consent[ch] || w.consent[ch]!.at < c.at) w.consent[ch] = c;
   // Suppressions are kept from both sides: mailing someone who complained is the worse error.
   w.suppressions = dict({ ...l.suppressions, ...w.suppressions });
+}
+
+/**
+ * The loser's ids join the winner's (its user id only when the winner has none). What the
+ * two profiles' events made of them is the caller's: added up by mergeInto, or rebuilt
+ * from both histories (time-order.ts).
+ */
+export function mergeIdentities(w: Profile, l: Profile): void {
+  w.updatedAt = Math.max(w.updatedAt, l.updatedAt);
+  w.userId ??= l.userId;
+  for (const id of l.userIds) pushUnique(w.userIds, id);
+  for (const id of l.anonymousIds) pushUnique(w.anonymousIds, id);
+  for (const id of l.emails) pushUnique(w.emails, id);
+  for (const id of l.recipientIds) pushUnique(w.recipientIds, id);
 }

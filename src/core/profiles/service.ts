@@ -13,7 +13,7 @@ import { base64url } from "../util/encoding.js";
 import { Lru } from "../util/lru.js";
 import { createSigner, type Signer } from "../util/signer.js";
 import { activityKeysOf, aggregateActivity, foldActivity, recipientsOfKeys } from "./activity.js";
-import { groupKeys, type IngestResult, type Job, runGroup, runGroupIn } from "./group.js";
+import { groupKeys, type IngestResult, type Job, runGroup } from "./group.js";
 import { historyOf } from "./history.js";
 import { candidateKeys, identityValue, kindOf, normalizeEmail, recipientKey } from "./identity.js";
 import { emptyProfile, MAX_HISTORY } from "./model.js";
@@ -227,16 +227,7 @@ export class ProfileService {
 
   private async write(jobs: Job[]): Promise<void> {
     const now = this.clock.now();
-    if (this.store.transact) await this.writeLocked(jobs, now, this.store.transact.bind(this.store));
-    else {
-      const write = await runGroup(jobs, {
-        store: this.store,
-        now,
-        newId: this.newId,
-        hashes: (keys) => this.hashes(keys),
-      });
-      await this.store.commit(write);
-    }
+    await this.writeGroup(jobs, now);
     if (now - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = now;
       await this.store.pruneSeen(now - this.retention, 10_000);
@@ -244,23 +235,20 @@ export class ProfileService {
   }
 
   /**
-   * A group on a store with another writer: reads, apply and write under one write lock.
-   * The HMACs for the erased check are async, so they are computed first for the keys
-   * unknown now (a cache hit for repeat keys); the locked part runs without awaiting.
+   * A group: reads, apply and write under one write lock (another connection writes the
+   * same file). The HMACs for the erased check are async, so they are computed first for
+   * the keys unknown now (a cache hit for repeat keys); the locked part runs without
+   * awaiting.
    */
-  private async writeLocked(
-    jobs: Job[],
-    now: number,
-    transact: NonNullable<ProfileStore["transact"]>,
-  ): Promise<void> {
+  private async writeGroup(jobs: Job[], now: number): Promise<void> {
     const { keys } = groupKeys(jobs);
     const known = await this.store.lookup(keys);
     const hashes = await this.hashes(keys.filter((k) => !known.has(k)));
     // A retry happens only if a key known a moment ago is unknown under the lock (its
     // person erased meanwhile); each retry hashes those keys, so it ends.
     for (;;) {
-      const missing = transact((tx) => {
-        const res = runGroupIn(jobs, tx, { now, newId: this.newId, hashes });
+      const missing = this.store.transact((tx) => {
+        const res = runGroup(jobs, tx, { now, newId: this.newId, hashes });
         if ("missing" in res) return res.missing;
         tx.commit(res.write);
         return null;

@@ -192,7 +192,6 @@ export function parseEvent(raw: unknown, opts: ParseOptions): IngestEvent | Even
   if (body.length * 3 > MAX_EVENT_BYTES && byteLength(body) > MAX_EVENT_BYTES + 256) {
     return { code: "event_too_large", message: `the event is larger than ${MAX_EVENT_BYTES / 1024} KB` };
   }
-  const context = isObject(raw.context) ? raw.context : {};
   return {
     type: t,
     messageId,
@@ -201,12 +200,52 @@ export function parseEvent(raw: unknown, opts: ParseOptions): IngestEvent | Even
     previousId: previousId as string | null,
     groupId: groupId as string | null,
     event: name,
-    properties: isObject(raw.properties) ? raw.properties : {},
-    traits: isObject(raw.traits) ? raw.traits : isObject(context.traits) ? context.traits : {},
-    context,
+    ...bagsOf(raw),
     timestamp,
     receivedAt,
     body,
+  };
+}
+
+/** The event's property, trait and context objects (traits may come in context.traits). */
+function bagsOf(raw: Record<string, unknown>): Pick<IngestEvent, "properties" | "traits" | "context"> {
+  const context = isObject(raw.context) ? raw.context : {};
+  return {
+    properties: isObject(raw.properties) ? raw.properties : {},
+    traits: isObject(raw.traits) ? raw.traits : isObject(context.traits) ? context.traits : {},
+    context,
+  };
+}
+
+/** What a profile reads of an event (src/core/profiles/apply.ts). */
+export type SegmentFacts = Pick<
+  IngestEvent,
+  "type" | "event" | "groupId" | "properties" | "traits" | "timestamp"
+>;
+
+/**
+ * An accepted event's facts again, from its stored body (as parseEvent normalised it) and
+ * its time: the same values parseEvent gave the profile when the event arrived, so a profile
+ * rebuilt from its stored events equals one built as they came. Null for a body that is not
+ * a stored Segment event.
+ */
+export function storedFacts(body: string, at: number): SegmentFacts | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  if (!isObject(raw) || !(SEGMENT_TYPES as readonly unknown[]).includes(raw.type)) return null;
+  const type = raw.type as SegmentType;
+  const rawName = type === "track" ? raw.event : raw.name;
+  const groupId = parseId(raw.groupId, "groupId");
+  return {
+    type,
+    event: typeof rawName === "string" ? rawName.trim() || null : null,
+    groupId: isError(groupId) ? null : groupId,
+    ...bagsOf(raw),
+    timestamp: at,
   };
 }
 

@@ -1,5 +1,12 @@
 import type { TrackEvent } from "../ports/index.js";
-import type { ActivityRow, Profile, ProfileStore, StoredEvent, TrackingRow } from "../ports/profiles.js";
+import type {
+  ActivityRow,
+  Profile,
+  ProfileStore,
+  ProfileTx,
+  StoredEvent,
+  TrackingRow,
+} from "../ports/profiles.js";
 import { addActivity } from "../profiles/activity.js";
 import { parseProfile } from "../profiles/model.js";
 
@@ -16,8 +23,9 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
   const seen = new Map<string, number>();
   const erased = new Set<string>();
   const activity = new Map<string, string>();
-  const store: ProfileStore & { failNext?: boolean } = {
-    async lookup(keys) {
+  let seq = 0;
+  const tx: ProfileTx = {
+    lookup(keys) {
       const out = new Map<string, string>();
       for (const k of keys) {
         const id = identities.get(k);
@@ -25,7 +33,7 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
       }
       return out;
     },
-    async get(ids) {
+    get(ids) {
       const out = new Map<string, Profile>();
       for (const id of ids) {
         const doc = profiles.get(id);
@@ -33,16 +41,14 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
       }
       return out;
     },
-    async keysOf(profileId) {
-      return [...identities].filter(([, id]) => id === profileId).map(([k]) => k);
+    history(ids, max) {
+      const set = new Set(ids);
+      const out = events.filter((e) => set.has(e.profileId)).map((e) => ({ ...e }));
+      return out.length > max ? null : out.sort((a, b) => a.at - b.at || a.seq! - b.seq!);
     },
-    async seen(keys) {
-      return new Set(keys.filter((k) => seen.has(k)));
-    },
-    async erased(hashes) {
-      return new Set(hashes.filter((h) => erased.has(h)));
-    },
-    async commit(w) {
+    seen: (keys) => new Set(keys.filter((k) => seen.has(k))),
+    erased: (hashes) => new Set(hashes.filter((h) => erased.has(h))),
+    commit(w) {
       if (store.failNext) {
         store.failNext = false;
         throw new Error("injected failure");
@@ -54,11 +60,36 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
       }
       for (const [k, id] of w.identities) identities.set(k, id);
       for (const p of w.profiles) profiles.set(p.id, JSON.stringify(p));
-      for (const e of w.events) events.push({ ...e });
+      for (const e of w.events) events.push({ ...e, seq: ++seq });
       for (const [k, at] of w.seen) seen.set(k, at);
     },
+  };
+  const store: ProfileStore & { failNext?: boolean } = {
+    async lookup(keys) {
+      return tx.lookup(keys);
+    },
+    async get(ids) {
+      return tx.get(ids);
+    },
+    async keysOf(profileId) {
+      return [...identities].filter(([, id]) => id === profileId).map(([k]) => k);
+    },
+    async seen(keys) {
+      return tx.seen(keys);
+    },
+    async erased(hashes) {
+      return tx.erased(hashes);
+    },
+    async commit(w) {
+      tx.commit(w);
+    },
+    // One writer, nothing to lock: the caller's queue serialises groups.
+    transact: (fn) => fn(tx),
     async events(profileId, limit) {
-      const all = events.filter((e) => e.profileId === profileId).sort((a, b) => a.at - b.at);
+      const all = events
+        .filter((e) => e.profileId === profileId)
+        .sort((a, b) => a.at - b.at || a.seq! - b.seq!)
+        .map((e) => ({ ...e }));
       return limit === undefined ? all : all.slice(-limit);
     },
     async activity(keys) {

@@ -20,6 +20,28 @@ import {
 } from "./log-index.js";
 import { immediate } from "./write-lock.js";
 
+interface EventRow {
+  seq: number;
+  profile_id: string;
+  message_id: string;
+  type: string;
+  event: string | null;
+  at: number;
+  received_at: number;
+  body: string;
+}
+
+const storedEvent = (r: EventRow): StoredEvent => ({
+  seq: r.seq,
+  profileId: r.profile_id,
+  messageId: r.message_id,
+  type: r.type,
+  event: r.event,
+  at: r.at,
+  receivedAt: r.received_at,
+  body: r.body,
+});
+
 /**
  * Profiles in the same SQLite file as the rest (tables from migration 3). Profiles are
  * one JSON document each: every read wants the whole person, and one row per write keeps
@@ -46,11 +68,12 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertSeen = db.prepare("INSERT INTO ingest_dedupe (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING");
+  const EVENT_COLUMNS = "seq, profile_id, message_id, type, event, at, received_at, body";
   const eventsOf = db.prepare(
-    "SELECT profile_id, message_id, type, event, at, received_at, body FROM profile_events WHERE profile_id = ? ORDER BY at, seq",
+    `SELECT ${EVENT_COLUMNS} FROM profile_events WHERE profile_id = ? ORDER BY at, seq LIMIT ?`,
   );
   const latestEventsOf = db.prepare(
-    "SELECT profile_id, message_id, type, event, at, received_at, body FROM profile_events WHERE profile_id = ? ORDER BY at DESC, seq DESC LIMIT ?",
+    `SELECT ${EVENT_COLUMNS} FROM profile_events WHERE profile_id = ? ORDER BY at DESC, seq DESC LIMIT ?`,
   );
   const pruneSeen = db.prepare(
     "DELETE FROM ingest_dedupe WHERE key IN (SELECT key FROM ingest_dedupe WHERE at < ? ORDER BY at LIMIT ?)",
@@ -83,6 +106,14 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
   const tx: ProfileTx = {
     lookup: (keys) => lookupSync(keys),
     get: (ids) => getSync(ids),
+    history: (ids, max) => {
+      const out: StoredEvent[] = [];
+      for (const id of ids) {
+        for (const r of eventsOf.all(id, max + 1 - out.length) as EventRow[]) out.push(storedEvent(r));
+        if (out.length > max) return null;
+      }
+      return ids.length > 1 ? out.sort((a, b) => a.at - b.at || a.seq! - b.seq!) : out;
+    },
     seen: (keys) => new Set(keys.filter((k) => seenKey.get(k) !== undefined)),
     erased: (hashes) => new Set(hashes.filter((h) => erasedPeople.has(h))),
     commit: commitRows,
@@ -207,28 +238,8 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     },
     async events(profileId, limit) {
       const rows =
-        limit === undefined ? eventsOf.all(profileId) : latestEventsOf.all(profileId, limit).reverse();
-      return (
-        rows as {
-          profile_id: string;
-          message_id: string;
-          type: string;
-          event: string | null;
-          at: number;
-          received_at: number;
-          body: string;
-        }[]
-      ).map(
-        (r): StoredEvent => ({
-          profileId: r.profile_id,
-          messageId: r.message_id,
-          type: r.type,
-          event: r.event,
-          at: r.at,
-          receivedAt: r.received_at,
-          body: r.body,
-        }),
-      );
+        limit === undefined ? eventsOf.all(profileId, -1) : latestEventsOf.all(profileId, limit).reverse();
+      return (rows as EventRow[]).map(storedEvent);
     },
     async tracking(recipients, limit) {
       const rows: (TrackingRow & { seq: number })[] = [];
