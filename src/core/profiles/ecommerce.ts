@@ -1,5 +1,6 @@
 import type { CartItem, Profile } from "../ports/profiles.js";
 import { table } from "../util/dict.js";
+import { addLtv } from "./bounds.js";
 import {
   addDecayed,
   bumpInterest,
@@ -135,7 +136,7 @@ function completeOrder(p: Profile, props: Record<string, unknown>, at: number): 
   const currency = currencyOf(props);
   const lines = products(props);
   p.purchases.count++;
-  p.purchases.ltv[currency] = (p.purchases.ltv[currency] ?? 0) + amount;
+  addLtv(p, currency, amount);
   p.purchases.lastAt = Math.max(p.purchases.lastAt ?? 0, at);
   p.purchases.orders.unshift({
     orderId: orderId ?? `order-${at}`,
@@ -162,10 +163,9 @@ function changeOrder(
   const orderId = str(props.order_id);
   const order = orderId ? p.purchases.orders.find((o) => o.orderId === orderId) : undefined;
   if (!order || order.status === "refunded" || order.status === "cancelled") return;
-  const ltv = p.purchases.ltv;
   if (status === "updated") {
     const amount = orderAmount(props);
-    ltv[order.currency] = (ltv[order.currency] ?? 0) + amount - order.amount;
+    addLtv(p, order.currency, amount - order.amount);
     order.amount = amount;
     order.status = "updated";
     return;
@@ -175,7 +175,7 @@ function changeOrder(
     status === "refunded"
       ? Math.min(order.amount, num(props.total) ?? num(props.value) ?? order.amount)
       : order.amount;
-  ltv[order.currency] = (ltv[order.currency] ?? 0) - back;
+  addLtv(p, order.currency, -back);
   order.amount -= back;
   if (order.amount <= 0 || status === "cancelled") order.status = status;
 }

@@ -1,5 +1,6 @@
 import type { Decayed, Profile } from "../ports/profiles.js";
 import { dict } from "../util/dict.js";
+import { addLtv, putGroup, putTraits, suppress } from "./bounds.js";
 import {
   addDecayed,
   decayedAt,
@@ -45,9 +46,10 @@ export function mergeInto(winner: Profile, loser: Profile): void {
     w.appliedThrough = Math.max(w.appliedThrough ?? l.appliedThrough, l.appliedThrough);
 
   // The more recently identified side wins a trait both have.
-  w.traits = dict(l.traitsAt > w.traitsAt ? { ...w.traits, ...l.traits } : { ...l.traits, ...w.traits });
+  putTraits(w, l.traits, l.traitsAt > w.traitsAt);
   w.traitsAt = Math.max(w.traitsAt, l.traitsAt);
-  for (const [g, v] of Object.entries(l.groups)) if (!w.groups[g] || w.groups[g]!.at < v.at) w.groups[g] = v;
+  for (const [g, v] of Object.entries(l.groups))
+    if (!w.groups[g] || w.groups[g]!.at < v.at) putGroup(w, g, v.traits, v.at);
   for (const [k, n] of Object.entries(l.counts)) w.counts[k] = (w.counts[k] ?? 0) + n;
   w.history = [...w.history, ...l.history].sort((a, b) => b.at - a.at).slice(0, MAX_HISTORY);
 
@@ -64,7 +66,7 @@ export function mergeInto(winner: Profile, loser: Profile): void {
   pw.orders.sort((a, b) => b.at - a.at);
   if (pw.orders.length > MAX_ORDERS) pw.orders.length = MAX_ORDERS;
   pw.count += pl.count;
-  for (const [c, v] of Object.entries(pl.ltv)) pw.ltv[c] = (pw.ltv[c] ?? 0) + v;
+  for (const [c, v] of Object.entries(pl.ltv)) addLtv(w, c, v);
   pw.lastAt = Math.max(pw.lastAt ?? 0, pl.lastAt ?? 0) || null;
 
   w.interests = {
@@ -112,7 +114,8 @@ export function mergeInto(winner: Profile, loser: Profile): void {
   for (const [ch, c] of Object.entries(l.consent))
     if (!w.consent[ch] || w.consent[ch]!.at < c.at) w.consent[ch] = c;
   // Suppressions are kept from both sides: mailing someone who complained is the worse error.
-  w.suppressions = dict({ ...l.suppressions, ...w.suppressions });
+  for (const [email, entry] of Object.entries(l.suppressions))
+    if (!(email in w.suppressions)) suppress(w, email, entry);
 }
 
 /**

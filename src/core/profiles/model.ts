@@ -24,8 +24,10 @@ export const ENGAGEMENT_TIERS = { high: 10, medium: 3 } as const;
 /** A session ends after 30 minutes without activity (the web-analytics convention). */
 export const SESSION_IDLE_MS = 30 * 60_000;
 
-// Bounds: a profile is one JSON document rewritten on every change, so every list in it
-// is capped to keep a write cheap whatever a client sends.
+// Bounds: a profile is one JSON document rewritten on every change, so every collection in
+// it is capped to keep a write cheap whatever a client sends (bounds.ts applies the caps of
+// the maps; README "Profiles" lists them all). Strings in it are cut to 200 characters
+// (ids 256, addresses 320), event bodies to 32 KB.
 export const MAX_HISTORY = 100;
 export const MAX_ORDERS = 50;
 export const MAX_INTERESTS = 50;
@@ -33,7 +35,19 @@ export const MAX_IDS = 50;
 export const MAX_SESSION_VIEWS = 50;
 export const MAX_CART_ITEMS = 100;
 export const MAX_TRAITS = 200;
+/** The traits as JSON, in characters: 200 small traits fit; a few huge ones do not. */
+export const MAX_TRAITS_CHARS = 16 * 1024;
 export const MAX_WISHLIST = 100;
+/** Groups (Segment `group` calls) kept, the most recent. */
+export const MAX_GROUPS = 50;
+/** One group's traits as JSON, in characters (its first keys that fit). */
+export const MAX_GROUP_TRAITS_CHARS = 2 * 1024;
+/** Currencies lifetime value is kept in (orders in others are counted, not summed). */
+export const MAX_CURRENCIES = 20;
+/** Suppressed addresses kept, the most recent (a person rarely has more than a few). */
+export const MAX_SUPPRESSIONS = 100;
+/** The largest stored profile (UTF-8 JSON); past it the oldest entries are trimmed (bounds.ts). */
+export const MAX_PROFILE_BYTES = 256 * 1024;
 
 export function emptyProfile(id: string, at: number): Profile {
   return {

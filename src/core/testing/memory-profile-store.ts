@@ -8,6 +8,7 @@ import type {
   TrackingRow,
 } from "../ports/profiles.js";
 import { addActivity } from "../profiles/activity.js";
+import { serializeProfile } from "../profiles/bounds.js";
 import { parseProfile } from "../profiles/model.js";
 
 /**
@@ -59,7 +60,7 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
         profiles.delete(from);
       }
       for (const [k, id] of w.identities) identities.set(k, id);
-      for (const p of w.profiles) profiles.set(p.id, JSON.stringify(p));
+      for (const p of w.profiles) profiles.set(p.id, serializeProfile(p));
       for (const e of w.events) events.push({ ...e, seq: ++seq });
       for (const [k, at] of w.seen) seen.set(k, at);
     },

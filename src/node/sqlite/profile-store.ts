@@ -8,6 +8,7 @@ import type {
   StoredEvent,
   TrackingRow,
 } from "../../core/ports/profiles.js";
+import { serializeProfile } from "../../core/profiles/bounds.js";
 import { parseProfile } from "../../core/profiles/model.js";
 import { createActivityTable } from "./activity-table.js";
 import { erasedList } from "./erased-list.js";
@@ -91,7 +92,7 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
       deleteProfile.run(m.from);
     }
     for (const [key, id] of w.identities) upsertIdentity.run(key, id);
-    for (const p of w.profiles) upsertProfile.run(p.id, JSON.stringify(p), p.updatedAt);
+    for (const p of w.profiles) upsertProfile.run(p.id, serializeProfile(p), p.updatedAt);
     for (const e of w.events)
       insertEvent.run(e.profileId, e.messageId, e.type, e.event, e.at, e.receivedAt, e.body);
     for (const [key, at] of w.seen) insertSeen.run(key, at);
