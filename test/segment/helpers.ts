@@ -4,8 +4,9 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 export const WRITE_KEY = "wk_test_primary_0123456789";
 export const OTHER_WRITE_KEY = "wk_test_second_9876543210";
 
-export function startIngestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  return startTestServer({ OPENTIME_WRITE_KEY: `${WRITE_KEY}, ${OTHER_WRITE_KEY}`, ...env });
+/** A server taking both write keys; on `dataDir` when given (a restart), else a fresh one. */
+export function startIngestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+  return startTestServer({ OPENTIME_WRITE_KEY: `${WRITE_KEY}, ${OTHER_WRITE_KEY}`, ...env }, dataDir);
 }
 
 export const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString("base64")}`;

@@ -160,6 +160,18 @@ export interface ProfileWrite {
   events: StoredEvent[];
   /** Dedupe keys first seen in this commit (message ids, provider event ids). */
   seen: [key: string, at: number][];
+  /**
+   * Addresses a profile named that another profile holds (a shared inbox: two users who
+   * identified with one address). Erasing the address clears it from these too.
+   */
+  emailRefs: [email: string, profileId: string][];
+}
+
+/** A profile that named an erased address, rewritten without it (see redact.ts). */
+export interface ScrubbedProfile {
+  profile: Profile;
+  /** Its stored events that held the address, by `seq`, with their new bodies. */
+  events: { seq: number; body: string }[];
 }
 
 export interface EraseRequest {
@@ -172,6 +184,10 @@ export interface EraseRequest {
   /** HMACs of the person's identity keys, kept so a later event does not re-create them. */
   hashes: string[];
   at: number;
+  /** The person's addresses: no profile's email references to them are kept. */
+  emails?: string[];
+  /** Other people's profiles that named one of those addresses, without it now. */
+  scrubbed?: ScrubbedProfile[];
 }
 
 export interface EraseResult {
@@ -231,6 +247,14 @@ export interface ProfileStore {
    */
   addActivity(deltas: readonly ActivityRow[], hashes: ReadonlyMap<string, string>): Promise<Set<string>>;
   erase(req: EraseRequest): Promise<EraseResult>;
+  /** The profiles other than the owner that named each of these addresses (emailRefs), by profile id. */
+  emailHolders(emails: readonly string[]): Promise<Map<string, string[]>>;
+  /**
+   * Optional. Makes what was deleted unrecoverable from the store's files (SQLite: deleted
+   * content is zeroed as it goes; this copies the WAL into the database file and truncates
+   * it, so no old page version is left in either). Called after an erasure.
+   */
+  expunge?(): Promise<void>;
   /** Forgets dedupe keys older than `before` (bounded retention); returns how many. */
   pruneSeen(before: number, max: number): Promise<number>;
   /**

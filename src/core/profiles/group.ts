@@ -113,6 +113,7 @@ function applyGroup(jobs: Job[], reads: GroupReads, deps: Pick<GroupDeps, "now" 
   const merged: ProfileWrite["merged"] = [];
   const events: StoredEvent[] = [];
   const seenNow: [string, number][] = [];
+  const emailRefs: [string, string][] = [];
 
   const attach = (p: Profile, k: string) => {
     ids.set(k, p.id);
@@ -147,14 +148,20 @@ function applyGroup(jobs: Job[], reads: GroupReads, deps: Pick<GroupDeps, "now" 
     for (const p of found) {
       if (p === target) continue;
       // Two known users are two people (a shared device, a shared inbox) unless an alias
-      // says otherwise: the key stays where it is.
-      if (!alias && target.userIds.length > 0 && p.userIds.length > 0) continue;
+      // says otherwise: the key stays where it is, and an address of it is noted as named
+      // by the target too (its traits hold it: erasing the address must reach them).
+      if (!alias && target.userIds.length > 0 && p.userIds.length > 0) {
+        for (const k of keys)
+          if (kindOf(k) === "e" && ids.get(k) === p.id) emailRefs.push([identityValue(k), target.id]);
+        continue;
+      }
       order.merge(target, p);
       profiles.delete(p.id);
       dirty.delete(p.id);
       merged.push({ from: p.id, to: target.id });
       for (const [kk, v] of ids) if (v === p.id) ids.set(kk, target.id);
       for (const e of events) if (e.profileId === p.id) e.profileId = target.id;
+      for (const r of emailRefs) if (r[1] === p.id) r[1] = target.id;
     }
     dirty.add(target.id);
     return target;
@@ -232,6 +239,7 @@ function applyGroup(jobs: Job[], reads: GroupReads, deps: Pick<GroupDeps, "now" 
     profiles: written,
     events,
     seen: seenNow,
+    emailRefs: [...new Map(emailRefs.map((r) => [`${r[0]}\u0000${r[1]}`, r])).values()],
   };
 }
 

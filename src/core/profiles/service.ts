@@ -13,6 +13,7 @@ import { base64url } from "../util/encoding.js";
 import { Lru } from "../util/lru.js";
 import { createSigner, type Signer } from "../util/signer.js";
 import { activityKeysOf, aggregateActivity, foldActivity, recipientsOfKeys } from "./activity.js";
+import { addressesOf, recipientsOf, scrubHolders } from "./erasure.js";
 import { groupKeys, type IngestResult, type Job, runGroup } from "./group.js";
 import { historyOf } from "./history.js";
 import { candidateKeys, identityValue, kindOf, normalizeEmail, recipientKey } from "./identity.js";
@@ -66,6 +67,7 @@ export type Profiles = Pick<
   | "find"
   | "exportOf"
   | "erase"
+  | "expunge"
   | "close"
 >;
 
@@ -351,14 +353,26 @@ export class ProfileService {
       const identities = found.identities ?? (await this.store.keysOf(profile.id));
       const activityKeys = activityKeysOf(profile);
       const hashes = await this.hashes([...new Set([...identities, ...activityKeys])]);
+      const emails = addressesOf(identities, profile);
+      const holders = await this.store.emailHolders(emails);
+      holders.delete(profile.id);
       const res = await this.store.erase({
         profileId: found.identities ? null : profile.id,
         recipients: recipientsOf(identities, profile),
         activityKeys,
         hashes: [...hashes.values()],
         at: this.clock.now(),
+        emails,
+        scrubbed: await scrubHolders(this.store, holders),
       });
       return { profileId: profile.id, ...res };
+    });
+  }
+
+  /** After an erasure: nothing deleted is left in the store's files (ProfileStore.expunge). */
+  expunge(): Promise<void> {
+    return this.exclusive(async () => {
+      await this.store.expunge?.();
     });
   }
 
@@ -368,11 +382,4 @@ export class ProfileService {
     this.timer = null;
     await this.flush();
   }
-}
-
-/** What `u` in an open/click may have held for this person: their emails, ESP ids, user ids. */
-function recipientsOf(identities: string[], p: Profile): string[] {
-  const out = new Set(identities.filter((k) => kindOf(k) !== "a").map(identityValue));
-  for (const r of recipientsOfKeys(activityKeysOf(p))) out.add(r);
-  return [...out];
 }

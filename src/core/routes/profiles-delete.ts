@@ -16,8 +16,10 @@ function recipientValues(p: Profile): string[] {
 
 /**
  * DELETE /v1/profiles/:id — erasure (GDPR art. 17). Removes the profile, its identities,
- * its accepted events, its opens/clicks rows and its render decisions (counted in `other`);
- * keeps only HMACs of its identities so a stray later event does not re-create the person.
+ * its accepted events, its opens/clicks rows and its render decisions (counted in `other`),
+ * takes its addresses out of other profiles that named them (a shared inbox), and leaves
+ * none of it in the database files (free pages zeroed, the WAL truncated); keeps only HMACs
+ * of its identities so a stray later event does not re-create the person.
  */
 export function registerProfilesDelete(app: App): void {
   app.delete("/v1/profiles/:id", async (c) => {
@@ -32,6 +34,8 @@ export function registerProfilesDelete(app: App): void {
     if (!res) throw noSuchProfile();
     let decisions = 0;
     for (const r of person ? recipientValues(person) : []) decisions += await s.decisions.eraseRecipient(r);
+    // Last: what was deleted, on every thread, is now in neither database file.
+    await profiles.expunge();
     return c.json({ erased: true, ...res, other: res.other + decisions });
   });
 }

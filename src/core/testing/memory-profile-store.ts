@@ -24,6 +24,9 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
   const seen = new Map<string, number>();
   const erased = new Set<string>();
   const activity = new Map<string, string>();
+  /** profile_email_refs: "email\u0000profileId". */
+  const refs = new Set<string>();
+  const ref = (email: string, profileId: string) => `${email}\u0000${profileId}`;
   let seq = 0;
   const tx: ProfileTx = {
     lookup(keys) {
@@ -57,12 +60,19 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
       for (const { from, to } of w.merged) {
         for (const [k, id] of identities) if (id === from) identities.set(k, to);
         for (const e of events) if (e.profileId === from) e.profileId = to;
+        for (const r of [...refs]) {
+          const [email, id] = r.split("\u0000") as [string, string];
+          if (id !== from) continue;
+          refs.delete(r);
+          refs.add(ref(email, to));
+        }
         profiles.delete(from);
       }
       for (const [k, id] of w.identities) identities.set(k, id);
       for (const p of w.profiles) profiles.set(p.id, serializeProfile(p));
       for (const e of w.events) events.push({ ...e, seq: ++seq });
       for (const [k, at] of w.seen) seen.set(k, at);
+      for (const [email, id] of w.emailRefs) refs.add(ref(email, id));
     },
   };
   const store: ProfileStore & { failNext?: boolean } = {
@@ -158,7 +168,27 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
         }
       }
       for (const h of req.hashes) erased.add(h);
+      const emails = new Set(req.emails ?? []);
+      for (const r of [...refs]) {
+        const [email, id] = r.split("\u0000") as [string, string];
+        if (id === req.profileId || emails.has(email)) refs.delete(r);
+      }
+      for (const sp of req.scrubbed ?? []) {
+        for (const { seq: n, body } of sp.events) {
+          const e = events.find((x) => x.seq === n);
+          if (e) e.body = body;
+        }
+        profiles.set(sp.profile.id, serializeProfile(sp.profile));
+      }
       return { events: nEvents, identities: nIds, tracking: nTracking, other: 0 };
+    },
+    async emailHolders(emails) {
+      const out = new Map<string, string[]>();
+      for (const r of refs) {
+        const [email, id] = r.split("\u0000") as [string, string];
+        if (emails.includes(email)) out.set(id, [...(out.get(id) ?? []), email]);
+      }
+      return out;
     },
     async pruneSeen(before, max) {
       let n = 0;

@@ -11,6 +11,7 @@ import type {
 import { serializeProfile } from "../../core/profiles/bounds.js";
 import { parseProfile } from "../../core/profiles/model.js";
 import { createActivityTable } from "./activity-table.js";
+import { createEmailRefs } from "./email-refs.js";
 import { erasedList } from "./erased-list.js";
 import {
   EPOCHS_SQL,
@@ -19,6 +20,7 @@ import {
   UNINDEXED_SQL,
   UNIQUES_OF_RECIPIENT_SQL,
 } from "./log-index.js";
+import { truncateWal } from "./store.js";
 import { immediate } from "./write-lock.js";
 
 interface EventRow {
@@ -82,6 +84,8 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
   const insertErased = db.prepare(
     "INSERT INTO erased_identities (hash, at) VALUES (?, ?) ON CONFLICT DO NOTHING",
   );
+  const emailRefs = createEmailRefs(db);
+  const rewriteEvent = db.prepare("UPDATE profile_events SET body = ? WHERE seq = ?");
 
   const commitRows = (w: ProfileWrite) => {
     // Merges first: rows already stored under a merged-away profile move to the survivor;
@@ -89,6 +93,7 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     for (const m of w.merged) {
       moveIdentities.run(m.to, m.from);
       moveEvents.run(m.to, m.from);
+      emailRefs.move(m.from, m.to);
       deleteProfile.run(m.from);
     }
     for (const [key, id] of w.identities) upsertIdentity.run(key, id);
@@ -96,6 +101,7 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     for (const e of w.events)
       insertEvent.run(e.profileId, e.messageId, e.type, e.event, e.at, e.receivedAt, e.body);
     for (const [key, at] of w.seen) insertSeen.run(key, at);
+    emailRefs.add(w.emailRefs);
   };
   // Every profile write transaction is BEGIN IMMEDIATE (write-lock.ts): two connections
   // write profiles (the profile writer: Segment, ESP webhooks, erasure; the event-writer
@@ -208,6 +214,12 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
       other += eraseFirstSeen.run(r).changes;
     }
     for (const h of req.hashes) insertErased.run(h, req.at);
+    // Other people's profiles that named the person's addresses, without them now.
+    emailRefs.forget(req.profileId, req.emails ?? []);
+    for (const s of req.scrubbed ?? []) {
+      for (const e of s.events) rewriteEvent.run(e.body, e.seq);
+      upsertProfile.run(s.profile.id, serializeProfile(s.profile), s.profile.updatedAt);
+    }
     return { events, identities, tracking, other: other + activityRows };
   });
 
@@ -258,6 +270,12 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     },
     async erase(req) {
       return erase(req);
+    },
+    async emailHolders(emails) {
+      return emailRefs.holders(emails);
+    },
+    async expunge() {
+      if (!truncateWal(db)) throw new Error("the WAL could not be truncated: readers kept it busy");
     },
     async pruneSeen(before, max) {
       return prune(before, max);
