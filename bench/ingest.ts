@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import Database from "better-sqlite3";
-import { report, spawnOpentime } from "./lib.js";
+import { report, spawnOpentime, threadCpu } from "./lib.js";
 
 /**
  * Segment ingestion: POST /v1/batch with 100 realistic e-commerce events per request,
@@ -182,14 +182,24 @@ export async function benchIngest(seconds = Number(process.env.BENCH_SECONDS ?? 
       ],
     });
   };
+  // The server's CPU (all its threads) over a run, µs: per event it is a figure the other
+  // work on a shared machine moves less than events/s.
+  const cpuOver = async <T>(run: () => Promise<T>): Promise<[T, number]> => {
+    const total = () => [...threadCpu(ot.child.pid!).values()].reduce((a, b) => a + b, 0);
+    const before = total();
+    const out = await run();
+    return [out, total() - before];
+  };
+  const perEvent = (cpuUs: number, batches: number) =>
+    batches ? +(cpuUs / (batches * BATCH)).toFixed(1) : null;
   await fire(2); // warm-up (JIT, page cache), discarded
-  const res = await fire(seconds);
+  const [res, resCpu] = await cpuOver(() => fire(seconds));
   const ok = res.statusCodeStats?.["200"]?.count ?? 0;
   const satSeconds = Math.max(3, Math.round(seconds / 2));
-  const sat = await fire(satSeconds, saturation);
+  const [sat, satCpu] = await cpuOver(() => fire(satSeconds, saturation));
   const satOk = sat.statusCodeStats?.["200"]?.count ?? 0;
   // Last (it leaves profiles to rebuild behind it): the same load with visits overlapping.
-  const late = await fire(satSeconds, connections, false);
+  const [late, lateCpu] = await cpuOver(() => fire(satSeconds, connections, false));
   const lateOk = late.statusCodeStats?.["200"]?.count ?? 0;
   // Every acknowledged event must be on disk with its profile: count them in the file.
   await ot.stop();
@@ -207,6 +217,7 @@ export async function benchIngest(seconds = Number(process.env.BENCH_SECONDS ?? 
     {
       name: "opentime POST /v1/batch (100 events)",
       eventsPerSec,
+      cpuUsPerEvent: perEvent(resCpu, ok),
       batchesPerSec: Math.round(ok / seconds),
       p50: res.latency.p50,
       p99: res.latency.p99,
@@ -216,6 +227,7 @@ export async function benchIngest(seconds = Number(process.env.BENCH_SECONDS ?? 
     {
       name: `same, ${saturation} connections (saturation)`,
       eventsPerSec: satEventsPerSec,
+      cpuUsPerEvent: perEvent(satCpu, satOk),
       batchesPerSec: Math.round(satOk / satSeconds),
       p50: sat.latency.p50,
       p99: sat.latency.p99,
@@ -225,6 +237,7 @@ export async function benchIngest(seconds = Number(process.env.BENCH_SECONDS ?? 
     {
       name: `same, ${connections} connections, visits overlapping in time (rebuilds)`,
       eventsPerSec: lateEventsPerSec,
+      cpuUsPerEvent: perEvent(lateCpu, lateOk),
       batchesPerSec: Math.round(lateOk / satSeconds),
       p50: late.latency.p50,
       p99: late.latency.p99,
@@ -237,9 +250,14 @@ export async function benchIngest(seconds = Number(process.env.BENCH_SECONDS ?? 
     seconds,
     eventsPerSec,
     p99ms: res.latency.p99,
+    cpuUsPerEvent: perEvent(resCpu, ok),
     ratioToRaw: +(eventsPerSec / rawEventsPerSec).toFixed(3),
     saturation: { connections: saturation, eventsPerSec: satEventsPerSec, p99ms: sat.latency.p99 },
-    overlapping: { eventsPerSec: lateEventsPerSec, p99ms: late.latency.p99 },
+    overlapping: {
+      eventsPerSec: lateEventsPerSec,
+      p99ms: late.latency.p99,
+      cpuUsPerEvent: perEvent(lateCpu, lateOk),
+    },
     storedEvents: stored,
     profiles,
     // Warm-up batches are stored too, so the file holds at least what the timed run acknowledged.
