@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import Database from "better-sqlite3";
-import { report, spawnOpentime } from "./lib.js";
+import { report, spawnOpentime, threadCpu } from "./lib.js";
 
 /**
  * Segment ingestion: POST /v1/batch with 100 realistic e-commerce events per request,
@@ -73,17 +73,35 @@ function session(user: number, t0: number): object[] {
   }));
 }
 
-/** 200 distinct batch bodies; `__R__` is replaced per request so every messageId is new. */
+const T0 = Date.now() - 60_000;
+/** The batches' `sentAt` as templated; replaced per request to move the events in time. */
+const SENT_AT = new Date(T0 + 20_000).toISOString();
+
+/**
+ * 200 distinct batch bodies; `__R__` is replaced per request so every messageId is new.
+ * Each person is in at most one body, so a round of the 200 is everyone's next visit.
+ */
 export function templates(): string[] {
   const out: string[] = [];
-  const t0 = Date.now() - 60_000;
   for (let b = 0; b < 200; b++) {
     const batch: object[] = [];
-    for (let s = 0; s < BATCH / 10; s++) batch.push(...session((b * 37 + s * 501) % USERS, t0));
-    out.push(JSON.stringify({ batch, sentAt: new Date(t0 + 20_000).toISOString() }));
+    for (let s = 0; s < BATCH / 10; s++) batch.push(...session((b * 37 + s * 501) % USERS, T0));
+    out.push(JSON.stringify({ batch, sentAt: SENT_AT }));
   }
   return out;
 }
+
+/**
+ * `sentAt` for a round of the templates. An event's time is receivedAt − (sentAt −
+ * timestamp) (clock-skew correction), so with `inOrder` each round claims to be sent 10 s
+ * earlier and every person's next visit comes 10 s later than their last one (as a
+ * person's events reach a server: their own later events later). Without it every round
+ * repeats the same times: a visit arriving within ~9 s of the person's previous one
+ * overlaps it, so its events are older than what the profile has applied and each such
+ * batch rebuilds its people from their stored events (src/core/profiles/replay.ts).
+ */
+const sentAtOf = (round: number, inOrder: boolean) =>
+  inOrder ? new Date(T0 + 20_000 - round * 10_000).toISOString() : SENT_AT;
 
 /** Raw inserts of the same rows in transactions of 100: the floor opentime is compared to. */
 function baseline(bodies: string[], seconds: number): number {
@@ -136,7 +154,9 @@ export async function benchIngest(seconds = Number(process.env.BENCH_SECONDS ?? 
 
   const ot = await spawnOpentime({ OPENTIME_WRITE_KEY: WRITE_KEY });
   let run = 0;
-  const fire = (duration: number, conns = connections) => {
+  // Rounds of the templates, counted across runs so every run's visits are later still.
+  let sent = 0;
+  const fire = (duration: number, conns = connections, inOrder = true) => {
     let i = 0;
     const r = run++;
     return autocannon({
@@ -153,18 +173,34 @@ export async function benchIngest(seconds = Number(process.env.BENCH_SECONDS ?? 
           },
           setupRequest: (req) => ({
             ...req,
-            body: bodies[i % bodies.length]!.replaceAll("__R__", `${r}.${i++}`),
+            body: bodies[i % bodies.length]!.replaceAll("__R__", `${r}.${i++}`).replace(
+              SENT_AT,
+              sentAtOf(Math.floor(sent++ / bodies.length), inOrder),
+            ),
           }),
         },
       ],
     });
   };
+  // The server's CPU (all its threads) over a run, µs: per event it is a figure the other
+  // work on a shared machine moves less than events/s.
+  const cpuOver = async <T>(run: () => Promise<T>): Promise<[T, number]> => {
+    const total = () => [...threadCpu(ot.child.pid!).values()].reduce((a, b) => a + b, 0);
+    const before = total();
+    const out = await run();
+    return [out, total() - before];
+  };
+  const perEvent = (cpuUs: number, batches: number) =>
+    batches ? +(cpuUs / (batches * BATCH)).toFixed(1) : null;
   await fire(2); // warm-up (JIT, page cache), discarded
-  const res = await fire(seconds);
+  const [res, resCpu] = await cpuOver(() => fire(seconds));
   const ok = res.statusCodeStats?.["200"]?.count ?? 0;
-  const sat = await fire(Math.max(3, Math.round(seconds / 2)), saturation);
-  const satOk = sat.statusCodeStats?.["200"]?.count ?? 0;
   const satSeconds = Math.max(3, Math.round(seconds / 2));
+  const [sat, satCpu] = await cpuOver(() => fire(satSeconds, saturation));
+  const satOk = sat.statusCodeStats?.["200"]?.count ?? 0;
+  // Last (it leaves profiles to rebuild behind it): the same load with visits overlapping.
+  const [late, lateCpu] = await cpuOver(() => fire(satSeconds, connections, false));
+  const lateOk = late.statusCodeStats?.["200"]?.count ?? 0;
   // Every acknowledged event must be on disk with its profile: count them in the file.
   await ot.stop();
   const db = new Database(join(ot.dataDir, "opentime.db"), { readonly: true });
@@ -175,11 +211,13 @@ export async function benchIngest(seconds = Number(process.env.BENCH_SECONDS ?? 
 
   const eventsPerSec = Math.round((ok * BATCH) / seconds);
   const satEventsPerSec = Math.round((satOk * BATCH) / satSeconds);
+  const lateEventsPerSec = Math.round((lateOk * BATCH) / satSeconds);
   const rows = [
     { name: "raw better-sqlite3 tx of 100 (in-process)", eventsPerSec: rawEventsPerSec },
     {
       name: "opentime POST /v1/batch (100 events)",
       eventsPerSec,
+      cpuUsPerEvent: perEvent(resCpu, ok),
       batchesPerSec: Math.round(ok / seconds),
       p50: res.latency.p50,
       p99: res.latency.p99,
@@ -189,11 +227,22 @@ export async function benchIngest(seconds = Number(process.env.BENCH_SECONDS ?? 
     {
       name: `same, ${saturation} connections (saturation)`,
       eventsPerSec: satEventsPerSec,
+      cpuUsPerEvent: perEvent(satCpu, satOk),
       batchesPerSec: Math.round(satOk / satSeconds),
       p50: sat.latency.p50,
       p99: sat.latency.p99,
       errors: sat.errors + sat.timeouts,
       non200: sat.non2xx,
+    },
+    {
+      name: `same, ${connections} connections, visits overlapping in time (rebuilds)`,
+      eventsPerSec: lateEventsPerSec,
+      cpuUsPerEvent: perEvent(lateCpu, lateOk),
+      batchesPerSec: Math.round(lateOk / satSeconds),
+      p50: late.latency.p50,
+      p99: late.latency.p99,
+      errors: late.errors + late.timeouts,
+      non200: late.non2xx,
     },
   ];
   const summary = {
@@ -201,12 +250,18 @@ export async function benchIngest(seconds = Number(process.env.BENCH_SECONDS ?? 
     seconds,
     eventsPerSec,
     p99ms: res.latency.p99,
+    cpuUsPerEvent: perEvent(resCpu, ok),
     ratioToRaw: +(eventsPerSec / rawEventsPerSec).toFixed(3),
     saturation: { connections: saturation, eventsPerSec: satEventsPerSec, p99ms: sat.latency.p99 },
+    overlapping: {
+      eventsPerSec: lateEventsPerSec,
+      p99ms: late.latency.p99,
+      cpuUsPerEvent: perEvent(lateCpu, lateOk),
+    },
     storedEvents: stored,
     profiles,
     // Warm-up batches are stored too, so the file holds at least what the timed run acknowledged.
-    allAcknowledgedStored: stored >= (ok + satOk) * BATCH,
+    allAcknowledgedStored: stored >= (ok + satOk + lateOk) * BATCH,
     targets: { eventsPerSec: 20_000, p99ms: 50 },
   };
   report("ingest", rows, summary);

@@ -31,6 +31,7 @@ import { createSqliteDecisionLog } from "./sqlite/decision-store.js";
 import { createSqliteFeedStore } from "./sqlite/feed-store.js";
 import { createSqliteStore } from "./sqlite/store.js";
 import { renderLockWaits } from "./sqlite/write-lock.js";
+import { closeUnreadBodies } from "./unread-body.js";
 
 export interface RunningServer {
   port: number;
@@ -195,7 +196,7 @@ export async function startServer(
   // serve() builds, with that one step in front).
   const listener = withFastPath(
     app.fastPath,
-    getRequestListener(app.fetch, { hostname: config.HOST }),
+    closeUnreadBodies(getRequestListener(app.fetch, { hostname: config.HOST })),
     logger,
   );
   const server = await new Promise<Server>((resolve, reject) => {

@@ -15,6 +15,7 @@ export function profileStoreContract(
     profiles: [],
     events: [],
     seen: [],
+    emailRefs: [],
     ...over,
   });
   const ev = (profileId: string, messageId: string, at = 1): StoredEvent => ({
@@ -125,6 +126,47 @@ export function profileStoreContract(
       expect(await store.events("Z")).toEqual([]);
       expect([...(await store.erased(["h1", "h3"]))]).toEqual(["h1"]);
       expect(await store.activity(["e:z@x.com"])).toEqual([]);
+    });
+
+    it("keeps who named an address another profile holds; erasing it rewrites them and forgets", async () => {
+      const { store } = await open();
+      await store.commit(
+        write({
+          identities: [
+            ["u:p", "P"],
+            ["e:f@x.com", "P"],
+            ["u:c", "C"],
+            ["u:d", "D"],
+          ],
+          profiles: [emptyProfile("P", 1), emptyProfile("C", 1), emptyProfile("D", 1)],
+          events: [ev("C", "c1", 1), ev("C", "c2", 2)],
+          emailRefs: [
+            ["f@x.com", "C"],
+            ["f@x.com", "D"],
+            ["o@x.com", "D"],
+          ],
+        }),
+      );
+      // D merges into C: its references become C's.
+      await store.commit(write({ merged: [{ from: "D", to: "C" }], profiles: [emptyProfile("C", 2)] }));
+      expect(await store.emailHolders(["f@x.com", "o@x.com", "n@x.com"])).toEqual(
+        new Map([["C", ["f@x.com", "o@x.com"]]]),
+      );
+      const [c1] = await store.events("C");
+      const scrubbed = emptyProfile("C", 3);
+      scrubbed.traits.name = "Kim";
+      await store.erase({
+        profileId: "P",
+        recipients: [],
+        activityKeys: [],
+        hashes: [],
+        at: 5,
+        emails: ["f@x.com"],
+        scrubbed: [{ profile: scrubbed, events: [{ seq: c1!.seq!, body: '{"m":"scrubbed"}' }] }],
+      });
+      expect(await store.emailHolders(["f@x.com", "o@x.com"])).toEqual(new Map([["C", ["o@x.com"]]]));
+      expect((await store.get(["C"])).get("C")!.traits).toEqual({ name: "Kim" });
+      expect((await store.events("C")).map((e) => e.body)).toEqual(['{"m":"scrubbed"}', '{"m":"c2"}']);
     });
 
     it("adds email activity per key: new keys need a hash not on the erased list", async () => {

@@ -27,13 +27,17 @@ const service = (store: ProfileStore) =>
     windowMs: 1,
     trackingWindowMs: 1,
   });
-/** An identify naming the person by user id or anonymous id, with their email. */
-const identifyBy = (ids: { userId?: string; anonymousId?: string }, email: string): IngestEvent => {
+/** An identify naming the person by user id or anonymous id, with their email (and more traits). */
+const identifyBy = (
+  ids: { userId?: string; anonymousId?: string },
+  email: string,
+  traits: Record<string, unknown> = {},
+): IngestEvent => {
   const ev = parseEvent(
     {
       type: "identify",
       ...ids,
-      traits: { email },
+      traits: { email, ...traits },
       messageId: `tw-${++n}`,
       timestamp: new Date().toISOString(),
     },
@@ -42,7 +46,8 @@ const identifyBy = (ids: { userId?: string; anonymousId?: string }, email: strin
   if ("code" in ev) throw new Error(ev.message);
   return ev as IngestEvent;
 };
-const identify = (userId: string, email: string) => identifyBy({ userId }, email);
+const identify = (userId: string, email: string, traits?: Record<string, unknown>) =>
+  identifyBy({ userId }, email, traits);
 const identifyAnon = (anonymousId: string, email: string) => identifyBy({ anonymousId }, email);
 const open = (recipient: string): TrackEvent => trackEvent({ campaign: "tw", recipient });
 
@@ -73,9 +78,7 @@ describe("profiles written from two connections", () => {
     // A's traits land after B looked the person up but before B takes the lock: B must
     // read the profile under the lock, or its write would put back the old document.
     hook.beforeLock = async () => {
-      await a.ingest([
-        { ...identify("tw-1", "tw1@example.com"), traits: { email: "tw1@example.com", plan: "pro" } },
-      ]);
+      await a.ingest([identify("tw-1", "tw1@example.com", { plan: "pro" })]);
     };
     await b.ingest([identifyAnon("tw-anon-1", "tw1@example.com")]);
     const p = (await a.find("tw-1"))!;
@@ -102,9 +105,7 @@ describe("profiles written from two connections", () => {
     const { a, b } = twoWriters();
     await a.ingest([identify("tw-3", "tw3@example.com")]);
     await b.applyTrackEvents([open("tw3@example.com"), open("tw-3")]);
-    await a.ingest([
-      { ...identify("tw-3", "tw3@example.com"), traits: { email: "tw3@example.com", plan: "x" } },
-    ]);
+    await a.ingest([identify("tw-3", "tw3@example.com", { plan: "x" })]);
     const p = (await a.find("tw-3"))!;
     // The address and the user id in `u` both count for the person; the traits survive.
     expect(p.email.opens).toBe(2);

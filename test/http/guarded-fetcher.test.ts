@@ -73,6 +73,10 @@ function handle(req: IncomingMessage, res: ServerResponse) {
   if (path === "/gzip") {
     return void res.writeHead(200, { "content-encoding": "gzip" }).end(gzipSync("hello, compressed"));
   }
+  if (path === "/odd-encoding") {
+    // An encoding named like a member of Object.prototype is just an unknown encoding.
+    return void res.writeHead(200, { "content-encoding": url.searchParams.get("e")! }).end("x");
+  }
   if (path === "/gzip-bomb") {
     // ~50 KB on the wire, 50 MB once inflated.
     return void res
@@ -199,6 +203,13 @@ describe("guarded fetcher", () => {
   it("bounds the inflated size of a compressed body (a gzip bomb is refused)", async () => {
     expect(text(await fetcher().fetch(`${base}/gzip`))).toBe("hello, compressed");
     await expectRefused(fetcher().fetch(`${base}/gzip-bomb`), "too_large");
+  });
+
+  it("refuses an unknown content-encoding, whatever its name", async () => {
+    for (const e of ["compress", "constructor", "__proto__", "toString"]) {
+      const err = await expectRefused(fetcher().fetch(`${base}/odd-encoding?e=${e}`), "network");
+      expect(err.message).toContain(`unsupported content-encoding ${e.toLowerCase()}`);
+    }
   });
 
   it("refuses a slow-dripping body at the total time limit", async () => {

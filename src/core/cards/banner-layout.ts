@@ -17,6 +17,7 @@
  * end up outside before resvg sees them. A fuzz of thousands of random layouts within these
  * rules, at every banner size, renders without a panic; without either layer it aborts.
  */
+import { table } from "../util/dict.js";
 import type { CardAssets } from "./assets.js";
 import { imageRefSchema, pictureBox } from "./assets.js";
 import { type ParsedTemplate, parseTemplate } from "./merge-fields.js";
@@ -105,7 +106,7 @@ const ALIGN = ["flex-start", "flex-end", "center", "stretch", "baseline"];
  * solid borders only and no text decoration (dashed borders, and the underline of a text
  * line wrapped past the card's edge, also tripped the resvg panic).
  */
-const STYLE: Record<string, Check> = {
+const STYLE = table<Check>({
   display: oneOf("flex", "none"),
   flexDirection: oneOf("row", "column", "row-reverse", "column-reverse"),
   flexWrap: oneOf("nowrap", "wrap", "wrap-reverse"),
@@ -149,7 +150,7 @@ const STYLE: Record<string, Check> = {
   // Only fits where the drawn image covers its whole box (with contain a box reaching into
   // the canvas can hold an image drawn wholly outside it: the resvg panic again).
   objectFit: oneOf("cover", "fill"),
-};
+});
 
 /**
  * An image's own padding or border moves its picture within the box — out of the canvas

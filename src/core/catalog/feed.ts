@@ -1,5 +1,6 @@
 import type { ProductInput } from "../ports/catalog.js";
 import type { FeedFormat } from "../ports/feeds.js";
+import { table } from "../util/dict.js";
 import { parseCsv, sniffDelimiter } from "./csv.js";
 import { productSchema } from "./schema.js";
 
@@ -20,7 +21,7 @@ export type ParsedFeed =
 type Field = keyof ProductInput;
 
 /** Column (CSV) or key (JSON) names, compared without case, spaces, "_" or "-". */
-const FIELDS: Record<string, Field> = {
+const FIELDS = table<Field>({
   id: "id",
   name: "name",
   url: "url",
@@ -33,7 +34,7 @@ const FIELDS: Record<string, Field> = {
   category: "category",
   brand: "brand",
   tags: "tags",
-};
+});
 const fieldOf = (name: string): Field | undefined =>
   FIELDS[
     name

@@ -74,6 +74,12 @@ export interface Profile {
   createdAt: number;
   updatedAt: number;
   lastSeenAt: number;
+  /**
+   * The time of the newest event applied. An event older than it is not applied on top:
+   * the profile is rebuilt from its stored events in time order (profiles/time-order.ts).
+   * Absent until the first event is applied (and in documents stored before it existed).
+   */
+  appliedThrough?: number;
   userId: string | null;
   userIds: string[];
   anonymousIds: string[];
@@ -141,8 +147,10 @@ export interface ActivityRow {
   reclassifiedClicks?: { from: number; to: number };
 }
 
-/** One accepted inbound event, kept verbatim (normalised) for export and erasure. */
+/** One accepted inbound event, kept verbatim (normalised) for export, erasure and rebuilds. */
 export interface StoredEvent {
+  /** Arrival order among stored events (set by the store when read back). */
+  seq?: number;
   profileId: string;
   messageId: string;
   type: string;
@@ -162,6 +170,18 @@ export interface ProfileWrite {
   events: StoredEvent[];
   /** Dedupe keys first seen in this commit (message ids, provider event ids). */
   seen: [key: string, at: number][];
+  /**
+   * Addresses a profile named that another profile holds (a shared inbox: two users who
+   * identified with one address). Erasing the address clears it from these too.
+   */
+  emailRefs: [email: string, profileId: string][];
+}
+
+/** A profile that named an erased address, rewritten without it (see redact.ts). */
+export interface ScrubbedProfile {
+  profile: Profile;
+  /** Its stored events that held the address, by `seq`, with their new bodies. */
+  events: { seq: number; body: string }[];
 }
 
 export interface EraseRequest {
@@ -174,6 +194,10 @@ export interface EraseRequest {
   /** HMACs of the person's identity keys, kept so a later event does not re-create them. */
   hashes: string[];
   at: number;
+  /** The person's addresses: no profile's email references to them are kept. */
+  emails?: string[];
+  /** Other people's profiles that named one of those addresses, without it now. */
+  scrubbed?: ScrubbedProfile[];
 }
 
 export interface EraseResult {
@@ -201,6 +225,11 @@ export interface TrackingRow {
 export interface ProfileTx {
   lookup(keys: readonly string[]): Map<string, string>;
   get(ids: readonly string[]): Map<string, Profile>;
+  /**
+   * Every stored event of these profiles, oldest first (by time, then arrival), each with
+   * its `seq`; null when they hold more than `max` (a rebuild would cost too much).
+   */
+  history(profileIds: readonly string[], max: number): StoredEvent[] | null;
   seen(keys: readonly string[]): Set<string>;
   erased(hashes: readonly string[]): Set<string>;
   commit(write: ProfileWrite): void;
@@ -230,16 +259,23 @@ export interface ProfileStore {
    */
   addActivity(deltas: readonly ActivityRow[], hashes: ReadonlyMap<string, string>): Promise<Set<string>>;
   erase(req: EraseRequest): Promise<EraseResult>;
+  /** The profiles other than the owner that named each of these addresses (emailRefs), by profile id. */
+  emailHolders(emails: readonly string[]): Promise<Map<string, string[]>>;
+  /**
+   * Optional. Makes what was deleted unrecoverable from the store's files (SQLite: deleted
+   * content is zeroed as it goes; this copies the WAL into the database file and truncates
+   * it, so no old page version is left in either). Called after an erasure.
+   */
+  expunge?(): Promise<void>;
   /** Forgets dedupe keys older than `before` (bounded retention); returns how many. */
   pruneSeen(before: number, max: number): Promise<number>;
   /**
-   * Optional. Runs `fn` synchronously in ONE transaction that takes the write lock before
-   * its first read (SQLite: BEGIN IMMEDIATE). Stores written by more than one connection
-   * (SQLite: the server's main thread and the event-writer thread) must provide it: the
-   * service then reads and writes each group under it, so another writer's commit cannot
-   * land between a group's reads and its write (a lost update, or a person re-created
-   * after erasure). Synchronous so that nothing else on the thread runs while the lock is
-   * held. Stores without it have a single writer (the service's serial queue).
+   * Runs `fn` synchronously in ONE transaction that takes the write lock before its first
+   * read (SQLite: BEGIN IMMEDIATE). The service reads and writes each group under it, so
+   * another writer's commit cannot land between a group's reads and its write (a lost
+   * update, or a person re-created after erasure), and a group may read a person's stored
+   * events in the middle of applying (a late event or a merge rebuilds the profile from
+   * them). Synchronous so that nothing else on the thread runs while the lock is held.
    */
-  transact?<T>(fn: (tx: ProfileTx) => T): T;
+  transact<T>(fn: (tx: ProfileTx) => T): T;
 }

@@ -1,7 +1,7 @@
 import type { TrackEvent } from "../ports/index.js";
 import type { ActivityRow, Profile } from "../ports/profiles.js";
 import { identityValue, kindOf, recipientKey } from "./identity.js";
-import { addDecayed, ENGAGEMENT_WEIGHT, HALF_LIFE, mergeDecayed } from "./model.js";
+import { addDecayed, ENGAGEMENT_WEIGHT, HALF_LIFE, mergeDecayed, reviveProfile } from "./model.js";
 
 export type { ActivityRow };
 
@@ -201,7 +201,7 @@ export function recipientsOfKeys(keys: readonly string[]): string[] {
  */
 export function foldActivity(p: Profile, rows: readonly ActivityRow[]): Profile {
   if (!rows.length) return p;
-  const out: Profile = structuredClone(p);
+  const out: Profile = reviveProfile(structuredClone(p));
   const m = out.email;
   let engagement = out.engagement;
   for (const r of rows) {

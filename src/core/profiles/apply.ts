@@ -1,15 +1,8 @@
 import type { EmailEvent, Profile } from "../ports/profiles.js";
-import type { IngestEvent } from "../segment/event.js";
+import type { SegmentFacts } from "../segment/event.js";
+import { putGroup, putTraits, suppress } from "./bounds.js";
 import { applyCommerce, BROWSE_INTENT } from "./ecommerce.js";
-import {
-  addDecayed,
-  bumpInterest,
-  count,
-  ENGAGEMENT_WEIGHT,
-  HALF_LIFE,
-  MAX_TRAITS,
-  SESSION_IDLE_MS,
-} from "./model.js";
+import { addDecayed, bumpInterest, count, ENGAGEMENT_WEIGHT, HALF_LIFE, SESSION_IDLE_MS } from "./model.js";
 
 /**
  * Pure profile updates: (profile, event) → profile mutated in place. Identity (who the
@@ -32,17 +25,12 @@ function touchSession(p: Profile, at: number): void {
 }
 
 function mergeTraits(p: Profile, traits: Record<string, unknown>, at: number): void {
-  // Newer identify wins; an older one (late delivery) only fills what is missing.
   const newer = at >= p.traitsAt;
-  for (const [k, v] of Object.entries(traits)) {
-    if (!newer && k in p.traits) continue;
-    if (!(k in p.traits) && Object.keys(p.traits).length >= MAX_TRAITS) continue;
-    p.traits[k] = v;
-  }
+  putTraits(p, traits, newer);
   if (newer) p.traitsAt = at;
 }
 
-export function applySegment(p: Profile, ev: IngestEvent): void {
+export function applySegment(p: Profile, ev: SegmentFacts): void {
   const at = ev.timestamp;
   count(p, "events");
   count(p, ev.type);
@@ -52,7 +40,7 @@ export function applySegment(p: Profile, ev: IngestEvent): void {
       mergeTraits(p, ev.traits, at);
       break;
     case "group":
-      p.groups[ev.groupId!] = { traits: ev.traits, at };
+      putGroup(p, ev.groupId!, ev.traits, at);
       break;
     case "page":
     case "screen": {
@@ -114,16 +102,15 @@ export function applyEmail(p: Profile, e: EmailEvent, email: string): void {
     case "bounce":
       m.bounces++;
       // Hard bounces stop mail at once; soft ones are the ESP's to retry.
-      if (e.bounce === "hard")
-        p.suppressions[email] = { reason: "hard_bounce", at: e.at, source: e.provider };
+      if (e.bounce === "hard") suppress(p, email, { reason: "hard_bounce", at: e.at, source: e.provider });
       break;
     case "complaint":
       m.complaints++;
-      p.suppressions[email] = { reason: "complaint", at: e.at, source: e.provider };
+      suppress(p, email, { reason: "complaint", at: e.at, source: e.provider });
       p.consent.email = { granted: false, at: e.at, source: e.provider };
       break;
     case "unsubscribe":
-      p.suppressions[email] = { reason: "unsubscribe", at: e.at, source: e.provider };
+      suppress(p, email, { reason: "unsubscribe", at: e.at, source: e.provider });
       p.consent.email = { granted: false, at: e.at, source: e.provider };
       break;
     case "deferred":

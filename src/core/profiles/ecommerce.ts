@@ -1,4 +1,6 @@
 import type { CartItem, Profile } from "../ports/profiles.js";
+import { table } from "../util/dict.js";
+import { addLtv } from "./bounds.js";
 import {
   addDecayed,
   bumpInterest,
@@ -18,7 +20,7 @@ import {
  * Purchase intent weights follow the funnel: browsing < product view < cart < checkout.
  * Interest weights: a view 1, a wishlist 2, a cart add 3, a purchase 5.
  */
-const INTENT: Record<string, number> = {
+const INTENT = table({
   "products searched": 0.1,
   "product list viewed": 0.1,
   "product list filtered": 0.1,
@@ -36,10 +38,10 @@ const INTENT: Record<string, number> = {
   "payment info entered": 1.5,
   "coupon entered": 0.5,
   "coupon applied": 0.5,
-};
+});
 export const BROWSE_INTENT = 0.05;
 
-const INTEREST: Record<string, number> = {
+const INTEREST = table({
   "product viewed": 1,
   "product clicked": 1,
   "product added to wishlist": 2,
@@ -47,7 +49,7 @@ const INTEREST: Record<string, number> = {
   "wishlist product added to cart": 3,
   "product reviewed": 2,
   "product shared": 2,
-};
+});
 
 export const eventKey = (name: string) => name.trim().toLowerCase().replace(/_/g, " ");
 
@@ -134,7 +136,7 @@ function completeOrder(p: Profile, props: Record<string, unknown>, at: number): 
   const currency = currencyOf(props);
   const lines = products(props);
   p.purchases.count++;
-  p.purchases.ltv[currency] = (p.purchases.ltv[currency] ?? 0) + amount;
+  addLtv(p, currency, amount);
   p.purchases.lastAt = Math.max(p.purchases.lastAt ?? 0, at);
   p.purchases.orders.unshift({
     orderId: orderId ?? `order-${at}`,
@@ -161,10 +163,9 @@ function changeOrder(
   const orderId = str(props.order_id);
   const order = orderId ? p.purchases.orders.find((o) => o.orderId === orderId) : undefined;
   if (!order || order.status === "refunded" || order.status === "cancelled") return;
-  const ltv = p.purchases.ltv;
   if (status === "updated") {
     const amount = orderAmount(props);
-    ltv[order.currency] = (ltv[order.currency] ?? 0) + amount - order.amount;
+    addLtv(p, order.currency, amount - order.amount);
     order.amount = amount;
     order.status = "updated";
     return;
@@ -174,7 +175,7 @@ function changeOrder(
     status === "refunded"
       ? Math.min(order.amount, num(props.total) ?? num(props.value) ?? order.amount)
       : order.amount;
-  ltv[order.currency] = (ltv[order.currency] ?? 0) - back;
+  addLtv(p, order.currency, -back);
   order.amount -= back;
   if (order.amount <= 0 || status === "cancelled") order.status = status;
 }

@@ -1,16 +1,8 @@
-import type {
-  EmailEvent,
-  Profile,
-  ProfileStore,
-  ProfileTx,
-  ProfileWrite,
-  StoredEvent,
-} from "../ports/profiles.js";
+import type { EmailEvent, Profile, ProfileTx, ProfileWrite, StoredEvent } from "../ports/profiles.js";
 import type { IngestEvent } from "../segment/event.js";
-import { applyEmail, applySegment } from "./apply.js";
 import { identityValue, isEmail, key, kindOf, normalizeEmail } from "./identity.js";
-import { mergeInto } from "./merge.js";
 import { emptyProfile, pushUnique } from "./model.js";
+import { TimeOrder } from "./time-order.js";
 
 export interface IngestResult {
   accepted: number;
@@ -23,11 +15,10 @@ export type Job =
   | { kind: "email"; event: EmailEvent; result: IngestResult };
 
 export interface GroupDeps {
-  store: ProfileStore;
   now: number;
   newId: () => string;
-  /** HMACs of identity keys (for the erased-person check), cached by the caller. */
-  hashes: (keys: string[]) => Promise<Map<string, string>>;
+  /** HMACs of identity keys (for the erased-person check), computed before the lock. */
+  hashes: Map<string, string>;
 }
 
 /** The identity keys a job names, in priority order (the first known one's profile wins). */
@@ -73,46 +64,19 @@ export function groupKeys(jobs: Job[]): { dedupe: string[]; keys: string[] } {
   return { dedupe, keys: [...allKeys] };
 }
 
-/** Everything a group reads from the store, read once before anything is applied. */
-export interface GroupReads {
-  seen: Set<string>;
-  ids: Map<string, string>;
-  /** Identity keys of erased people (unknown keys whose HMAC is on the erased list). */
-  erased: Set<string>;
-  profiles: Map<string, Profile>;
-}
-
 /**
- * One group commit: resolves identities for every job, applies them in arrival order to
- * profiles loaded once, and returns one atomic write. All reads happen first (dedupe,
- * identities, erased hashes, profiles); the apply loop is synchronous, so no other group
- * of this service can interleave. For stores with another writer (SQLite with the event
- * writer thread) use runGroupIn, which reads and writes under one write lock.
+ * One group commit, read and applied synchronously inside one store transaction (`tx`; the
+ * caller commits the returned write in it), so a read-modify-write never interleaves with
+ * another connection's commit: identities resolved for every job, events applied to
+ * profiles loaded once (in time order: time-order.ts), one atomic write returned. HMACs
+ * are async, so they cannot be computed under the lock: `hashes` holds those computed
+ * before it. If a key is unknown now but had no hash (it was known when hashed: erased or
+ * moved since), nothing is applied and the missing keys are returned, to hash and retry.
  */
-export async function runGroup(jobs: Job[], deps: GroupDeps): Promise<ProfileWrite> {
-  const { store } = deps;
-  const { dedupe, keys } = groupKeys(jobs);
-  const [seen, ids] = await Promise.all([store.seen(dedupe), store.lookup(keys)]);
-  const unknown = keys.filter((k) => !ids.has(k));
-  const hashes = unknown.length ? await deps.hashes(unknown) : new Map<string, string>();
-  const erasedHashes = hashes.size ? await store.erased([...hashes.values()]) : new Set<string>();
-  const erased = new Set(unknown.filter((k) => erasedHashes.has(hashes.get(k)!)));
-  const profiles = await store.get([...new Set(ids.values())]);
-  return applyGroup(jobs, { seen, ids, erased, profiles }, deps);
-}
-
-/**
- * The same group, read synchronously inside one store transaction (`tx`; the caller
- * commits the returned write in it), so a read-modify-write never interleaves with
- * another connection's commit. HMACs are
- * async, so they cannot be computed under the lock: `hashes` holds those computed before
- * it. If a key is unknown now but had no hash (it was known when hashed: erased or moved
- * since), nothing is applied and the missing keys are returned, to hash and retry.
- */
-export function runGroupIn(
+export function runGroup(
   jobs: Job[],
   tx: ProfileTx,
-  deps: Omit<GroupDeps, "store" | "hashes"> & { hashes: Map<string, string> },
+  deps: GroupDeps,
 ): { write: ProfileWrite } | { missing: string[] } {
   const { dedupe, keys } = groupKeys(jobs);
   const ids = tx.lookup(keys);
@@ -125,19 +89,31 @@ export function runGroupIn(
     : new Set<string>();
   const erased = new Set(unknown.filter((k) => erasedHashes.has(deps.hashes.get(k)!)));
   const profiles = tx.get([...new Set(ids.values())]);
-  return { write: applyGroup(jobs, { seen, ids, erased, profiles }, deps) };
+  const order = new TimeOrder((pids, max) => tx.history(pids, max));
+  return { write: applyGroup(jobs, { seen, ids, erased, profiles, order }, deps) };
+}
+
+/** Everything a group reads from the store, read once before anything is applied. */
+interface GroupReads {
+  seen: Set<string>;
+  ids: Map<string, string>;
+  /** Identity keys of erased people (unknown keys whose HMAC is on the erased list). */
+  erased: Set<string>;
+  profiles: Map<string, Profile>;
+  order: TimeOrder;
 }
 
 /** The synchronous part of a group: identity resolution, merges and every apply. */
 function applyGroup(jobs: Job[], reads: GroupReads, deps: Pick<GroupDeps, "now" | "newId">): ProfileWrite {
   const { now } = deps;
-  const { seen, ids, erased, profiles } = reads;
+  const { seen, ids, erased, profiles, order } = reads;
 
   const dirty = new Set<string>();
   const dirtyKeys = new Set<string>();
   const merged: ProfileWrite["merged"] = [];
   const events: StoredEvent[] = [];
   const seenNow: [string, number][] = [];
+  const emailRefs: [string, string][] = [];
 
   const attach = (p: Profile, k: string) => {
     ids.set(k, p.id);
@@ -172,14 +148,20 @@ function applyGroup(jobs: Job[], reads: GroupReads, deps: Pick<GroupDeps, "now" 
     for (const p of found) {
       if (p === target) continue;
       // Two known users are two people (a shared device, a shared inbox) unless an alias
-      // says otherwise: the key stays where it is.
-      if (!alias && target.userIds.length > 0 && p.userIds.length > 0) continue;
-      mergeInto(target, p);
+      // says otherwise: the key stays where it is, and an address of it is noted as named
+      // by the target too (its traits hold it: erasing the address must reach them).
+      if (!alias && target.userIds.length > 0 && p.userIds.length > 0) {
+        for (const k of keys)
+          if (kindOf(k) === "e" && ids.get(k) === p.id) emailRefs.push([identityValue(k), target.id]);
+        continue;
+      }
+      order.merge(target, p);
       profiles.delete(p.id);
       dirty.delete(p.id);
       merged.push({ from: p.id, to: target.id });
       for (const [kk, v] of ids) if (v === p.id) ids.set(kk, target.id);
       for (const e of events) if (e.profileId === p.id) e.profileId = target.id;
+      for (const r of emailRefs) if (r[1] === p.id) r[1] = target.id;
     }
     dirty.add(target.id);
     return target;
@@ -205,7 +187,7 @@ function applyGroup(jobs: Job[], reads: GroupReads, deps: Pick<GroupDeps, "now" 
           job.result.suppressed++;
           continue;
         }
-        applySegment(p, ev);
+        order.add(p, ev.timestamp, { kind: "segment", facts: ev });
         events.push({
           profileId: p.id,
           messageId: ev.messageId,
@@ -229,7 +211,7 @@ function applyGroup(jobs: Job[], reads: GroupReads, deps: Pick<GroupDeps, "now" 
         job.result.suppressed++;
         continue;
       }
-      applyEmail(p, e, normalizeEmail(e.email)!);
+      order.add(p, e.at, { kind: "email", event: e, email: normalizeEmail(e.email)! });
       events.push({
         profileId: p.id,
         messageId: `${e.provider}:${e.id}`,
@@ -243,6 +225,7 @@ function applyGroup(jobs: Job[], reads: GroupReads, deps: Pick<GroupDeps, "now" 
     }
   }
 
+  order.finish(profiles);
   const written: Profile[] = [];
   for (const id of dirty) {
     const p = profiles.get(id);
@@ -256,6 +239,7 @@ function applyGroup(jobs: Job[], reads: GroupReads, deps: Pick<GroupDeps, "now" 
     profiles: written,
     events,
     seen: seenNow,
+    emailRefs: [...new Map(emailRefs.map((r) => [`${r[0]}\u0000${r[1]}`, r])).values()],
   };
 }
 

@@ -1,4 +1,6 @@
 import type { Decayed, Profile } from "../ports/profiles.js";
+import { dict } from "../util/dict.js";
+import { addLtv, putGroup, putTraits, suppress } from "./bounds.js";
 import {
   addDecayed,
   decayedAt,
@@ -14,7 +16,7 @@ import {
 } from "./model.js";
 
 function mergeInterests(a: Record<string, Decayed>, b: Record<string, Decayed>): Record<string, Decayed> {
-  const out: Record<string, Decayed> = { ...a };
+  const out = dict(a);
   for (const [k, v] of Object.entries(b))
     out[k] = out[k] ? mergeDecayed(out[k]!, v, HALF_LIFE.interest) : { ...v };
   const keys = Object.keys(out);
@@ -23,31 +25,31 @@ function mergeInterests(a: Record<string, Decayed>, b: Record<string, Decayed>):
   keys.sort(
     (x, y) => decayedAt(out[y]!, now, HALF_LIFE.interest) - decayedAt(out[x]!, now, HALF_LIFE.interest),
   );
-  return Object.fromEntries(keys.slice(0, MAX_INTERESTS).map((k) => [k, out[k]!]));
+  return dict(Object.fromEntries(keys.slice(0, MAX_INTERESTS).map((k) => [k, out[k]!])));
 }
 
 /**
  * Folds `loser` into `winner` (both are the same person, as an alias or an event carrying
  * both ids says). Every counter is added, never recomputed, so nothing is counted twice
  * or lost: each event was applied to exactly one of the two profiles. Decayed scores
- * add exactly because they share one half-life (see addDecayed).
+ * add exactly because they share one half-life (see addDecayed). Used when the two are
+ * too big to rebuild from their events (replay.ts: MAX_REPLAY_EVENTS); what depends on
+ * order (session, cart, intent after a purchase) is then this approximation.
  */
 export function mergeInto(winner: Profile, loser: Profile): void {
   const w = winner;
   const l = loser;
+  mergeIdentities(w, l);
   w.createdAt = Math.min(w.createdAt, l.createdAt);
   w.lastSeenAt = Math.max(w.lastSeenAt, l.lastSeenAt);
-  w.updatedAt = Math.max(w.updatedAt, l.updatedAt);
-  w.userId ??= l.userId;
-  for (const id of l.userIds) pushUnique(w.userIds, id);
-  for (const id of l.anonymousIds) pushUnique(w.anonymousIds, id);
-  for (const id of l.emails) pushUnique(w.emails, id);
-  for (const id of l.recipientIds) pushUnique(w.recipientIds, id);
+  if (l.appliedThrough !== undefined)
+    w.appliedThrough = Math.max(w.appliedThrough ?? l.appliedThrough, l.appliedThrough);
 
   // The more recently identified side wins a trait both have.
-  w.traits = l.traitsAt > w.traitsAt ? { ...w.traits, ...l.traits } : { ...l.traits, ...w.traits };
+  putTraits(w, l.traits, l.traitsAt > w.traitsAt);
   w.traitsAt = Math.max(w.traitsAt, l.traitsAt);
-  for (const [g, v] of Object.entries(l.groups)) if (!w.groups[g] || w.groups[g]!.at < v.at) w.groups[g] = v;
+  for (const [g, v] of Object.entries(l.groups))
+    if (!w.groups[g] || w.groups[g]!.at < v.at) putGroup(w, g, v.traits, v.at);
   for (const [k, n] of Object.entries(l.counts)) w.counts[k] = (w.counts[k] ?? 0) + n;
   w.history = [...w.history, ...l.history].sort((a, b) => b.at - a.at).slice(0, MAX_HISTORY);
 
@@ -64,7 +66,7 @@ export function mergeInto(winner: Profile, loser: Profile): void {
   pw.orders.sort((a, b) => b.at - a.at);
   if (pw.orders.length > MAX_ORDERS) pw.orders.length = MAX_ORDERS;
   pw.count += pl.count;
-  for (const [c, v] of Object.entries(pl.ltv)) pw.ltv[c] = (pw.ltv[c] ?? 0) + v;
+  for (const [c, v] of Object.entries(pl.ltv)) addLtv(w, c, v);
   pw.lastAt = Math.max(pw.lastAt ?? 0, pl.lastAt ?? 0) || null;
 
   w.interests = {
@@ -112,5 +114,20 @@ export function mergeInto(winner: Profile, loser: Profile): void {
   for (const [ch, c] of Object.entries(l.consent))
     if (!w.consent[ch] || w.consent[ch]!.at < c.at) w.consent[ch] = c;
   // Suppressions are kept from both sides: mailing someone who complained is the worse error.
-  w.suppressions = { ...l.suppressions, ...w.suppressions };
+  for (const [email, entry] of Object.entries(l.suppressions))
+    if (!(email in w.suppressions)) suppress(w, email, entry);
+}
+
+/**
+ * The loser's ids join the winner's (its user id only when the winner has none). What the
+ * two profiles' events made of them is the caller's: added up by mergeInto, or rebuilt
+ * from both histories (time-order.ts).
+ */
+export function mergeIdentities(w: Profile, l: Profile): void {
+  w.updatedAt = Math.max(w.updatedAt, l.updatedAt);
+  w.userId ??= l.userId;
+  for (const id of l.userIds) pushUnique(w.userIds, id);
+  for (const id of l.anonymousIds) pushUnique(w.anonymousIds, id);
+  for (const id of l.emails) pushUnique(w.emails, id);
+  for (const id of l.recipientIds) pushUnique(w.recipientIds, id);
 }

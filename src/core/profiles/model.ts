@@ -1,4 +1,5 @@
 import type { Decayed, Profile } from "../ports/profiles.js";
+import { dict } from "../util/dict.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -23,8 +24,10 @@ export const ENGAGEMENT_TIERS = { high: 10, medium: 3 } as const;
 /** A session ends after 30 minutes without activity (the web-analytics convention). */
 export const SESSION_IDLE_MS = 30 * 60_000;
 
-// Bounds: a profile is one JSON document rewritten on every change, so every list in it
-// is capped to keep a write cheap whatever a client sends.
+// Bounds: a profile is one JSON document rewritten on every change, so every collection in
+// it is capped to keep a write cheap whatever a client sends (bounds.ts applies the caps of
+// the maps; README "Profiles" lists them all). Strings in it are cut to 200 characters
+// (ids 256, addresses 320), event bodies to 32 KB.
 export const MAX_HISTORY = 100;
 export const MAX_ORDERS = 50;
 export const MAX_INTERESTS = 50;
@@ -32,7 +35,19 @@ export const MAX_IDS = 50;
 export const MAX_SESSION_VIEWS = 50;
 export const MAX_CART_ITEMS = 100;
 export const MAX_TRAITS = 200;
+/** The traits as JSON, in characters: 200 small traits fit; a few huge ones do not. */
+export const MAX_TRAITS_CHARS = 16 * 1024;
 export const MAX_WISHLIST = 100;
+/** Groups (Segment `group` calls) kept, the most recent. */
+export const MAX_GROUPS = 50;
+/** One group's traits as JSON, in characters (its first keys that fit). */
+export const MAX_GROUP_TRAITS_CHARS = 2 * 1024;
+/** Currencies lifetime value is kept in (orders in others are counted, not summed). */
+export const MAX_CURRENCIES = 20;
+/** Suppressed addresses kept, the most recent (a person rarely has more than a few). */
+export const MAX_SUPPRESSIONS = 100;
+/** The largest stored profile (UTF-8 JSON); past it the oldest entries are trimmed (bounds.ts). */
+export const MAX_PROFILE_BYTES = 256 * 1024;
 
 export function emptyProfile(id: string, at: number): Profile {
   return {
@@ -45,13 +60,13 @@ export function emptyProfile(id: string, at: number): Profile {
     anonymousIds: [],
     emails: [],
     recipientIds: [],
-    traits: {},
+    traits: dict(),
     traitsAt: 0,
-    groups: {},
-    counts: {},
+    groups: dict(),
+    counts: dict(),
     history: [],
-    purchases: { count: 0, ltv: {}, orders: [], lastAt: null },
-    interests: { products: {}, categories: {} },
+    purchases: { count: 0, ltv: dict(), orders: [], lastAt: null },
+    interests: { products: dict(), categories: dict() },
     session: null,
     cart: null,
     wishlist: [],
@@ -63,7 +78,7 @@ export function emptyProfile(id: string, at: number): Profile {
       clicks: 0,
       machineOpens: 0,
       machineClicks: 0,
-      machineByClass: {},
+      machineByClass: dict(),
       bounces: 0,
       complaints: 0,
       lastOpenAt: null,
@@ -71,10 +86,29 @@ export function emptyProfile(id: string, at: number): Profile {
       lastDeliveredAt: null,
       hours: new Array(24).fill(0),
     },
-    consent: {},
-    suppressions: {},
+    consent: dict(),
+    suppressions: dict(),
   };
 }
+
+/**
+ * A stored profile document as a Profile whose maps keyed by user strings (traits, groups,
+ * interests, lifetime value by currency, …) are null-prototype objects again (util/dict.ts
+ * says why): JSON.parse and structuredClone give them Object.prototype back.
+ */
+export function reviveProfile(p: Profile): Profile {
+  p.traits = dict(p.traits);
+  p.groups = dict(p.groups);
+  p.counts = dict(p.counts);
+  p.purchases.ltv = dict(p.purchases.ltv);
+  p.interests = { products: dict(p.interests.products), categories: dict(p.interests.categories) };
+  p.email.machineByClass = dict(p.email.machineByClass);
+  p.consent = dict(p.consent);
+  p.suppressions = dict(p.suppressions);
+  return p;
+}
+
+export const parseProfile = (doc: string): Profile => reviveProfile(JSON.parse(doc) as Profile);
 
 /** The value of `d` at time `at`. Events from the future (clock skew) count at full weight. */
 export function decayedAt(d: Decayed, at: number, halfLife: number): number {

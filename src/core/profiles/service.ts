@@ -13,7 +13,8 @@ import { base64url } from "../util/encoding.js";
 import { Lru } from "../util/lru.js";
 import { createSigner, type Signer } from "../util/signer.js";
 import { activityKeysOf, aggregateActivity, foldActivity, recipientsOfKeys } from "./activity.js";
-import { groupKeys, type IngestResult, type Job, runGroup, runGroupIn } from "./group.js";
+import { addressesOf, recipientsOf, scrubHolders } from "./erasure.js";
+import { groupKeys, type IngestResult, type Job, runGroup } from "./group.js";
 import { historyOf, withCorrections } from "./history.js";
 import { candidateKeys, identityValue, kindOf, normalizeEmail, recipientKey } from "./identity.js";
 import { emptyProfile, MAX_HISTORY } from "./model.js";
@@ -66,6 +67,7 @@ export type Profiles = Pick<
   | "find"
   | "exportOf"
   | "erase"
+  | "expunge"
   | "close"
 >;
 
@@ -227,16 +229,7 @@ export class ProfileService {
 
   private async write(jobs: Job[]): Promise<void> {
     const now = this.clock.now();
-    if (this.store.transact) await this.writeLocked(jobs, now, this.store.transact.bind(this.store));
-    else {
-      const write = await runGroup(jobs, {
-        store: this.store,
-        now,
-        newId: this.newId,
-        hashes: (keys) => this.hashes(keys),
-      });
-      await this.store.commit(write);
-    }
+    await this.writeGroup(jobs, now);
     if (now - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = now;
       await this.store.pruneSeen(now - this.retention, 10_000);
@@ -244,23 +237,20 @@ export class ProfileService {
   }
 
   /**
-   * A group on a store with another writer: reads, apply and write under one write lock.
-   * The HMACs for the erased check are async, so they are computed first for the keys
-   * unknown now (a cache hit for repeat keys); the locked part runs without awaiting.
+   * A group: reads, apply and write under one write lock (another connection writes the
+   * same file). The HMACs for the erased check are async, so they are computed first for
+   * the keys unknown now (a cache hit for repeat keys); the locked part runs without
+   * awaiting.
    */
-  private async writeLocked(
-    jobs: Job[],
-    now: number,
-    transact: NonNullable<ProfileStore["transact"]>,
-  ): Promise<void> {
+  private async writeGroup(jobs: Job[], now: number): Promise<void> {
     const { keys } = groupKeys(jobs);
     const known = await this.store.lookup(keys);
     const hashes = await this.hashes(keys.filter((k) => !known.has(k)));
     // A retry happens only if a key known a moment ago is unknown under the lock (its
     // person erased meanwhile); each retry hashes those keys, so it ends.
     for (;;) {
-      const missing = transact((tx) => {
-        const res = runGroupIn(jobs, tx, { now, newId: this.newId, hashes });
+      const missing = this.store.transact((tx) => {
+        const res = runGroup(jobs, tx, { now, newId: this.newId, hashes });
         if ("missing" in res) return res.missing;
         tx.commit(res.write);
         return null;
@@ -363,14 +353,26 @@ export class ProfileService {
       const identities = found.identities ?? (await this.store.keysOf(profile.id));
       const activityKeys = activityKeysOf(profile);
       const hashes = await this.hashes([...new Set([...identities, ...activityKeys])]);
+      const emails = addressesOf(identities, profile);
+      const holders = await this.store.emailHolders(emails);
+      holders.delete(profile.id);
       const res = await this.store.erase({
         profileId: found.identities ? null : profile.id,
         recipients: recipientsOf(identities, profile),
         activityKeys,
         hashes: [...hashes.values()],
         at: this.clock.now(),
+        emails,
+        scrubbed: await scrubHolders(this.store, holders),
       });
       return { profileId: profile.id, ...res };
+    });
+  }
+
+  /** After an erasure: nothing deleted is left in the store's files (ProfileStore.expunge). */
+  expunge(): Promise<void> {
+    return this.exclusive(async () => {
+      await this.store.expunge?.();
     });
   }
 
@@ -380,11 +382,4 @@ export class ProfileService {
     this.timer = null;
     await this.flush();
   }
-}
-
-/** What `u` in an open/click may have held for this person: their emails, ESP ids, user ids. */
-function recipientsOf(identities: string[], p: Profile): string[] {
-  const out = new Set(identities.filter((k) => kindOf(k) !== "a").map(identityValue));
-  for (const r of recipientsOfKeys(activityKeysOf(p))) out.add(r);
-  return [...out];
 }

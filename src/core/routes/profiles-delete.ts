@@ -17,8 +17,10 @@ function recipientValues(p: Profile): string[] {
 /**
  * DELETE /v1/profiles/:id — erasure (GDPR art. 17). Removes the profile, its identities,
  * its accepted events, its opens/clicks rows, its render decisions (counted in `other`) and
- * its send attempts;
- * keeps only HMACs of its identities so a stray later event does not re-create the person.
+ * its send attempts; takes its addresses out of other profiles that named them (a shared
+ * inbox), and leaves none of it in the database files (free pages zeroed, the WAL
+ * truncated); keeps only HMACs of its identities so a stray later event does not re-create
+ * the person.
  */
 export function registerProfilesDelete(app: App): void {
   app.delete("/v1/profiles/:id", async (c) => {
@@ -35,6 +37,8 @@ export function registerProfilesDelete(app: App): void {
     for (const r of person ? recipientValues(person) : []) decisions += await s.decisions.eraseRecipient(r);
     // Their send attempts (addresses, rendered messages, the data they were sent with).
     if (s.sendingService) await s.sendingService.messenger.erase(res.profileId);
+    // Last: what was deleted, on every thread, is now in neither database file.
+    await profiles.expunge();
     return c.json({ erased: true, ...res, other: res.other + decisions });
   });
 }

@@ -15,7 +15,7 @@ export function registerProfilesExport(app: App): void {
       exportedAt: now,
       profile: profileView(data.profile, now),
       identities: data.identities,
-      events: data.events.map((e) => ({ ...e, body: JSON.parse(e.body) as unknown })),
+      events: data.events.map(({ seq: _, ...e }) => ({ ...e, body: JSON.parse(e.body) as unknown })),
       tracking: data.tracking,
     });
   });

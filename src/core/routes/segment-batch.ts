@@ -23,7 +23,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
  */
 export function registerSegmentBatch(app: App): void {
   app.post("/v1/batch", segmentBodyLimit(MAX_BATCH_BYTES, "batch"), async (c) => {
-    const body = (await readSegmentBody(c)) as Record<string, unknown>;
+    const body = (await readSegmentBody(c, MAX_BATCH_BYTES)) as Record<string, unknown>;
     requireWriteKey(c, body);
     const batch = body.batch;
     if (!Array.isArray(batch)) throw new ApiError("validation_failed", "batch must be an array of events");

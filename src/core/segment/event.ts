@@ -27,12 +27,19 @@ export interface IngestEvent {
 }
 
 export interface EventError {
-  code: "validation_failed" | "event_too_large" | "timestamp_out_of_range";
+  code: "validation_failed" | "event_too_large" | "nesting_too_deep" | "timestamp_out_of_range";
   message: string;
 }
 
 export const MAX_EVENT_BYTES = 32 * 1024;
 export const MAX_BATCH_BYTES = 500 * 1024;
+/**
+ * Objects and arrays nested inside one event (the event itself is level 1). Real events
+ * nest a few levels; a few thousand levels fit in 8 KB and overflow the stack of every
+ * recursive walk after parsing (structured clone to the writer thread, JSON.stringify),
+ * which failed the whole batch on every retry.
+ */
+export const MAX_EVENT_DEPTH = 32;
 // Corrected timestamps outside this window are client bugs (a zero epoch, a year typo),
 // not history worth keeping: reject them rather than let them skew decay and sessions.
 export const MAX_PAST_MS = 2 * 365 * 24 * 3_600_000;
@@ -74,6 +81,20 @@ function parseId(v: unknown, field: string): string | null | EventError {
   return s || null;
 }
 
+/** Whether `root` nests objects or arrays deeper than `max` levels (iterative: no recursion to overflow). */
+export function nestedDeeperThan(root: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
 const isError = (v: unknown): v is EventError => isObject(v) && "code" in v && "message" in v;
 
 export interface ParseOptions {
@@ -87,6 +108,12 @@ export interface ParseOptions {
 
 export function parseEvent(raw: unknown, opts: ParseOptions): IngestEvent | EventError {
   if (!isObject(raw)) return { code: "validation_failed", message: "an event must be a JSON object" };
+  if (nestedDeeperThan(raw, MAX_EVENT_DEPTH)) {
+    return {
+      code: "nesting_too_deep",
+      message: `the event nests objects or arrays deeper than ${MAX_EVENT_DEPTH} levels`,
+    };
+  }
   const type = opts.type ?? raw.type;
   if (typeof type !== "string" || !(SEGMENT_TYPES as readonly string[]).includes(type)) {
     return {
@@ -165,7 +192,6 @@ export function parseEvent(raw: unknown, opts: ParseOptions): IngestEvent | Even
   if (body.length * 3 > MAX_EVENT_BYTES && byteLength(body) > MAX_EVENT_BYTES + 256) {
     return { code: "event_too_large", message: `the event is larger than ${MAX_EVENT_BYTES / 1024} KB` };
   }
-  const context = isObject(raw.context) ? raw.context : {};
   return {
     type: t,
     messageId,
@@ -174,12 +200,52 @@ export function parseEvent(raw: unknown, opts: ParseOptions): IngestEvent | Even
     previousId: previousId as string | null,
     groupId: groupId as string | null,
     event: name,
-    properties: isObject(raw.properties) ? raw.properties : {},
-    traits: isObject(raw.traits) ? raw.traits : isObject(context.traits) ? context.traits : {},
-    context,
+    ...bagsOf(raw),
     timestamp,
     receivedAt,
     body,
+  };
+}
+
+/** The event's property, trait and context objects (traits may come in context.traits). */
+function bagsOf(raw: Record<string, unknown>): Pick<IngestEvent, "properties" | "traits" | "context"> {
+  const context = isObject(raw.context) ? raw.context : {};
+  return {
+    properties: isObject(raw.properties) ? raw.properties : {},
+    traits: isObject(raw.traits) ? raw.traits : isObject(context.traits) ? context.traits : {},
+    context,
+  };
+}
+
+/** What a profile reads of an event (src/core/profiles/apply.ts). */
+export type SegmentFacts = Pick<
+  IngestEvent,
+  "type" | "event" | "groupId" | "properties" | "traits" | "timestamp"
+>;
+
+/**
+ * An accepted event's facts again, from its stored body (as parseEvent normalised it) and
+ * its time: the same values parseEvent gave the profile when the event arrived, so a profile
+ * rebuilt from its stored events equals one built as they came. Null for a body that is not
+ * a stored Segment event.
+ */
+export function storedFacts(body: string, at: number): SegmentFacts | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  if (!isObject(raw) || !(SEGMENT_TYPES as readonly unknown[]).includes(raw.type)) return null;
+  const type = raw.type as SegmentType;
+  const rawName = type === "track" ? raw.event : raw.name;
+  const groupId = parseId(raw.groupId, "groupId");
+  return {
+    type,
+    event: typeof rawName === "string" ? rawName.trim() || null : null,
+    groupId: isError(groupId) ? null : groupId,
+    ...bagsOf(raw),
+    timestamp: at,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../app-env.js";
+import { readBodyText } from "../http/content-encoding.js";
 import { ApiError } from "../http/errors.js";
 import { base64url, timingSafeEqual } from "../util/encoding.js";
 import { type EventError, type IngestEvent, MAX_EVENT_BYTES, parseEvent, type SegmentType } from "./event.js";
@@ -30,11 +31,16 @@ export function segmentBodyLimit(maxSize: number, what: string): MiddlewareHandl
   });
 }
 
-export async function readSegmentBody(c: Context<AppEnv>): Promise<unknown> {
+/**
+ * The body as a JSON object. `maxBytes` bounds a compressed body once inflated (the route's
+ * body limit has bounded the bytes on the wire already).
+ */
+export async function readSegmentBody(c: Context<AppEnv>, maxBytes: number): Promise<unknown> {
   // No content-type check: analytics.js sends text/plain to avoid CORS preflights.
+  const text = await readBodyText(c.req.raw, maxBytes);
   let raw: unknown;
   try {
-    raw = JSON.parse(await c.req.text());
+    raw = JSON.parse(text);
   } catch {
     throw new ApiError("invalid_json", "the body is not valid JSON");
   }
@@ -94,7 +100,7 @@ export async function ingest(c: Context<AppEnv>, events: IngestEvent[]) {
 /** POST /v1/<type>: one event, the type given by the path. */
 export function registerSingle(app: import("../app-env.js").App, type: Exclude<SegmentType, never>): void {
   app.post(`/v1/${type}`, segmentBodyLimit(MAX_EVENT_BYTES, "event"), async (c) => {
-    const body = await readSegmentBody(c);
+    const body = await readSegmentBody(c, MAX_EVENT_BYTES);
     requireWriteKey(c, body);
     const ev = parseEvent(body, { type, receivedAt: c.get("services").clock.now(), newId: newMessageId(c) });
     if ("code" in ev) throw toApiError(ev);

@@ -1,6 +1,15 @@
 import type { TrackEvent } from "../ports/index.js";
-import type { ActivityRow, Profile, ProfileStore, StoredEvent, TrackingRow } from "../ports/profiles.js";
+import type {
+  ActivityRow,
+  Profile,
+  ProfileStore,
+  ProfileTx,
+  StoredEvent,
+  TrackingRow,
+} from "../ports/profiles.js";
 import { addActivity } from "../profiles/activity.js";
+import { serializeProfile } from "../profiles/bounds.js";
+import { parseProfile } from "../profiles/model.js";
 
 /**
  * In-memory ProfileStore for core unit tests; passes the same contract as SQLite.
@@ -15,8 +24,12 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
   const seen = new Map<string, number>();
   const erased = new Set<string>();
   const activity = new Map<string, string>();
-  const store: ProfileStore & { failNext?: boolean } = {
-    async lookup(keys) {
+  /** profile_email_refs: "email\u0000profileId". */
+  const refs = new Set<string>();
+  const ref = (email: string, profileId: string) => `${email}\u0000${profileId}`;
+  let seq = 0;
+  const tx: ProfileTx = {
+    lookup(keys) {
       const out = new Map<string, string>();
       for (const k of keys) {
         const id = identities.get(k);
@@ -24,24 +37,22 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
       }
       return out;
     },
-    async get(ids) {
+    get(ids) {
       const out = new Map<string, Profile>();
       for (const id of ids) {
         const doc = profiles.get(id);
-        if (doc) out.set(id, JSON.parse(doc) as Profile);
+        if (doc) out.set(id, parseProfile(doc));
       }
       return out;
     },
-    async keysOf(profileId) {
-      return [...identities].filter(([, id]) => id === profileId).map(([k]) => k);
+    history(ids, max) {
+      const set = new Set(ids);
+      const out = events.filter((e) => set.has(e.profileId)).map((e) => ({ ...e }));
+      return out.length > max ? null : out.sort((a, b) => a.at - b.at || a.seq! - b.seq!);
     },
-    async seen(keys) {
-      return new Set(keys.filter((k) => seen.has(k)));
-    },
-    async erased(hashes) {
-      return new Set(hashes.filter((h) => erased.has(h)));
-    },
-    async commit(w) {
+    seen: (keys) => new Set(keys.filter((k) => seen.has(k))),
+    erased: (hashes) => new Set(hashes.filter((h) => erased.has(h))),
+    commit(w) {
       if (store.failNext) {
         store.failNext = false;
         throw new Error("injected failure");
@@ -49,15 +60,47 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
       for (const { from, to } of w.merged) {
         for (const [k, id] of identities) if (id === from) identities.set(k, to);
         for (const e of events) if (e.profileId === from) e.profileId = to;
+        for (const r of [...refs]) {
+          const [email, id] = r.split("\u0000") as [string, string];
+          if (id !== from) continue;
+          refs.delete(r);
+          refs.add(ref(email, to));
+        }
         profiles.delete(from);
       }
       for (const [k, id] of w.identities) identities.set(k, id);
-      for (const p of w.profiles) profiles.set(p.id, JSON.stringify(p));
-      for (const e of w.events) events.push({ ...e });
+      for (const p of w.profiles) profiles.set(p.id, serializeProfile(p));
+      for (const e of w.events) events.push({ ...e, seq: ++seq });
       for (const [k, at] of w.seen) seen.set(k, at);
+      for (const [email, id] of w.emailRefs) refs.add(ref(email, id));
     },
+  };
+  const store: ProfileStore & { failNext?: boolean } = {
+    async lookup(keys) {
+      return tx.lookup(keys);
+    },
+    async get(ids) {
+      return tx.get(ids);
+    },
+    async keysOf(profileId) {
+      return [...identities].filter(([, id]) => id === profileId).map(([k]) => k);
+    },
+    async seen(keys) {
+      return tx.seen(keys);
+    },
+    async erased(hashes) {
+      return tx.erased(hashes);
+    },
+    async commit(w) {
+      tx.commit(w);
+    },
+    // One writer, nothing to lock: the caller's queue serialises groups.
+    transact: (fn) => fn(tx),
     async events(profileId, limit) {
-      const all = events.filter((e) => e.profileId === profileId).sort((a, b) => a.at - b.at);
+      const all = events
+        .filter((e) => e.profileId === profileId)
+        .sort((a, b) => a.at - b.at || a.seq! - b.seq!)
+        .map((e) => ({ ...e }));
       return limit === undefined ? all : all.slice(-limit);
     },
     async activity(keys) {
@@ -126,7 +169,27 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
         }
       }
       for (const h of req.hashes) erased.add(h);
+      const emails = new Set(req.emails ?? []);
+      for (const r of [...refs]) {
+        const [email, id] = r.split("\u0000") as [string, string];
+        if (id === req.profileId || emails.has(email)) refs.delete(r);
+      }
+      for (const sp of req.scrubbed ?? []) {
+        for (const { seq: n, body } of sp.events) {
+          const e = events.find((x) => x.seq === n);
+          if (e) e.body = body;
+        }
+        profiles.set(sp.profile.id, serializeProfile(sp.profile));
+      }
       return { events: nEvents, identities: nIds, tracking: nTracking, other: 0 };
+    },
+    async emailHolders(emails) {
+      const out = new Map<string, string[]>();
+      for (const r of refs) {
+        const [email, id] = r.split("\u0000") as [string, string];
+        if (emails.includes(email)) out.set(id, [...(out.get(id) ?? []), email]);
+      }
+      return out;
     },
     async pruneSeen(before, max) {
       let n = 0;

@@ -1,6 +1,7 @@
 // Brevo transactional webhooks: authenticated by a shared secret (see shared-secret.ts);
 // one JSON object per POST, or an array when batched webhooks are enabled.
 
+import { table } from "../util/dict.js";
 import { isObj, num, type Obj, parseJsonBody, str } from "./bytes.js";
 import { compact, customArgs, emailOf, MAX_EVENTS_PER_POST, messageIdOf, urlOf } from "./common.js";
 import { checkSharedSecret, type SharedSecretAuth } from "./shared-secret.js";
@@ -31,7 +32,7 @@ type Mapping = { type: EmailEvent["type"]; machine?: boolean; bounce?: "hard" | 
  * they are compared lower-cased with spaces as underscores. Proxy opens are Brevo's own
  * label for opens made by a mail provider's image proxy (Apple MPP and alike).
  */
-const TYPES: Record<string, Mapping> = {
+const TYPES = table<Mapping>({
   delivered: { type: "delivered" },
   opened: { type: "open" },
   unique_opened: { type: "open" },
@@ -50,7 +51,7 @@ const TYPES: Record<string, Mapping> = {
   invalid_email: { type: "dropped" },
   deferred: { type: "deferred" },
   // request/sent, error: not about the person; ignored.
-};
+});
 
 /** Brevo passes our recipient id either as X-Mailin-custom JSON or as an `rid:…` tag. */
 function brevoArgs(r: Obj): { recipientId?: string; campaign?: string } {

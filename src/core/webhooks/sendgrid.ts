@@ -7,6 +7,7 @@
 // clock, which bounds replay of a captured request to that window, and the events carry
 // sg_event_id so a replay inside it is recognisable downstream.
 
+import { table } from "../util/dict.js";
 import { utf8 } from "../util/encoding.js";
 import { concatBytes, fromBase64, isObj, num, parseJsonBody, str } from "./bytes.js";
 import {
@@ -81,7 +82,7 @@ export function sendgridProvider(opts: { publicKey: string }): WebhookProvider {
 }
 
 /** SendGrid event name → what it means for a profile; absent names are ignored. */
-const TYPES: Record<string, EmailEvent["type"]> = {
+const TYPES = table<EmailEvent["type"]>({
   delivered: "delivered",
   open: "open",
   click: "click",
@@ -93,7 +94,7 @@ const TYPES: Record<string, EmailEvent["type"]> = {
   deferred: "deferred",
   dropped: "dropped",
   // processed, group_resubscribe and account status events are ignored.
-};
+});
 
 export function normaliseSendgrid(items: unknown[], now: number): Normalised {
   const events: EmailEvent[] = [];

@@ -7,6 +7,7 @@
  * it or around it (unsubscribe.ts).
  */
 import { destinationOf } from "../links/destination.js";
+import { table } from "../util/dict.js";
 import { containsMergeTag } from "./dialects.js";
 import { type StartTag, tokenize } from "./tokenize.js";
 import {
@@ -97,12 +98,12 @@ interface Found {
 
 const NOT_LINKS: ReadonlySet<string> = new Set(["link", "base"]);
 const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
-const NAMED_SCHEMES: Readonly<Record<string, SkipReason>> = {
+const NAMED_SCHEMES = table<SkipReason>({
   mailto: "mailto",
   tel: "tel",
   sms: "sms",
   javascript: "javascript",
-};
+});
 // Outlook's downlevel-hidden block: `<!--[if mso]> … <![endif]-->`. Only these comments are rendered by
 // some client; ordinary comments hold commented-out markup that must stay untouched.
 const CONDITIONAL_COMMENT = /^<!--\[if\s[^\]]*\]>[\s\S]*-->$/i;

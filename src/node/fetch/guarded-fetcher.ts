@@ -12,6 +12,7 @@ import {
   FetchRefused,
 } from "../../core/ports/fetch.js";
 import { parseIp } from "../../core/tracking/ip.js";
+import { table } from "../../core/util/dict.js";
 import { hostAllowlist, isPrivateAddress, normalizeHost } from "./address-policy.js";
 import { ResponseCache, type ResponseCacheOptions } from "./response-cache.js";
 
@@ -212,12 +213,12 @@ async function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   }
 }
 
-const DECODERS: Record<string, () => NodeJS.ReadWriteStream> = {
+const DECODERS = table<() => NodeJS.ReadWriteStream>({
   gzip: () => zlib.createGunzip(),
   "x-gzip": () => zlib.createGunzip(),
   deflate: () => zlib.createInflate(),
   br: () => zlib.createBrotliDecompress(),
-};
+});
 
 /** The body, bounded in bytes after decoding (a small gzip can expand enormously). */
 async function readBody(

@@ -36,6 +36,7 @@ serveRpc(
     ingest: async (events: IngestEvent[]) => service.ingest(events),
     email: async (e: EmailEvent) => service.applyEmailEvent(e),
     erase: async (id: string) => service.erase(id),
+    expunge: async () => service.expunge(),
     flush: async () => service.flush(),
   },
   async () => {

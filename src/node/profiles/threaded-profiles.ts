@@ -72,6 +72,10 @@ export class ThreadedProfiles implements Profiles {
     return this.rpc.call<Awaited<ReturnType<ProfileService["erase"]>>>("erase", id);
   }
 
+  expunge(): Promise<void> {
+    return this.rpc.call("expunge");
+  }
+
   close(): Promise<void> {
     return this.rpc.close();
   }

@@ -428,4 +428,22 @@ export const MIGRATIONS: readonly string[] = [
       ON CONFLICT (campaign, kind, class) DO UPDATE SET n = n + 1;
   END;
   `,
+  // 20: profiles that named an address another profile holds (a shared inbox: two users who
+  // identified with one address keep one key, the first user's), so erasing the address
+  // clears it from them too. Filled from the documents' traits.email for profiles stored
+  // before (only the latest address each had there is known).
+  `
+  CREATE TABLE profile_email_refs (
+    email TEXT NOT NULL,
+    profile_id TEXT NOT NULL,
+    PRIMARY KEY (email, profile_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX profile_email_refs_profile ON profile_email_refs(profile_id);
+  INSERT OR IGNORE INTO profile_email_refs (email, profile_id)
+    SELECT e.email, e.id FROM (
+      SELECT p.id, lower(trim(json_extract(p.doc, '$.traits.email'))) AS email FROM profiles p
+       WHERE json_type(p.doc, '$.traits.email') = 'text') e
+     WHERE e.email LIKE '%_@_%'
+       AND EXISTS (SELECT 1 FROM profile_identities i WHERE i.key = 'e:' || e.email AND i.profile_id <> e.id);
+  `,
 ];

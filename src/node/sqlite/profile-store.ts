@@ -8,7 +8,10 @@ import type {
   StoredEvent,
   TrackingRow,
 } from "../../core/ports/profiles.js";
+import { serializeProfile } from "../../core/profiles/bounds.js";
+import { parseProfile } from "../../core/profiles/model.js";
 import { createActivityTable } from "./activity-table.js";
+import { createEmailRefs } from "./email-refs.js";
 import { erasedList } from "./erased-list.js";
 import {
   EPOCHS_SQL,
@@ -17,7 +20,30 @@ import {
   UNINDEXED_SQL,
   UNIQUES_OF_RECIPIENT_SQL,
 } from "./log-index.js";
+import { truncateWal } from "./store.js";
 import { immediate } from "./write-lock.js";
+
+interface EventRow {
+  seq: number;
+  profile_id: string;
+  message_id: string;
+  type: string;
+  event: string | null;
+  at: number;
+  received_at: number;
+  body: string;
+}
+
+const storedEvent = (r: EventRow): StoredEvent => ({
+  seq: r.seq,
+  profileId: r.profile_id,
+  messageId: r.message_id,
+  type: r.type,
+  event: r.event,
+  at: r.at,
+  receivedAt: r.received_at,
+  body: r.body,
+});
 
 /**
  * Profiles in the same SQLite file as the rest (tables from migration 3). Profiles are
@@ -45,11 +71,13 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertSeen = db.prepare("INSERT INTO ingest_dedupe (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING");
+  const EVENT_COLUMNS = "seq, profile_id, message_id, type, event, at, received_at, body";
   const eventsOf = db.prepare(
-    "SELECT profile_id, message_id, type, event, at, received_at, body FROM profile_events WHERE profile_id = ? ORDER BY at, seq",
+    `SELECT ${EVENT_COLUMNS} FROM profile_events WHERE profile_id = ? ORDER BY at, seq LIMIT ?`,
   );
+  const countEvents = db.prepare("SELECT COUNT(*) FROM profile_events WHERE profile_id = ?").pluck();
   const latestEventsOf = db.prepare(
-    "SELECT profile_id, message_id, type, event, at, received_at, body FROM profile_events WHERE profile_id = ? ORDER BY at DESC, seq DESC LIMIT ?",
+    `SELECT ${EVENT_COLUMNS} FROM profile_events WHERE profile_id = ? ORDER BY at DESC, seq DESC LIMIT ?`,
   );
   const pruneSeen = db.prepare(
     "DELETE FROM ingest_dedupe WHERE key IN (SELECT key FROM ingest_dedupe WHERE at < ? ORDER BY at LIMIT ?)",
@@ -57,6 +85,8 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
   const insertErased = db.prepare(
     "INSERT INTO erased_identities (hash, at) VALUES (?, ?) ON CONFLICT DO NOTHING",
   );
+  const emailRefs = createEmailRefs(db);
+  const rewriteEvent = db.prepare("UPDATE profile_events SET body = ? WHERE seq = ?");
 
   const commitRows = (w: ProfileWrite) => {
     // Merges first: rows already stored under a merged-away profile move to the survivor;
@@ -64,13 +94,15 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     for (const m of w.merged) {
       moveIdentities.run(m.to, m.from);
       moveEvents.run(m.to, m.from);
+      emailRefs.move(m.from, m.to);
       deleteProfile.run(m.from);
     }
     for (const [key, id] of w.identities) upsertIdentity.run(key, id);
-    for (const p of w.profiles) upsertProfile.run(p.id, JSON.stringify(p), p.updatedAt);
+    for (const p of w.profiles) upsertProfile.run(p.id, serializeProfile(p), p.updatedAt);
     for (const e of w.events)
       insertEvent.run(e.profileId, e.messageId, e.type, e.event, e.at, e.receivedAt, e.body);
     for (const [key, at] of w.seen) insertSeen.run(key, at);
+    emailRefs.add(w.emailRefs);
   };
   // Every profile write transaction is BEGIN IMMEDIATE (write-lock.ts): two connections
   // write profiles (the profile writer: Segment, ESP webhooks, erasure; the event-writer
@@ -82,6 +114,15 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
   const tx: ProfileTx = {
     lookup: (keys) => lookupSync(keys),
     get: (ids) => getSync(ids),
+    history: (ids, max) => {
+      // Counted on the index first: a person past the bound costs no read of their rows.
+      let n = 0;
+      for (const id of ids) n += countEvents.get(id) as number;
+      if (n > max) return null;
+      const out: StoredEvent[] = [];
+      for (const id of ids) for (const r of eventsOf.all(id, -1) as EventRow[]) out.push(storedEvent(r));
+      return ids.length > 1 ? out.sort((a, b) => a.at - b.at || a.seq! - b.seq!) : out;
+    },
     seen: (keys) => new Set(keys.filter((k) => seenKey.get(k) !== undefined)),
     erased: (hashes) => new Set(hashes.filter((h) => erasedPeople.has(h))),
     commit: commitRows,
@@ -98,7 +139,7 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     const out = new Map<string, Profile>();
     for (const id of ids) {
       const doc = getProfile.get(id) as string | undefined;
-      if (doc) out.set(id, JSON.parse(doc) as Profile);
+      if (doc) out.set(id, parseProfile(doc));
     }
     return out;
   };
@@ -175,6 +216,12 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
       other += eraseFirstSeen.run(r).changes;
     }
     for (const h of req.hashes) insertErased.run(h, req.at);
+    // Other people's profiles that named the person's addresses, without them now.
+    emailRefs.forget(req.profileId, req.emails ?? []);
+    for (const s of req.scrubbed ?? []) {
+      for (const e of s.events) rewriteEvent.run(e.body, e.seq);
+      upsertProfile.run(s.profile.id, serializeProfile(s.profile), s.profile.updatedAt);
+    }
     return { events, identities, tracking, other: other + activityRows };
   });
 
@@ -206,28 +253,8 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     },
     async events(profileId, limit) {
       const rows =
-        limit === undefined ? eventsOf.all(profileId) : latestEventsOf.all(profileId, limit).reverse();
-      return (
-        rows as {
-          profile_id: string;
-          message_id: string;
-          type: string;
-          event: string | null;
-          at: number;
-          received_at: number;
-          body: string;
-        }[]
-      ).map(
-        (r): StoredEvent => ({
-          profileId: r.profile_id,
-          messageId: r.message_id,
-          type: r.type,
-          event: r.event,
-          at: r.at,
-          receivedAt: r.received_at,
-          body: r.body,
-        }),
-      );
+        limit === undefined ? eventsOf.all(profileId, -1) : latestEventsOf.all(profileId, limit).reverse();
+      return (rows as EventRow[]).map(storedEvent);
     },
     async tracking(recipients, limit) {
       const rows: (TrackingRow & { seq: number })[] = [];
@@ -245,6 +272,12 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     },
     async erase(req) {
       return erase(req);
+    },
+    async emailHolders(emails) {
+      return emailRefs.holders(emails);
+    },
+    async expunge() {
+      if (!truncateWal(db)) throw new Error("the WAL could not be truncated: readers kept it busy");
     },
     async pruneSeen(before, max) {
       return prune(before, max);

@@ -50,8 +50,25 @@ export function openDatabase(file: string, opts: { checkpointPages?: number } = 
   // Statements other than a write transaction's BEGIN (write-lock.ts polls for that one).
   db.pragma("busy_timeout = 5000");
   db.pragma("foreign_keys = ON");
+  // Deleted content is overwritten with zeros (rows, freed pages), so an erased person's
+  // address is not left in the file's free space. Every connection: any of them may free
+  // a page that held a person (a profile rewritten smaller, retention, erasure).
+  db.pragma("secure_delete = ON");
   migrate(db);
   return db;
+}
+
+/**
+ * Copies the whole WAL into the database file and truncates the WAL to zero bytes: old
+ * versions of pages (an erased person's rows among them) are then in neither file. Waits
+ * for readers through the busy handler; tries again a few times if they kept it busy.
+ */
+export function truncateWal(db: Database.Database): boolean {
+  for (let i = 0; i < 5; i++) {
+    const [row] = db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[];
+    if (row && row.busy === 0) return true;
+  }
+  return false;
 }
 
 export function migrate(db: Database.Database): void {
