@@ -21,6 +21,7 @@ import { createCountdownKit } from "./countdown-kit.js";
 import { withFastPath } from "./fast-listener.js";
 import { createGuardedFetcher } from "./fetch/guarded-fetcher.js";
 import { createNodeIntervals } from "./intervals.js";
+import { closeIdleAfterReads } from "./keep-alive.js";
 import { createNodeSigner } from "./node-signer.js";
 import { ThreadedProfiles } from "./profiles/threaded-profiles.js";
 import { createSqliteCatalogStore } from "./sqlite/catalog-store.js";
@@ -187,6 +188,7 @@ export async function startServer(
   );
   const server = await new Promise<Server>((resolve, reject) => {
     const s = createHttpServer(listener);
+    closeIdleAfterReads(s);
     s.once("error", reject);
     s.listen(config.PORT, config.HOST, () => resolve(s));
   });
