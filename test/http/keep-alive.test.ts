@@ -17,7 +17,11 @@ function send(agent: Agent, method: string, path: string, body?: string) {
     const req = request({ host: url.hostname, port: url.port, path: url.pathname, method, agent }, (r) => {
       r.resume();
       r.on("end", () =>
-        res({ status: r.statusCode ?? 0, reused: req.reusedSocket, keepAlive: r.headers["keep-alive"] }),
+        res({
+          status: r.statusCode ?? 0,
+          reused: req.reusedSocket,
+          keepAlive: r.headers["keep-alive"]?.toString(),
+        }),
       );
     });
     req.on("error", rej);
