@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The environment contract (names from DESIGN.md). Pure: the Node entry reads process.env,
+ * The environment contract (the README's Configuration table). Pure: the Node entry reads process.env,
  * fills generated secrets and calls parseConfig; a bad value stops the process with a
  * message naming the variable.
  */
