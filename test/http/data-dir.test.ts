@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { DB_FILE } from "../../src/node/server.js";
 import { budgetFor, type ServerProcess, spawnServer, startBudget } from "../helpers/process.js";
 import { startTestServer, tempDir, UA } from "../helpers/server.js";
@@ -61,17 +61,29 @@ async function writeThroughEveryThread(url: string, key: string) {
   );
 }
 
+const running = new Set<ServerProcess>();
+async function serve(env: Record<string, string>): Promise<ServerProcess> {
+  const srv = await spawnServer(env);
+  running.add(srv);
+  srv.exited.then(() => running.delete(srv));
+  return srv;
+}
 async function stop(srv: ServerProcess) {
   srv.child.kill("SIGTERM");
   expect(await srv.exited).toBe(0);
 }
+// A failed assertion leaves no server behind.
+afterEach(async () => {
+  for (const srv of running) srv.child.kill("SIGKILL");
+  await Promise.all([...running].map((s) => s.exited));
+});
 
 describe("the data dir", () => {
   it(
     "is private from the first start: the dir 0700, the database, its WAL and shared memory, and the keys 0600",
     async () => {
       const dir = freshDataDir();
-      const srv = await spawnServer({ OPENTIME_DATA_DIR: dir, OPENTIME_WRITE_KEY: WRITE_KEY });
+      const srv = await serve({ OPENTIME_DATA_DIR: dir, OPENTIME_WRITE_KEY: WRITE_KEY });
       const { OPENTIME_API_KEY } = (await import(join(dir, "secrets.json"), { with: { type: "json" } }))
         .default as { OPENTIME_API_KEY: string };
       await writeThroughEveryThread(srv.url, OPENTIME_API_KEY);
@@ -89,7 +101,7 @@ describe("the data dir", () => {
     "makes an older version's readable data dir private at the next start",
     async () => {
       const dir = freshDataDir();
-      const first = await spawnServer({ OPENTIME_DATA_DIR: dir, OPENTIME_WRITE_KEY: WRITE_KEY });
+      const first = await serve({ OPENTIME_DATA_DIR: dir, OPENTIME_WRITE_KEY: WRITE_KEY });
       const { OPENTIME_API_KEY } = (await import(join(dir, "secrets.json"), { with: { type: "json" } }))
         .default as { OPENTIME_API_KEY: string };
       await writeThroughEveryThread(first.url, OPENTIME_API_KEY);
@@ -102,7 +114,7 @@ describe("the data dir", () => {
         expect.arrayContaining([DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, "secrets.json"]),
       );
 
-      const again = await spawnServer({ OPENTIME_DATA_DIR: dir, OPENTIME_WRITE_KEY: WRITE_KEY });
+      const again = await serve({ OPENTIME_DATA_DIR: dir, OPENTIME_WRITE_KEY: WRITE_KEY });
       expect(modes(dir)).toEqual(allPrivate(dir));
       await stop(again);
     },
