@@ -13,5 +13,6 @@ export default defineConfig({
     hookTimeout: Math.max(30_000, Math.ceil(24 * startMs)),
     // Tests start real servers on loopback and real SQLite files; a few forks keep them apart.
     pool: "forks",
+    provide: { startMs }, // test/helpers/budget.ts
   },
 });
