@@ -35,63 +35,51 @@ afterAll(async () => {
 });
 
 describe("opentime CLI", () => {
-  it(
-    "wraps HTML from stdin with links the server then redirects",
-    async () => {
-      const html = readFileSync(resolve(ROOT, "test/fixtures/emails/klaviyo-abandoned-cart.html"), "utf8");
-      const res = cli(["wrap", "--dialect", "klaviyo", "--campaign", "cart-1"], html);
-      expect(res.status, res.stderr).toBe(0);
-      expect(res.stderr).toMatch(/\d+ links tracked/);
-      const ids = [
-        ...res.stdout.matchAll(
-          /http:\/\/127\.0\.0\.1:1\/c\/([A-Za-z0-9_-]{20})\?u=\{\{ person\.email\|urlencode \}\}/g,
-        ),
-      ].map((m) => m[1]!);
-      expect(ids.length).toBeGreaterThan(0);
-      expect(res.stdout).toContain("/o/cart-1.gif?u={{ person.email|urlencode }}");
-      const hit = await fetch(`${srv.url}/c/${ids[0]}?u=a%40x.com`, {
-        redirect: "manual",
-        headers: { "user-agent": UA.chromeDesktop },
-      });
-      expect(hit.status).toBe(302);
-      expect(hit.headers.get("location")).toMatch(/^https?:\/\//);
-    },
-    budgetFor(1),
-  );
+  it("wraps HTML from stdin with links the server then redirects", { timeout: budgetFor(1) }, async () => {
+    const html = readFileSync(resolve(ROOT, "test/fixtures/emails/klaviyo-abandoned-cart.html"), "utf8");
+    const res = cli(["wrap", "--dialect", "klaviyo", "--campaign", "cart-1"], html);
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/\d+ links tracked/);
+    const ids = [
+      ...res.stdout.matchAll(
+        /http:\/\/127\.0\.0\.1:1\/c\/([A-Za-z0-9_-]{20})\?u=\{\{ person\.email\|urlencode \}\}/g,
+      ),
+    ].map((m) => m[1]!);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(res.stdout).toContain("/o/cart-1.gif?u={{ person.email|urlencode }}");
+    const hit = await fetch(`${srv.url}/c/${ids[0]}?u=a%40x.com`, {
+      redirect: "manual",
+      headers: { "user-agent": UA.chromeDesktop },
+    });
+    expect(hit.status).toBe(302);
+    expect(hit.headers.get("location")).toMatch(/^https?:\/\//);
+  });
 
-  it(
-    "rejects an unknown dialect",
-    () => {
-      const res = cli(["wrap", "--dialect", "nope"], "<a href='https://x.example'>x</a>");
-      expect(res.status).toBe(2);
-      expect(res.stderr).toContain("unknown dialect");
-    },
-    budgetFor(1),
-  );
+  it("rejects an unknown dialect", { timeout: budgetFor(1) }, () => {
+    const res = cli(["wrap", "--dialect", "nope"], "<a href='https://x.example'>x</a>");
+    expect(res.status).toBe(2);
+    expect(res.stderr).toContain("unknown dialect");
+  });
 
-  it(
-    "makes a signed countdown URL the server renders",
-    async () => {
-      const res = cli([
-        "url",
-        "countdown",
-        "--deadline",
-        "2030-01-01T00:00",
-        "--tz",
-        "Europe/Paris",
-        "--locale",
-        "fr",
-      ]);
-      expect(res.status, res.stderr).toBe(0);
-      const path = res.stdout.trim().replace("http://127.0.0.1:1", "");
-      const img = await fetch(`${srv.url}${path}`);
-      expect(img.headers.get("content-type")).toBe("image/gif");
-      expect(img.headers.get("x-opentime-fallback")).toBeNull();
-      expect((await img.arrayBuffer()).byteLength).toBeGreaterThan(1000);
-      const bad = cli(["url", "countdown", "--deadline", "soon"]);
-      expect(bad.status).toBe(2);
-      expect(bad.stderr).toContain("deadline");
-    },
-    budgetFor(2),
-  );
+  it("makes a signed countdown URL the server renders", { timeout: budgetFor(2) }, async () => {
+    const res = cli([
+      "url",
+      "countdown",
+      "--deadline",
+      "2030-01-01T00:00",
+      "--tz",
+      "Europe/Paris",
+      "--locale",
+      "fr",
+    ]);
+    expect(res.status, res.stderr).toBe(0);
+    const path = res.stdout.trim().replace("http://127.0.0.1:1", "");
+    const img = await fetch(`${srv.url}${path}`);
+    expect(img.headers.get("content-type")).toBe("image/gif");
+    expect(img.headers.get("x-opentime-fallback")).toBeNull();
+    expect((await img.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    const bad = cli(["url", "countdown", "--deadline", "soon"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("deadline");
+  });
 });

@@ -28,12 +28,12 @@ describe("configuration", () => {
     ["LOG_LEVEL", "loud", "LOG_LEVEL"],
   ])(
     "a bad %s=%s stops the process with a message naming it",
+    { timeout: budgetFor(1) },
     async (name, value, named) => {
       const res = await runUntilExit({ ...good, OPENTIME_DATA_DIR: dir(), [name]: value });
       expect(res.code).toBe(78);
       expect(res.stderr).toContain(named);
     },
-    budgetFor(1),
   );
 
   it("parses good values with defaults", () => {
@@ -43,32 +43,30 @@ describe("configuration", () => {
     expect(c.OPENTIME_DATA_DIR).toBe("./data");
   });
 
-  it(
-    "generates strong keys on first start, keeps them private in the data dir, never logs them",
-    async () => {
-      const dataDir = dir();
-      const srv = await spawnServer({ OPENTIME_DATA_DIR: dataDir });
-      const file = join(dataDir, "secrets.json");
-      const kept = JSON.parse(readFileSync(file, "utf8"));
-      expect(kept.OPENTIME_API_KEY.length).toBeGreaterThanOrEqual(32);
-      expect(kept.OPENTIME_SECRET.length).toBeGreaterThanOrEqual(32);
-      expect(statSync(file).mode & 0o777).toBe(0o600);
-      expect(srv.stdout()).toContain(file);
-      expect(srv.stdout()).not.toContain(kept.OPENTIME_API_KEY);
+  it("generates strong keys on first start, keeps them private in the data dir, never logs them", {
+    timeout: budgetFor(3),
+  }, async () => {
+    const dataDir = dir();
+    const srv = await spawnServer({ OPENTIME_DATA_DIR: dataDir });
+    const file = join(dataDir, "secrets.json");
+    const kept = JSON.parse(readFileSync(file, "utf8"));
+    expect(kept.OPENTIME_API_KEY.length).toBeGreaterThanOrEqual(32);
+    expect(kept.OPENTIME_SECRET.length).toBeGreaterThanOrEqual(32);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(srv.stdout()).toContain(file);
+    expect(srv.stdout()).not.toContain(kept.OPENTIME_API_KEY);
 
-      const ok = await fetch(`${srv.url}/v1/campaigns/x/stats`, {
-        headers: { authorization: `Bearer ${kept.OPENTIME_API_KEY}` },
-      });
-      expect(ok.status).toBe(200);
-      srv.child.kill("SIGTERM");
-      await srv.exited;
+    const ok = await fetch(`${srv.url}/v1/campaigns/x/stats`, {
+      headers: { authorization: `Bearer ${kept.OPENTIME_API_KEY}` },
+    });
+    expect(ok.status).toBe(200);
+    srv.child.kill("SIGTERM");
+    await srv.exited;
 
-      // Same keys after a restart.
-      const again = await spawnServer({ OPENTIME_DATA_DIR: dataDir });
-      expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(kept);
-      again.child.kill("SIGTERM");
-      expect(await again.exited).toBe(0);
-    },
-    budgetFor(3),
-  );
+    // Same keys after a restart.
+    const again = await spawnServer({ OPENTIME_DATA_DIR: dataDir });
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(kept);
+    again.child.kill("SIGTERM");
+    expect(await again.exited).toBe(0);
+  });
 });

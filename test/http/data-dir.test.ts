@@ -79,47 +79,43 @@ afterEach(async () => {
 });
 
 describe("the data dir", () => {
-  it(
-    "is private from the first start: the dir 0700, the database, its WAL and shared memory, and the keys 0600",
-    async () => {
-      const dir = freshDataDir();
-      const srv = await serve({ OPENTIME_DATA_DIR: dir, OPENTIME_WRITE_KEY: WRITE_KEY });
-      const { OPENTIME_API_KEY } = (await import(join(dir, "secrets.json"), { with: { type: "json" } }))
-        .default as { OPENTIME_API_KEY: string };
-      await writeThroughEveryThread(srv.url, OPENTIME_API_KEY);
-      // While it runs: SQLite's -wal and -shm files exist beside the database.
-      expect(existsSync(join(dir, `${DB_FILE}-wal`))).toBe(true);
-      expect(existsSync(join(dir, `${DB_FILE}-shm`))).toBe(true);
-      expect(modes(dir)).toEqual(allPrivate(dir));
-      await stop(srv);
-      expect(modes(dir)).toEqual(allPrivate(dir));
-    },
-    budgetFor(3),
-  );
+  it("is private from the first start: the dir 0700, the database, its WAL and shared memory, and the keys 0600", {
+    timeout: budgetFor(3),
+  }, async () => {
+    const dir = freshDataDir();
+    const srv = await serve({ OPENTIME_DATA_DIR: dir, OPENTIME_WRITE_KEY: WRITE_KEY });
+    const { OPENTIME_API_KEY } = (await import(join(dir, "secrets.json"), { with: { type: "json" } }))
+      .default as { OPENTIME_API_KEY: string };
+    await writeThroughEveryThread(srv.url, OPENTIME_API_KEY);
+    // While it runs: SQLite's -wal and -shm files exist beside the database.
+    expect(existsSync(join(dir, `${DB_FILE}-wal`))).toBe(true);
+    expect(existsSync(join(dir, `${DB_FILE}-shm`))).toBe(true);
+    expect(modes(dir)).toEqual(allPrivate(dir));
+    await stop(srv);
+    expect(modes(dir)).toEqual(allPrivate(dir));
+  });
 
-  it(
-    "makes an older version's readable data dir private at the next start",
-    async () => {
-      const dir = freshDataDir();
-      const first = await serve({ OPENTIME_DATA_DIR: dir, OPENTIME_WRITE_KEY: WRITE_KEY });
-      const { OPENTIME_API_KEY } = (await import(join(dir, "secrets.json"), { with: { type: "json" } }))
-        .default as { OPENTIME_API_KEY: string };
-      await writeThroughEveryThread(first.url, OPENTIME_API_KEY);
-      // Stopped by a crash, so the WAL and shared memory are left behind too.
-      first.child.kill("SIGKILL");
-      await first.exited;
-      chmodSync(dir, 0o755);
-      for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o644);
-      expect(Object.keys(modes(dir))).toEqual(
-        expect.arrayContaining([DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, "secrets.json"]),
-      );
+  it("makes an older version's readable data dir private at the next start", {
+    timeout: budgetFor(4),
+  }, async () => {
+    const dir = freshDataDir();
+    const first = await serve({ OPENTIME_DATA_DIR: dir, OPENTIME_WRITE_KEY: WRITE_KEY });
+    const { OPENTIME_API_KEY } = (await import(join(dir, "secrets.json"), { with: { type: "json" } }))
+      .default as { OPENTIME_API_KEY: string };
+    await writeThroughEveryThread(first.url, OPENTIME_API_KEY);
+    // Stopped by a crash, so the WAL and shared memory are left behind too.
+    first.child.kill("SIGKILL");
+    await first.exited;
+    chmodSync(dir, 0o755);
+    for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o644);
+    expect(Object.keys(modes(dir))).toEqual(
+      expect.arrayContaining([DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, "secrets.json"]),
+    );
 
-      const again = await serve({ OPENTIME_DATA_DIR: dir, OPENTIME_WRITE_KEY: WRITE_KEY });
-      expect(modes(dir)).toEqual(allPrivate(dir));
-      await stop(again);
-    },
-    budgetFor(4),
-  );
+    const again = await serve({ OPENTIME_DATA_DIR: dir, OPENTIME_WRITE_KEY: WRITE_KEY });
+    expect(modes(dir)).toEqual(allPrivate(dir));
+    await stop(again);
+  });
 
   it("is private when the server is embedded (startServer), whatever the process's umask", async () => {
     const dir = freshDataDir();

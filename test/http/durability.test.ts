@@ -37,117 +37,108 @@ async function burst(url: string, linkUrl: string, from: number, n: number) {
 }
 
 describe("durability", () => {
-  it(
-    "keeps every answered open and click across a graceful restart and a crash after the batch window",
-    async () => {
-      let srv = await spawnServer(env);
-      const created = await fetch(`${srv.url}/v1/links`, {
-        method: "POST",
-        headers: auth,
-        body: JSON.stringify({ url: "https://shop.example/durable", campaign: "durable" }),
-      });
-      const { id } = (await created.json()) as { id: string };
+  it("keeps every answered open and click across a graceful restart and a crash after the batch window", {
+    timeout: budgetFor(5),
+  }, async () => {
+    let srv = await spawnServer(env);
+    const created = await fetch(`${srv.url}/v1/links`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ url: "https://shop.example/durable", campaign: "durable" }),
+    });
+    const { id } = (await created.json()) as { id: string };
 
-      // 1. Graceful: answered, then SIGTERM straight away (inside the batch window): all kept.
-      await burst(srv.url, `${srv.url}/c/${id}`, 0, 150);
-      srv.child.kill("SIGTERM");
-      expect(await srv.exited).toBe(0);
+    // 1. Graceful: answered, then SIGTERM straight away (inside the batch window): all kept.
+    await burst(srv.url, `${srv.url}/c/${id}`, 0, 150);
+    srv.child.kill("SIGTERM");
+    expect(await srv.exited).toBe(0);
 
-      srv = await spawnServer(env);
-      let stats = (await (
-        await fetch(`${srv.url}/v1/campaigns/durable/stats`, { headers: auth })
-      ).json()) as any;
-      expect(stats.opens).toMatchObject({ total: 150, unique: 150 });
-      expect(stats.clicks).toMatchObject({ total: 150, unique: 150 });
+    srv = await spawnServer(env);
+    let stats = (await (
+      await fetch(`${srv.url}/v1/campaigns/durable/stats`, { headers: auth })
+    ).json()) as any;
+    expect(stats.opens).toMatchObject({ total: 150, unique: 150 });
+    expect(stats.clicks).toMatchObject({ total: 150, unique: 150 });
 
-      // 2. Crash: SIGKILL once the group commit holding the hits is done: nothing lost.
-      await burst(srv.url, `${srv.url}/c/${id}`, 150, 100);
-      await committed(srv.url, 200);
+    // 2. Crash: SIGKILL once the group commit holding the hits is done: nothing lost.
+    await burst(srv.url, `${srv.url}/c/${id}`, 150, 100);
+    await committed(srv.url, 200);
+    srv.child.kill("SIGKILL");
+    await srv.exited;
+
+    srv = await spawnServer(env);
+    stats = (await (await fetch(`${srv.url}/v1/campaigns/durable/stats`, { headers: auth })).json()) as any;
+    expect(stats.opens.total).toBe(250);
+    expect(stats.clicks.total).toBe(250);
+    expect(stats.clicks.unique).toBe(250);
+    srv.child.kill("SIGTERM");
+    expect(await srv.exited).toBe(0);
+  });
+
+  it("keeps each person's email activity across a crash before it was folded, and a graceful stop", {
+    timeout: budgetFor(5),
+  }, async () => {
+    const dir = tempDir();
+    // A fold window longer than the test: only a graceful stop or a recovery adds the hits.
+    const slow = { ...env, OPENTIME_DATA_DIR: dir, OPENTIME_ACTIVITY_FOLD_MS: "60000" };
+    const activityRow = (key: string) => {
+      const db = new Database(join(dir, DB_FILE), { readonly: true });
+      try {
+        return db.prepare("SELECT opens, clicks FROM email_activity WHERE key = ?").get(key) ?? null;
+      } finally {
+        db.close();
+      }
+    };
+    const profile = async (url: string, who: string) =>
+      (await (await fetch(`${url}/v1/profiles/${encodeURIComponent(who)}`, { headers: auth })).json()) as any;
+    try {
+      let srv = await spawnServer(slow);
+      const { id } = (await (
+        await fetch(`${srv.url}/v1/links`, {
+          method: "POST",
+          headers: auth,
+          body: JSON.stringify({ url: "https://shop.example/fold", campaign: "fold" }),
+        })
+      ).json()) as { id: string };
+      const hits = (u: string) =>
+        Promise.all([
+          fetch(`${srv.url}/o/fold.gif?u=${u}`, { headers: { "user-agent": UA.chromeDesktop } }),
+          fetch(`${srv.url}/c/${id}?u=${u}`, {
+            redirect: "manual",
+            headers: { "user-agent": UA.chromeDesktop },
+          }),
+        ]);
+
+      // Crash: logged (the batch committed), not yet in email activity, then SIGKILL.
+      await hits("crash%40example.com");
+      await committed(srv.url, 2);
+      expect(activityRow("e:crash@example.com")).toBeNull();
       srv.child.kill("SIGKILL");
       await srv.exited;
+      srv = await spawnServer(slow);
+      // The writer thread recovers as it starts, beside the listening server.
+      const up = srv;
+      await vi.waitFor(() => expect(up.stdout()).toContain("folded the opens/clicks an earlier stop left"), {
+        timeout: startBudget(),
+      });
+      expect(activityRow("e:crash@example.com")).toEqual({ opens: 1, clicks: 1 });
+      expect((await profile(srv.url, "crash@example.com")).email).toMatchObject({ opens: 1, clicks: 1 });
 
-      srv = await spawnServer(env);
-      stats = (await (await fetch(`${srv.url}/v1/campaigns/durable/stats`, { headers: auth })).json()) as any;
-      expect(stats.opens.total).toBe(250);
-      expect(stats.clicks.total).toBe(250);
-      expect(stats.clicks.unique).toBe(250);
+      // Graceful: SIGTERM folds before the process ends; the next start has nothing to do.
+      await hits("calm%40example.com");
       srv.child.kill("SIGTERM");
       expect(await srv.exited).toBe(0);
-    },
-    budgetFor(5),
-  );
+      expect(activityRow("e:calm@example.com")).toEqual({ opens: 1, clicks: 1 });
+      srv = await spawnServer(slow);
 
-  it(
-    "keeps each person's email activity across a crash before it was folded, and a graceful stop",
-    async () => {
-      const dir = tempDir();
-      // A fold window longer than the test: only a graceful stop or a recovery adds the hits.
-      const slow = { ...env, OPENTIME_DATA_DIR: dir, OPENTIME_ACTIVITY_FOLD_MS: "60000" };
-      const activityRow = (key: string) => {
-        const db = new Database(join(dir, DB_FILE), { readonly: true });
-        try {
-          return db.prepare("SELECT opens, clicks FROM email_activity WHERE key = ?").get(key) ?? null;
-        } finally {
-          db.close();
-        }
-      };
-      const profile = async (url: string, who: string) =>
-        (await (
-          await fetch(`${url}/v1/profiles/${encodeURIComponent(who)}`, { headers: auth })
-        ).json()) as any;
-      try {
-        let srv = await spawnServer(slow);
-        const { id } = (await (
-          await fetch(`${srv.url}/v1/links`, {
-            method: "POST",
-            headers: auth,
-            body: JSON.stringify({ url: "https://shop.example/fold", campaign: "fold" }),
-          })
-        ).json()) as { id: string };
-        const hits = (u: string) =>
-          Promise.all([
-            fetch(`${srv.url}/o/fold.gif?u=${u}`, { headers: { "user-agent": UA.chromeDesktop } }),
-            fetch(`${srv.url}/c/${id}?u=${u}`, {
-              redirect: "manual",
-              headers: { "user-agent": UA.chromeDesktop },
-            }),
-          ]);
-
-        // Crash: logged (the batch committed), not yet in email activity, then SIGKILL.
-        await hits("crash%40example.com");
-        await committed(srv.url, 2);
-        expect(activityRow("e:crash@example.com")).toBeNull();
-        srv.child.kill("SIGKILL");
-        await srv.exited;
-        srv = await spawnServer(slow);
-        // The writer thread recovers as it starts, beside the listening server.
-        const up = srv;
-        await vi.waitFor(
-          () => expect(up.stdout()).toContain("folded the opens/clicks an earlier stop left"),
-          {
-            timeout: startBudget(),
-          },
-        );
-        expect(activityRow("e:crash@example.com")).toEqual({ opens: 1, clicks: 1 });
-        expect((await profile(srv.url, "crash@example.com")).email).toMatchObject({ opens: 1, clicks: 1 });
-
-        // Graceful: SIGTERM folds before the process ends; the next start has nothing to do.
-        await hits("calm%40example.com");
-        srv.child.kill("SIGTERM");
-        expect(await srv.exited).toBe(0);
-        expect(activityRow("e:calm@example.com")).toEqual({ opens: 1, clicks: 1 });
-        srv = await spawnServer(slow);
-
-        // The profile API reads every acknowledged hit at once (it settles the fold first).
-        await hits("now%40example.com");
-        expect((await profile(srv.url, "now@example.com")).email).toMatchObject({ opens: 1, clicks: 1 });
-        expect(activityRow("e:calm@example.com")).toEqual({ opens: 1, clicks: 1 });
-        srv.child.kill("SIGTERM");
-        expect(await srv.exited).toBe(0);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-    budgetFor(5),
-  );
+      // The profile API reads every acknowledged hit at once (it settles the fold first).
+      await hits("now%40example.com");
+      expect((await profile(srv.url, "now@example.com")).email).toMatchObject({ opens: 1, clicks: 1 });
+      expect(activityRow("e:calm@example.com")).toEqual({ opens: 1, clicks: 1 });
+      srv.child.kill("SIGTERM");
+      expect(await srv.exited).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -56,45 +56,41 @@ function timeUntil(
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 describe("npm start", () => {
-  it(
-    "runs the build made at install: it starts about as fast as the built server itself",
-    async () => {
-      expect(existsSync(resolve(ROOT, "dist/node/main.js")), "dist/ is built by `npm ci` (prepare)").toBe(
-        true,
-      );
-      const nodeArgs = START.split(" ").slice(1); // the start script's own node command line
-      expect(nodeArgs.at(-1)).toBe("dist/node/main.js");
-      // npm's own cost of running a script, with the same load on the machine.
-      const npmAlone = () => timeUntil("npm", ["--version"], ".");
-      const built = () => {
-        const dir = tempDir();
-        const env = { OPENTIME_DATA_DIR: dir, OPENTIME_API_KEY: TEST_API_KEY, OPENTIME_SECRET: TEST_SECRET };
-        return {
-          direct: () => timeUntil(process.execPath, nodeArgs, "opentime listening", env),
-          npm: () => timeUntil("npm", ["start"], "opentime listening", env),
-          done: () => rmSync(dir, { recursive: true, force: true }),
-        };
+  it("runs the build made at install: it starts about as fast as the built server itself", {
+    timeout: budgetFor(12),
+  }, async () => {
+    expect(existsSync(resolve(ROOT, "dist/node/main.js")), "dist/ is built by `npm ci` (prepare)").toBe(true);
+    const nodeArgs = START.split(" ").slice(1); // the start script's own node command line
+    expect(nodeArgs.at(-1)).toBe("dist/node/main.js");
+    // npm's own cost of running a script, with the same load on the machine.
+    const npmAlone = () => timeUntil("npm", ["--version"], ".");
+    const built = () => {
+      const dir = tempDir();
+      const env = { OPENTIME_DATA_DIR: dir, OPENTIME_API_KEY: TEST_API_KEY, OPENTIME_SECRET: TEST_SECRET };
+      return {
+        direct: () => timeUntil(process.execPath, nodeArgs, "opentime listening", env),
+        npm: () => timeUntil("npm", ["start"], "opentime listening", env),
+        done: () => rmSync(dir, { recursive: true, force: true }),
       };
-      // Alternating rounds, medians: the load may change between them.
-      const direct: number[] = [];
-      const viaNpm: number[] = [];
-      const npm: number[] = [];
-      for (let round = 0; round < 3; round++) {
-        const b = built();
-        try {
-          direct.push(await b.direct());
-          npm.push(await npmAlone());
-          viaNpm.push(await b.npm());
-        } finally {
-          b.done();
-        }
+    };
+    // Alternating rounds, medians: the load may change between them.
+    const direct: number[] = [];
+    const viaNpm: number[] = [];
+    const npm: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const b = built();
+      try {
+        direct.push(await b.direct());
+        npm.push(await npmAlone());
+        viaNpm.push(await b.npm());
+      } finally {
+        b.done();
       }
-      const budget = 2 * (median(direct) + median(npm));
-      expect(
-        median(viaNpm),
-        `npm start ${median(viaNpm).toFixed(0)} ms; the built server alone ${median(direct).toFixed(0)} ms, npm alone ${median(npm).toFixed(0)} ms`,
-      ).toBeLessThan(budget);
-    },
-    budgetFor(12),
-  );
+    }
+    const budget = 2 * (median(direct) + median(npm));
+    expect(
+      median(viaNpm),
+      `npm start ${median(viaNpm).toFixed(0)} ms; the built server alone ${median(direct).toFixed(0)} ms, npm alone ${median(npm).toFixed(0)} ms`,
+    ).toBeLessThan(budget);
+  });
 });
