@@ -10,7 +10,7 @@ import { weatherTexts } from "../../src/core/cards/weather-texts.js";
 import { createOpenMeteoProvider } from "../../src/core/weather/open-meteo.js";
 import { loadCardAssets } from "../../src/node/cards/assets.js";
 import { createSatoriRenderer } from "../../src/node/cards/satori-renderer.js";
-import { runStartMs } from "../helpers/budget.js";
+import { SLOWDOWN } from "../helpers/budget.js";
 import { pixelAt, samePixels } from "../helpers/image-snapshot.js";
 import { type OpenMeteoStandIn, startOpenMeteoStandIn } from "../helpers/open-meteo.js";
 import { startTestServer, type TestServer, withRecipientProof } from "../helpers/server.js";
@@ -25,9 +25,9 @@ let now = Date.parse("2026-11-20T10:00:00Z");
 const clock = { now: () => now };
 const TTL_MS = 900_000;
 // The server's weather times (an open waits 800 ms, a request is aborted after 5 s), and this
-// test's slow provider and latency bounds with them, stretched when one start of the server
-// took longer than 800 ms as the run began: a loaded machine answers even loopback slowly.
-const STRETCH = Math.max(1, runStartMs / 800);
+// test's slow provider and latency bounds with them, stretched on a loaded machine, which
+// answers even loopback slowly.
+const STRETCH = SLOWDOWN;
 const BUDGET_MS = Math.ceil(800 * STRETCH);
 let meteo: OpenMeteoStandIn;
 let s: TestServer;
