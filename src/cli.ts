@@ -145,6 +145,7 @@ async function url(argv: string[]): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  process.umask(0o077); // the store `wrap` opens is its owner's alone, as the server's is
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case "wrap":

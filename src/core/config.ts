@@ -4,7 +4,7 @@ import { capsSchema, EMAIL_ONLY, quietHoursSchema, SEND_PROVIDERS } from "./send
 import { parseTrustProxy } from "./tracking/client-ip.js";
 
 /**
- * The environment contract (names from DESIGN.md). Pure: the Node entry reads process.env,
+ * The environment contract (the README's Configuration table). Pure: the Node entry reads process.env,
  * fills generated secrets and calls parseConfig; a bad value stops the process with a
  * message naming the variable.
  */

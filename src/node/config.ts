@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Config, ConfigError, parseConfig } from "../core/config.js";
-
-export const SECRETS_FILE = "secrets.json";
+import { privateDataDir, privateFile, SECRETS_FILE } from "./data-dir.js";
 
 export interface LoadedConfig {
   config: Config;
@@ -24,10 +23,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   let secretsFile: string | null = null;
   let generated = false;
   if (!env.OPENTIME_API_KEY || !env.OPENTIME_SECRET) {
-    mkdirSync(dataDir, { recursive: true });
+    privateDataDir(dataDir);
     secretsFile = join(dataDir, SECRETS_FILE);
     let kept: Record<string, string> = {};
     if (existsSync(secretsFile)) {
+      privateFile(secretsFile);
       try {
         kept = JSON.parse(readFileSync(secretsFile, "utf8"));
       } catch {
@@ -40,7 +40,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         OPENTIME_SECRET: kept.OPENTIME_SECRET || randomBytes(32).toString("base64url"),
       };
       writeFileSync(secretsFile, `${JSON.stringify(kept, null, 2)}\n`, { mode: 0o600 });
-      chmodSync(secretsFile, 0o600);
+      privateFile(secretsFile);
       generated = true;
     }
     filled.OPENTIME_API_KEY ||= kept.OPENTIME_API_KEY;

@@ -5,6 +5,9 @@ import { startServer } from "./server.js";
 
 /** Process entry: config, logger, server, signals. */
 async function main(): Promise<void> {
+  // Whatever this process creates (the data dir, the database and the files SQLite adds
+  // beside it, on any thread) is its owner's alone; data-dir.ts also sets the modes.
+  process.umask(0o077);
   let loaded: ReturnType<typeof loadConfig>;
   try {
     loaded = loadConfig();

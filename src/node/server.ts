@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -19,9 +18,11 @@ import { loadCardAssets } from "./cards/assets.js";
 import { createLayoutRenderer } from "./cards/layout-renderer.js";
 import { createSatoriRenderer } from "./cards/satori-renderer.js";
 import { createCountdownKit } from "./countdown-kit.js";
+import { DB_FILE, privateDataDir } from "./data-dir.js";
 import { withFastPath } from "./fast-listener.js";
 import { createGuardedFetcher } from "./fetch/guarded-fetcher.js";
 import { createNodeIntervals } from "./intervals.js";
+import { closeIdleAfterReads } from "./keep-alive.js";
 import { createNodeSigner } from "./node-signer.js";
 import { ThreadedProfiles } from "./profiles/threaded-profiles.js";
 import { channelsFromConfig, sendingSettingsFromConfig } from "./sending/channels.js";
@@ -41,7 +42,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const DB_FILE = "opentime.db";
+export { DB_FILE };
 
 /** One header off Node's IncomingMessage (already parsed), without building Web Headers. */
 function nodeRequestHeader(c: Context, name: string): string | undefined {
@@ -61,7 +62,7 @@ export async function startServer(
   logger: Logger = silentLogger,
   extraDeps: Partial<AppDeps> = {},
 ): Promise<RunningServer> {
-  mkdirSync(config.OPENTIME_DATA_DIR, { recursive: true });
+  privateDataDir(config.OPENTIME_DATA_DIR);
   // The event-writer thread also applies opens/clicks to the profiles (off this thread).
   const store = createSqliteStore(join(config.OPENTIME_DATA_DIR, DB_FILE), {
     offThreadWrites: true,
@@ -201,6 +202,7 @@ export async function startServer(
   );
   const server = await new Promise<Server>((resolve, reject) => {
     const s = createHttpServer(listener);
+    closeIdleAfterReads(s);
     s.once("error", reject);
     s.listen(config.PORT, config.HOST, () => resolve(s));
   });

@@ -45,7 +45,7 @@ describe("Open-Meteo responses", () => {
     for (const b of bad) expect(() => parseOpenMeteo(b), JSON.stringify(b)).toThrow(WeatherFetchError);
   });
 
-  it("fold WMO codes into conditions as REFERENCE.md §6 lists them", () => {
+  it("fold WMO codes into conditions as Open-Meteo's code table lists them", () => {
     const table: [number[], string][] = [
       [[0, 1], "clear"],
       [[2, 3], "cloudy"],

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 
 /**
  * A stand-in for api.open-meteo.com on loopback, answering GET /v1/forecast with the JSON
- * shape Open-Meteo writes (Writer/JsonWriter.swift, REFERENCE.md §6). Tests set the weather
+ * shape Open-Meteo writes (Writer/JsonWriter.swift in its source). Tests set the weather
  * per place and how it misbehaves, and read back every request it got.
  */
 export interface StandInWeather {

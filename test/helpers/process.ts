@@ -1,67 +1,47 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { resolve } from "node:path";
+import { launch, measureStart, type ServerProcess, start } from "./entry.js";
 
-const ROOT = resolve(import.meta.dirname, "../..");
+export type { ServerProcess };
 
-export interface ServerProcess {
-  child: ChildProcess;
-  url: string;
-  stdout: () => string;
-  stderr: () => string;
-  /** Resolves with the exit code. */
-  exited: Promise<number | null>;
+/**
+ * How long the entry point takes to start, measured again as each file that starts
+ * processes is collected: the load of the moment, other test forks included.
+ */
+export const measuredStartMs = await measureStart();
+
+/**
+ * How many measured starts one start may take: the load changes while a file runs (other
+ * test forks start and finish their own servers and renders).
+ */
+const SLACK = 4;
+
+/** The bound on one start (or one stop, or one run of the CLI, which loads the same code). */
+export function startBudget(): number {
+  return Math.ceil(SLACK * measuredStartMs);
+}
+
+/**
+ * A test's or hook's timeout, for work worth `starts` starts of the entry point: the
+ * spawns and restarts it makes, and the requests it sends, counted in the same unit.
+ */
+export function budgetFor(starts: number): number {
+  return Math.ceil(starts * startBudget());
 }
 
 /** Runs the real entry point (src/node/main.ts) as its own process, as an operator would. */
 export function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/node/main.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}\n${err}`)), 20_000);
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /"port":(\d+).*"opentime listening"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolvePromise({
-          child,
-          url: `http://127.0.0.1:${m[1]}`,
-          stdout: () => out,
-          stderr: () => err,
-          exited,
-        });
-      }
-    });
-    child.stderr!.on("data", (d: Buffer) => {
-      err += d.toString();
-    });
-    exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before listening:\n${out}\n${err}`));
-    });
-  });
+  return start(env, startBudget());
 }
 
 /** Runs the entry point expecting it to fail at start; resolves with its exit code and output. */
 export function runUntilExit(
   env: Record<string, string>,
 ): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/node/main.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = launch(env);
   let out = "";
   let err = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), startBudget());
   return new Promise((res) =>
     child.once("exit", (code) => {
       clearTimeout(timer);

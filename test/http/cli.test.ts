@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SECRETS_FILE } from "../../src/node/config.js";
 import { DB_FILE } from "../../src/node/server.js";
-import { type ServerProcess, spawnServer } from "../helpers/process.js";
+import { budgetFor, type ServerProcess, spawnServer, startBudget } from "../helpers/process.js";
 import { tempDir, UA } from "../helpers/server.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -32,7 +32,7 @@ function cli(args: string[], input = ""): Promise<{ status: number | null; stdou
   child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
   child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   child.stdin.end(input);
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const timer = setTimeout(() => child.kill("SIGKILL"), startBudget());
   return new Promise((res) =>
     child.once("close", (status) => {
       clearTimeout(timer);
@@ -44,7 +44,7 @@ function cli(args: string[], input = ""): Promise<{ status: number | null; stdou
 beforeAll(async () => {
   // Generated keys on first start; the CLI reads the same ones from the data dir.
   srv = await spawnServer({ OPENTIME_DATA_DIR: dataDir, OPENTIME_PUBLIC_URL: "http://127.0.0.1:1" });
-});
+}, budgetFor(1));
 afterAll(async () => {
   srv.child.kill("SIGTERM");
   await srv.exited;
@@ -52,7 +52,7 @@ afterAll(async () => {
 });
 
 describe("opentime CLI", () => {
-  it("wraps HTML from stdin with links the server then redirects", async () => {
+  it("wraps HTML from stdin with links the server then redirects", { timeout: budgetFor(1) }, async () => {
     const html = readFileSync(resolve(ROOT, "test/fixtures/emails/klaviyo-abandoned-cart.html"), "utf8");
     const res = await cli(["wrap", "--dialect", "klaviyo", "--campaign", "cart-1"], html);
     expect(res.status, res.stderr).toBe(0);
@@ -72,7 +72,9 @@ describe("opentime CLI", () => {
     expect(hit.headers.get("location")).toMatch(/^https?:\/\//);
   });
 
-  it("wraps an email into the same links and destinations as the API does", async () => {
+  it("wraps an email into the same links and destinations as the API does", {
+    timeout: budgetFor(2),
+  }, async () => {
     const html = [
       '<a href="http://a.example">a</a>',
       '<a href="HTTPS://Shop.Example/ürün?x=1">b</a>',
@@ -101,7 +103,9 @@ describe("opentime CLI", () => {
     }
   });
 
-  it("refuses what the API refuses, naming the flag, and registers nothing", async () => {
+  it("refuses what the API refuses, naming the flag, and registers nothing", {
+    timeout: budgetFor(3),
+  }, async () => {
     const html = '<a href="https://refused.example/">x</a>';
     const cases: [string[], RegExp][] = [
       [["--campaign", "Black Friday/2026?"], /--campaign: use 1-128 of/],
@@ -123,13 +127,13 @@ describe("opentime CLI", () => {
     expect(n).toBe(0);
   });
 
-  it("rejects an unknown dialect", async () => {
+  it("rejects an unknown dialect", { timeout: budgetFor(1) }, async () => {
     const res = await cli(["wrap", "--dialect", "nope"], "<a href='https://x.example'>x</a>");
     expect(res.status).toBe(2);
     expect(res.stderr).toContain("--dialect");
   });
 
-  it("makes a signed countdown URL the server renders", async () => {
+  it("makes a signed countdown URL the server renders", { timeout: budgetFor(2) }, async () => {
     const res = await cli([
       "url",
       "countdown",

@@ -2,7 +2,7 @@ import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/core/config.js";
-import { runUntilExit, spawnServer } from "../helpers/process.js";
+import { budgetFor, runUntilExit, spawnServer } from "../helpers/process.js";
 import { TEST_API_KEY, TEST_SECRET, tempDir } from "../helpers/server.js";
 
 const dirs: string[] = [];
@@ -26,11 +26,15 @@ describe("configuration", () => {
     ["REDIS_URL", "http//broken", "REDIS_URL"],
     ["OPENTIME_BATCH_MS", "0", "OPENTIME_BATCH_MS"],
     ["LOG_LEVEL", "loud", "LOG_LEVEL"],
-  ])("a bad %s=%s stops the process with a message naming it", async (name, value, named) => {
-    const res = await runUntilExit({ ...good, OPENTIME_DATA_DIR: dir(), [name]: value });
-    expect(res.code).toBe(78);
-    expect(res.stderr).toContain(named);
-  });
+  ])(
+    "a bad %s=%s stops the process with a message naming it",
+    { timeout: budgetFor(1) },
+    async (name, value, named) => {
+      const res = await runUntilExit({ ...good, OPENTIME_DATA_DIR: dir(), [name]: value });
+      expect(res.code).toBe(78);
+      expect(res.stderr).toContain(named);
+    },
+  );
 
   it("parses good values with defaults", () => {
     const c = parseConfig({ ...good, PORT: "9000", OPENTIME_PUBLIC_URL: "https://ot.example.com/" });
@@ -39,7 +43,9 @@ describe("configuration", () => {
     expect(c.OPENTIME_DATA_DIR).toBe("./data");
   });
 
-  it("generates strong keys on first start, keeps them private in the data dir, never logs them", async () => {
+  it("generates strong keys on first start, keeps them private in the data dir, never logs them", {
+    timeout: budgetFor(3),
+  }, async () => {
     const dataDir = dir();
     const srv = await spawnServer({ OPENTIME_DATA_DIR: dataDir });
     const file = join(dataDir, "secrets.json");

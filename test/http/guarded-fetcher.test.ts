@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fetcher, type FetchRefusal, FetchRefused } from "../../src/core/ports/fetch.js";
 import { hostAllowlist, isPrivateAddress } from "../../src/node/fetch/address-policy.js";
 import { createGuardedFetcher, type GuardedFetcherOptions } from "../../src/node/fetch/guarded-fetcher.js";
+import { SLOWDOWN } from "../helpers/budget.js";
 
 /**
  * A hostile origin on loopback: redirects into the private network, endless and dripping
@@ -78,10 +79,7 @@ function handle(req: IncomingMessage, res: ServerResponse) {
     return void res.writeHead(200, { "content-encoding": url.searchParams.get("e")! }).end("x");
   }
   if (path === "/gzip-bomb") {
-    // ~50 KB on the wire, 50 MB once inflated.
-    return void res
-      .writeHead(200, { "content-encoding": "gzip" })
-      .end(gzipSync(Buffer.alloc(50 * 1024 * 1024)));
+    return void res.writeHead(200, { "content-encoding": "gzip" }).end(GZIP_BOMB);
   }
   res.writeHead(404).end();
 }
@@ -98,12 +96,14 @@ afterAll(async () => {
 });
 
 const MB = 1024 * 1024;
+// ~50 KB on the wire, 50 MB once inflated; compressed once, not on the fetch's clock.
+const GZIP_BOMB = gzipSync(Buffer.alloc(50 * MB));
 function fetcher(over: Partial<GuardedFetcherOptions> = {}): Fetcher {
   return createGuardedFetcher({
     allow: ["127.0.0.1", "localhost", "169.254.169.254", "10.0.0.1", "[::1]", "shop.test", "mixed.test"],
     allowPrivate: ["127.0.0.1", "shop.test"],
     maxBytes: MB,
-    timeoutMs: 1500,
+    timeoutMs: Math.ceil(1500 * SLOWDOWN),
     ...over,
   });
 }
@@ -217,7 +217,7 @@ describe("guarded fetcher", () => {
     await expectRefused(fetcher({ timeoutMs: 400 }).fetch(`${base}/drip`), "timeout");
     const took = performance.now() - t0;
     expect(took).toBeGreaterThanOrEqual(350);
-    expect(took).toBeLessThan(1500);
+    expect(took).toBeLessThan(1500 * SLOWDOWN);
   });
 
   it("a caller may ask for less than the configured limits, never more", async () => {

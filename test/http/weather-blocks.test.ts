@@ -1,5 +1,5 @@
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { layoutTree, parseLayout } from "../../src/core/cards/banner-layout.js";
 import { fillTemplate } from "../../src/core/cards/merge-fields.js";
 import type { CardRenderer } from "../../src/core/cards/types.js";
@@ -7,8 +7,10 @@ import { el } from "../../src/core/cards/types.js";
 import { WEATHER_DEFAULTS, WEATHER_LAYOUT_FIELDS } from "../../src/core/cards/weather-options.js";
 import { weatherCard } from "../../src/core/cards/weather-templates.js";
 import { weatherTexts } from "../../src/core/cards/weather-texts.js";
+import { createOpenMeteoProvider } from "../../src/core/weather/open-meteo.js";
 import { loadCardAssets } from "../../src/node/cards/assets.js";
 import { createSatoriRenderer } from "../../src/node/cards/satori-renderer.js";
+import { SLOWDOWN } from "../helpers/budget.js";
 import { pixelAt, samePixels } from "../helpers/image-snapshot.js";
 import { type OpenMeteoStandIn, startOpenMeteoStandIn } from "../helpers/open-meteo.js";
 import { startTestServer, type TestServer, withRecipientProof } from "../helpers/server.js";
@@ -22,6 +24,11 @@ import { post, WRITE_KEY } from "../segment/helpers.js";
 let now = Date.parse("2026-11-20T10:00:00Z");
 const clock = { now: () => now };
 const TTL_MS = 900_000;
+// The server's weather times (an open waits 800 ms, a request is aborted after 5 s), and this
+// test's slow provider and latency bounds with them, stretched on a loaded machine, which
+// answers even loopback slowly.
+const STRETCH = SLOWDOWN;
+const BUDGET_MS = Math.ceil(800 * STRETCH);
 let meteo: OpenMeteoStandIn;
 let s: TestServer;
 let renderer: CardRenderer;
@@ -31,6 +38,12 @@ beforeAll(async () => {
   meteo = await startOpenMeteoStandIn();
   s = await startTestServer({ OPENTIME_WEATHER_URL: meteo.url, OPENTIME_WRITE_KEY: WRITE_KEY }, undefined, {
     clock,
+    weather: {
+      provider: createOpenMeteoProvider({ baseUrl: meteo.url }),
+      ttlMs: TTL_MS,
+      budgetMs: BUDGET_MS,
+      fetchTimeoutMs: Math.ceil(5000 * STRETCH),
+    },
   });
 });
 afterAll(async () => {
@@ -233,29 +246,37 @@ describe("weather blocks", () => {
   it("answers within the time budget when the provider is slow, and the late answer fills the cache", async () => {
     meteo.weather.set("41.9,12.5", { temperature: 18, code: 0 });
     const block = await createBlock({ location: { lat: 41.9, lon: 12.5 } });
-    meteo.mode = { kind: "slow", ms: 3000 };
+    const slowMs = Math.ceil(3000 * STRETCH);
+    meteo.mode = { kind: "slow", ms: slowMs };
     const answeredBefore = meteo.answered;
     try {
       const first = await open(`/i/${block.id}.png`);
-      expect(first.ms).toBeLessThan(1500);
+      expect(first.ms).toBeLessThan(1500 * STRETCH);
       expect(first.fallback).toBe("weather_timeout");
       expect(await background(first.bytes)).toBe(WEATHER_DEFAULTS.neutral.background);
       // Opens during the slow request do not wait a budget each, nor ask again.
       const second = await open(`/i/${block.id}.png`);
-      expect(second.ms).toBeLessThan(1000);
+      expect(second.ms).toBeLessThan(1000 * STRETCH);
       expect(meteo.requestsFor("41.9", "12.5")).toBe(1);
-      const deadline = Date.now() + 5000;
-      while (meteo.answered === answeredBefore && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 50));
+      // The late answer arrives and is kept.
+      await vi.waitFor(() => expect(meteo.answered).toBeGreaterThan(answeredBefore), {
+        timeout: slowMs + 4 * BUDGET_MS,
+        interval: 50,
+      });
     } finally {
       meteo.mode = { kind: "ok" };
     }
-    await new Promise((r) => setTimeout(r, 50));
-    const later = await open(`/i/${block.id}.png`);
-    expect(later.fallback).toBeNull();
+    const later = await vi.waitFor(
+      async () => {
+        const r = await open(`/i/${block.id}.png`);
+        expect(r.fallback).toBeNull();
+        return r;
+      },
+      { timeout: 4 * BUDGET_MS, interval: 50 },
+    );
     expect(await background(later.bytes)).toBe(WEATHER_DEFAULTS.clear.background);
     expect(meteo.requestsFor("41.9", "12.5")).toBe(1);
-  }, 15_000);
+  });
 
   it("draws an operator's own layout with the weather's texts, per condition", async () => {
     meteo.weather.set("48.1,11.6", { temperature: -2.4, code: 71 });

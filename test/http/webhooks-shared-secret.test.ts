@@ -27,7 +27,7 @@ const pm = (record: unknown, auth = basic(PM_USER, PM_PASS)) =>
 const brevo = (body: unknown, auth = `Bearer ${BREVO_TOKEN}`) =>
   s.post("brevo", JSON.stringify(body), { authorization: auth });
 
-// REFERENCE.md's sample, plus realistic records of every RecordType.
+// A click with the fields Postmark's click webhook docs list, plus realistic records of every RecordType.
 const CLICK = {
   RecordType: "Click",
   MessageID: "883953f4-6105-42a2-a16a-77a8eac79483",
@@ -168,7 +168,7 @@ describe("POST /v1/webhooks/postmark", () => {
 });
 
 describe("POST /v1/webhooks/brevo", () => {
-  it("accepts the bearer token and normalises REFERENCE.md's sample", async () => {
+  it("accepts the bearer token and normalises an opened event as Brevo posts it", async () => {
     const sample = {
       event: "opened",
       email: "a@x.com",

@@ -25,7 +25,8 @@ beforeEach(() => {
 
 const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any });
 
-// REFERENCE.md's sample plus the other event types SendGrid posts in one array.
+// An open with the fields SendGrid's Event Webhook docs list (`rid` a custom arg), plus the
+// other event types it posts in one array.
 const SENDGRID_BATCH = JSON.stringify([
   {
     email: "a@x.com",

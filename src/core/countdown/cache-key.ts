@@ -1,7 +1,7 @@
 /**
  * Cache key for a rendered countdown: every opener whose request lands in the
  * same whole second before the same deadline gets identical bytes, so the
- * server can share one encoded result (DESIGN.md "Rendering").
+ * server can share one encoded result.
  */
 import type { CountdownOptions } from "./options.js";
 import { remainingSeconds, resolveDeadline } from "./time.js";

@@ -1,6 +1,6 @@
 /**
  * Current weather at a place, as live images need it. The Node server's adapter speaks
- * Open-Meteo (REFERENCE.md section 6); tests stand a local server in for it.
+ * Open-Meteo's forecast API; tests stand a local server in for it.
  */
 export const WEATHER_CONDITIONS = [
   "clear",

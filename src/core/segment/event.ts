@@ -2,7 +2,8 @@
  * One inbound Segment event, checked by hand rather than with zod: this runs for every
  * event of every batch (tens of thousands a second) and the checks are shallow, so a
  * few typeof tests beat building a schema parse per event. Field names per the Segment
- * spec (REFERENCE.md §4); unknown top-level fields (`_metadata`, `channel`, …) are kept.
+ * spec (its common fields, track, identify, page, screen, group, alias); unknown top-level
+ * fields (`_metadata`, `channel`, …) are kept.
  */
 export const SEGMENT_TYPES = ["track", "identify", "page", "screen", "group", "alias"] as const;
 export type SegmentType = (typeof SEGMENT_TYPES)[number];

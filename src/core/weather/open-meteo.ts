@@ -1,5 +1,5 @@
 /**
- * WeatherProvider on Open-Meteo's forecast API (REFERENCE.md section 6), with fetch() only
+ * WeatherProvider on Open-Meteo's forecast API (GET /v1/forecast?current=…), with fetch() only
  * so it runs on any runtime. One request per call; caching, staleness, time budgets and
  * backoff are WeatherService's job.
  *
@@ -52,7 +52,8 @@ export class WeatherFetchError extends Error {
 }
 
 /**
- * WMO weather code → the few conditions templates choose on (table in REFERENCE.md §6).
+ * WMO weather code → the few conditions templates choose on (Open-Meteo's table of the codes it
+ * sends, Helper/WeatherCode.swift in its source).
  * Freezing drizzle/rain count as drizzle/rain (what people dress for); hail as thunderstorm.
  * An unlisted code is a failure rather than a guess.
  */

@@ -1,6 +1,9 @@
 /**
  * ESP template dialects: which merge tag puts the recipient into a URL query value, and how to recognise
- * merge-tag syntax in general. Sources and caveats: /work/shared/REFERENCE.md section 2.
+ * merge-tag syntax in general, from each ESP's template docs. Caveats: HubSpot cannot apply a
+ * filter to a personalization token in emails, and SendGrid and Brevo document no URL-encoding
+ * helper, so those tags go in unencoded; Klaviyo's `urlencode` (it supports most Django filters)
+ * and Customer.io's Liquid `url_encode` are assumed rather than documented.
  */
 
 /** Every supported dialect. A readonly non-empty tuple so it can feed `z.enum(DIALECTS)` directly. */

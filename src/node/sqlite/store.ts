@@ -12,6 +12,7 @@ import type {
 } from "../../core/ports/index.js";
 import { recipientKey } from "../../core/profiles/identity.js";
 import { createGroupCommit } from "../../core/util/group-commit.js";
+import { privateDatabase } from "../data-dir.js";
 import { BLOCK_DELETED_SQL, createBlockPurger } from "./block-purge.js";
 import { startEventWriterThread } from "./event-writer-thread.js";
 import { createFirstSeenWriter, type FirstSeen } from "./first-seen.js";
@@ -40,6 +41,8 @@ export const MAIN_CHECKPOINT_PAGES = 4 * WRITER_CHECKPOINT_PAGES;
 
 export function openDatabase(file: string, opts: { checkpointPages?: number } = {}): Database.Database {
   const db = new Database(file);
+  // Before WAL mode: the -wal and -shm files are created with the database's mode.
+  privateDatabase(file);
   db.pragma("journal_mode = WAL");
   // FULL: a committed batch survives a power cut, not only a process crash. Group commit
   // keeps the fsync count low enough that this costs little.
