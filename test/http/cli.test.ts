@@ -3,8 +3,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SECRETS_FILE } from "../../src/node/config.js";
-import { DB_FILE } from "../../src/node/server.js";
+import { DB_FILE, SECRETS_FILE } from "../../src/node/data-dir.js";
 import { budgetFor, type ServerProcess, spawnServer, startBudget } from "../helpers/process.js";
 import { tempDir, UA } from "../helpers/server.js";
 
