@@ -67,7 +67,19 @@ export function buildServices(deps: AppDeps): Services {
   // Opens and clicks also feed the profiles (batched there; the response never waits),
   // unless the event log's writer does it off this thread (see profilesFedByEventLog).
   const profiles = deps.profilesFedByEventLog ? undefined : deps.profiles;
-  const onTracked = profiles ? (e: TrackEvent) => profiles.noteTrackEvent(e) : undefined;
+  const signals = deps.signals ?? createMemorySignals(logger);
+  const onTracked = (e: TrackEvent) => {
+    profiles?.noteTrackEvent(e);
+    if (e.recipient && e.corrects === undefined)
+      signals.emit({
+        type: e.kind,
+        recipient: e.recipient,
+        campaign: e.campaign,
+        linkId: e.linkId,
+        class: e.class,
+        at: e.at,
+      });
+  };
   const tracker = new Tracker(deps.recorder, new RecentActivity(), clock, deps.metrics, onTracked);
   const blockIds = {
     create: () => newSignedId(signer, "block", random),
@@ -111,7 +123,6 @@ export function buildServices(deps: AppDeps): Services {
   const recipientProof = new RecipientProof(signer);
   const rules = new BlockRules(random, weatherService && weatherForRules(weatherService));
   const decisions = deps.decisions ?? createDecisionRecorder({ log: noDecisionLog, logger });
-  const signals = deps.signals ?? createMemorySignals(logger);
   const sendingService =
     deps.sending && deps.profiles
       ? createSending(deps.sending, {

@@ -8,6 +8,8 @@ export interface IngestResult {
   accepted: number;
   duplicates: number;
   suppressed: number;
+  /** Per event of a Segment job, in order: the profile it was stored for (null: duplicate or suppressed). */
+  profileIds?: (string | null)[];
 }
 
 export type Job =
@@ -176,17 +178,21 @@ function applyGroup(jobs: Job[], reads: GroupReads, deps: Pick<GroupDeps, "now" 
 
   for (const job of jobs) {
     if (job.kind === "segment") {
+      const profileIds: (string | null)[] = (job.result.profileIds = []);
       for (const ev of job.events) {
         if (isDuplicate(`m:${ev.messageId}`)) {
           job.result.duplicates++;
+          profileIds.push(null);
           continue;
         }
         const { keys, alias } = segmentKeys(ev, ids);
         const p = resolve(keys, alias, ev.timestamp);
         if (!p) {
           job.result.suppressed++;
+          profileIds.push(null);
           continue;
         }
+        profileIds.push(p.id);
         order.add(p, ev.timestamp, { kind: "segment", facts: ev });
         events.push({
           profileId: p.id,
@@ -225,6 +231,17 @@ function applyGroup(jobs: Job[], reads: GroupReads, deps: Pick<GroupDeps, "now" 
     }
   }
 
+  // A merge later in the group moved earlier events to the surviving profile: so do their ids.
+  if (merged.length) {
+    const to = new Map(merged.map((m) => [m.from, m.to]));
+    const final = (id: string) => {
+      for (let n = 0; to.has(id) && n <= merged.length; n++) id = to.get(id)!;
+      return id;
+    };
+    for (const job of jobs)
+      if (job.kind === "segment" && job.result.profileIds)
+        job.result.profileIds = job.result.profileIds.map((id) => id && final(id));
+  }
   order.finish(profiles);
   const written: Profile[] = [];
   for (const id of dirty) {

@@ -211,7 +211,7 @@ export class ProfileService {
       // Nothing of the failed group was written (one transaction), so each job can be
       // retried alone: one poison event fails its own request, not its neighbours'.
       for (const p of batch) {
-        Object.assign(p.job.result, { accepted: 0, duplicates: 0, suppressed: 0 });
+        Object.assign(p.job.result, { accepted: 0, duplicates: 0, suppressed: 0, profileIds: undefined });
         await this.commit([p]);
       }
     }

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../app-env.js";
 import { readBodyText } from "../http/content-encoding.js";
 import { ApiError } from "../http/errors.js";
+import type { Signals } from "../ports/signals.js";
 import { base64url, timingSafeEqual } from "../util/encoding.js";
 import { type EventError, type IngestEvent, MAX_EVENT_BYTES, parseEvent, type SegmentType } from "./event.js";
 
@@ -92,9 +93,34 @@ export function toApiError(e: EventError): ApiError {
 }
 
 export async function ingest(c: Context<AppEnv>, events: IngestEvent[]) {
-  const { profiles } = c.get("services");
+  const { profiles, signals } = c.get("services");
   if (!profiles) throw new ApiError("unavailable", "profiles are not configured on this server");
-  return profiles.ingest(events);
+  const result = await profiles.ingest(events);
+  emitStored(signals, events, result.profileIds);
+  return result;
+}
+
+/** One `event` signal per event stored (not duplicates nor suppressed ones), after its commit. */
+function emitStored(
+  signals: Signals,
+  events: IngestEvent[],
+  profileIds: (string | null)[] | undefined,
+): void {
+  if (!profileIds) return;
+  for (let i = 0; i < events.length; i++) {
+    const profileId = profileIds[i];
+    const ev = events[i]!;
+    if (!profileId) continue;
+    signals.emit({
+      type: "event",
+      profileId,
+      name: ev.type === "track" ? (ev.event ?? "") : ev.type,
+      kind: ev.type,
+      properties: ev.type === "identify" || ev.type === "group" ? ev.traits : ev.properties,
+      at: ev.timestamp,
+      messageId: ev.messageId,
+    });
+  }
 }
 
 /** POST /v1/<type>: one event, the type given by the path. */
