@@ -103,6 +103,7 @@ async function main() {
       profiles,
       links: new Links(store.links, signer, clock, random),
       proof: new RecipientProof(signer),
+      signer,
       publicUrl: () => "https://ot.example",
       signals: createMemorySignals(),
       metrics: new Metrics(),

@@ -51,6 +51,7 @@ import { registerTemplatesPreview } from "./routes/templates-preview.js";
 import { registerTemplatesRead } from "./routes/templates-read.js";
 import { registerTemplatesUpdate } from "./routes/templates-update.js";
 import { registerTrackerJs } from "./routes/tracker-js.js";
+import { registerUnsubscribe } from "./routes/unsubscribe.js";
 import { registerWebhooks } from "./routes/webhooks.js";
 import { isIngestionPath } from "./segment/handler.js";
 import type { AppDeps } from "./services.js";
@@ -109,6 +110,7 @@ export function createApp(deps: AppDeps) {
   registerAdaptiveLink(app);
   registerOpenPixel(app);
   registerImage(app);
+  registerUnsubscribe(app);
   // Operator API.
   registerLinksCreate(app);
   registerEmailsWrap(app);

@@ -129,6 +129,7 @@ export function buildServices(deps: AppDeps): Services {
           profiles: deps.profiles,
           links,
           proof: recipientProof,
+          signer,
           publicUrl: () => deps.config.publicUrl,
           signals,
           metrics: deps.metrics,

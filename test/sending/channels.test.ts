@@ -241,3 +241,44 @@ describe("Standard Webhooks", () => {
     expect(await ch.send(message)).toMatchObject({ ok: false, permanent: false });
   });
 });
+
+describe("one-click unsubscribe through each email API", () => {
+  const withUnsub = { ...message, unsubscribeUrl: "https://ot.example/u/s_abc123.sig" };
+  const expected = {
+    "List-Unsubscribe": "<https://ot.example/u/s_abc123.sig>",
+    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+  };
+
+  it("SendGrid: in the message's headers", async () => {
+    esp = await startEspServer({ status: 202, headers: { "x-message-id": "sg-1" } });
+    await createSendgridChannel({ ...http(esp.url), apiKey: "k", from: "hi@shop.example" }).send(withUnsub);
+    expect(JSON.parse(esp.requests[0]!.body).headers).toEqual(expected);
+  });
+
+  it("Postmark: in Headers, beside the idempotency key", async () => {
+    esp = await startEspServer({ status: 200, body: { ErrorCode: 0, MessageID: "pm-1" } });
+    await createPostmarkChannel({
+      ...http(esp.url),
+      serverToken: "t",
+      from: "hi@shop.example",
+      messageStream: "outbound",
+    }).send(withUnsub);
+    expect(JSON.parse(esp.requests[0]!.body).Headers).toEqual([
+      { Name: "X-Opentime-Key", Value: "run7:send" },
+      ...Object.entries(expected).map(([Name, Value]) => ({ Name, Value })),
+    ]);
+  });
+
+  it("Mailgun: as h: fields", async () => {
+    esp = await startEspServer({ status: 200, body: { id: "<1@mg>", message: "Queued." } });
+    await createMailgunChannel({ ...http(esp.url), apiKey: "k", domain: "mg", from: "hi@shop.example" }).send(
+      withUnsub,
+    );
+    const req = esp.requests[0]!;
+    const form = await new Response(req.body, {
+      headers: { "content-type": req.headers["content-type"]! },
+    }).formData();
+    expect(form.get("h:List-Unsubscribe")).toBe(expected["List-Unsubscribe"]);
+    expect(form.get("h:List-Unsubscribe-Post")).toBe(expected["List-Unsubscribe-Post"]);
+  });
+});

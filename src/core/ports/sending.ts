@@ -78,6 +78,8 @@ export interface OutboundMessage {
   sms?: string;
   push?: { title: string; body: string };
   esp?: TemplateContent["esp"];
+  /** Email: the one-click unsubscribe URL (List-Unsubscribe headers; `opentime.unsubscribe_url` in Liquid). */
+  unsubscribeUrl?: string;
   /** The request's data (the trigger's event, the flow's data), for trigger-the-ESP channels. */
   data: Readonly<Record<string, unknown>>;
 }

@@ -1,21 +1,7 @@
 import type { App } from "../app-env.js";
-import type { Services } from "../build-services.js";
 import { ApiError } from "../http/errors.js";
-import { type EmailEventSink, WEBHOOK_PROVIDERS } from "../webhooks/index.js";
-
-/**
- * Where verified events go: an injected sink, else the profile service (deduplicates by
- * provider + id, resolves once durable). All are submitted at once so they share one group
- * commit. Null when nothing can apply them.
- */
-function sinkOf(services: Services): EmailEventSink | null {
-  if (services.emailEvents) return services.emailEvents;
-  const profiles = services.profiles;
-  if (!profiles) return null;
-  return async (events) => {
-    await Promise.all(events.map((e) => profiles.applyEmailEvent(e)));
-  };
-}
+import { WEBHOOK_PROVIDERS } from "../webhooks/index.js";
+import { emailEventSinkOf } from "../webhooks/sink.js";
 
 /**
  * POST /v1/webhooks/:provider — ESP event webhooks. Not behind the operator key: each
@@ -41,7 +27,7 @@ export function registerWebhooks(app: App): void {
       throw new ApiError(result.code, result.message);
     }
     if (result.events.length > 0) {
-      const sink = sinkOf(services);
+      const sink = emailEventSinkOf(services);
       try {
         if (!sink) throw new Error("no email event sink is configured");
         await sink(result.events);

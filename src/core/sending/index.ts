@@ -8,12 +8,14 @@ import type { Signals } from "../ports/signals.js";
 import type { RecipientProof } from "../profiles/recipient-proof.js";
 import type { Profiles } from "../profiles/service.js";
 import { createAckedBatches } from "../util/acked-batches.js";
+import type { Signer } from "../util/signer.js";
 import { joinDeliveryEvents } from "./join.js";
 import { LiquidEngine } from "./liquid.js";
 import { SendingService } from "./messenger.js";
 import { MessageRenderer } from "./render.js";
 import { SendingMetrics } from "./sending-metrics.js";
 import type { SendingSettings } from "./settings.js";
+import { unsubscribeToken, unsubscribeUrl } from "./unsubscribe.js";
 
 export { SendingService } from "./messenger.js";
 export { MessageRenderer } from "./render.js";
@@ -44,6 +46,8 @@ export function createSending(
     profiles: Pick<Profiles, "find">;
     links: Links;
     proof: RecipientProof;
+    /** Signs the one-click unsubscribe URLs emails carry. */
+    signer: Signer;
     publicUrl: () => string;
     signals: Signals;
     metrics: Metrics;
@@ -68,6 +72,8 @@ export function createSending(
     logger: ctx.logger,
     metrics,
     maxInFlight: deps.maxInFlight,
+    unsubscribeUrl: async (sendId) =>
+      unsubscribeUrl(ctx.publicUrl(), await unsubscribeToken(ctx.signer, sendId)),
   });
   metrics.register(ctx.metrics, () => messenger.outbox.queued);
   const joins = createAckedBatches(

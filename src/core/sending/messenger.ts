@@ -44,6 +44,8 @@ export interface SendingServiceOptions {
   logger: Logger;
   metrics: SendingMetrics;
   maxInFlight?: number;
+  /** The one-click unsubscribe URL of an email send attempt (absent: emails carry none). */
+  unsubscribeUrl?: (sendId: string) => Promise<string>;
 }
 
 /**
@@ -265,6 +267,7 @@ export class SendingService implements Messenger {
     const email = addressOf(p, "email");
     // opentime's links carry the address (what ESP merge tags put there too), else the profile id.
     const u = email ?? p.id;
+    const unsubscribeUrl = channel === "email" ? await this.o.unsubscribeUrl?.(row.id) : undefined;
     const rendered = await this.o.renderer.render({
       template: t,
       profile: p,
@@ -272,6 +275,7 @@ export class SendingService implements Messenger {
       campaign: row.campaign,
       sendId: row.id,
       data: row.request.data,
+      ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
     });
     const phone = addressOf(p, "sms");
     return {
@@ -291,6 +295,7 @@ export class SendingService implements Messenger {
       ...(t.replyTo ? { replyTo: t.replyTo } : {}),
       ...rendered,
       ...(t.esp ? { esp: t.esp } : {}),
+      ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
       data: row.request.data,
     };
   }

@@ -36,6 +36,8 @@ export interface RenderRequest {
   sendId: string;
   /** The request's data: each key a top-level variable (`event`, `cart`, `product`, …). */
   data: Readonly<Record<string, unknown>>;
+  /** The one-click unsubscribe URL of this send (`opentime.unsubscribe_url`). */
+  unsubscribeUrl?: string;
   /** Wrap the HTML for tracking (false for the preview's `wrap=false`). */
   wrap?: boolean;
 }
@@ -186,7 +188,14 @@ export class MessageRenderer {
       intent: intentAt(p, now),
       traits: p.traits,
     };
-    scope.opentime = { u: req.u, us, campaign: req.campaign, send_id: req.sendId, url: this.publicUrl() };
+    scope.opentime = {
+      u: req.u,
+      us,
+      campaign: req.campaign,
+      send_id: req.sendId,
+      url: this.publicUrl(),
+      unsubscribe_url: req.unsubscribeUrl ?? "",
+    };
     return scope;
   }
 

@@ -2,6 +2,7 @@ import nodemailer from "nodemailer";
 import type SMTPPool from "nodemailer/lib/smtp-pool";
 import type { Channel, ChannelResult } from "../../core/ports/sending.js";
 import { parseAddress } from "../../core/sending/channels/http.js";
+import { listUnsubscribeHeaders } from "../../core/sending/unsubscribe.js";
 
 export interface SmtpChannelOptions {
   /** smtp://user:pass@host:587 or smtps://…:465 (secure only on 465, as nodemailer says). */
@@ -69,6 +70,7 @@ export function createSmtpChannel(o: SmtpChannelOptions): Channel {
             "X-SMTPAPI": JSON.stringify({ unique_args: { opentime_send: m.sendId, campaign: m.campaign } }),
             "X-Mailgun-Variables": args,
             "X-PM-Metadata-opentime_send": m.sendId,
+            ...Object.fromEntries(listUnsubscribeHeaders(m)),
           },
         });
         return { ok: true, providerId: (info.messageId ?? messageId).replace(/^<|>$/g, "") };

@@ -1,4 +1,5 @@
 import type { Channel } from "../../ports/sending.js";
+import { listUnsubscribeHeaders } from "../unsubscribe.js";
 import { callProvider, type HttpChannelOptions, missing } from "./http.js";
 
 /**
@@ -27,6 +28,7 @@ export function createMailgunChannel(
       form.set("o:tracking", "no");
       form.set("v:opentime_send", m.sendId);
       form.set("h:X-Opentime-Key", m.key);
+      for (const [name, value] of listUnsubscribeHeaders(m)) form.set(`h:${name}`, value);
       return callProvider(
         o,
         "mailgun",

@@ -1,4 +1,5 @@
 import type { Channel } from "../../ports/sending.js";
+import { listUnsubscribeHeaders } from "../unsubscribe.js";
 import { callProvider, type HttpChannelOptions, missing } from "./http.js";
 
 /**
@@ -28,7 +29,10 @@ export function createPostmarkChannel(
         Metadata: { opentime_send: m.sendId },
         TrackOpens: false,
         TrackLinks: "None",
-        Headers: [{ Name: "X-Opentime-Key", Value: m.key }],
+        Headers: [
+          { Name: "X-Opentime-Key", Value: m.key },
+          ...listUnsubscribeHeaders(m).map(([Name, Value]) => ({ Name, Value })),
+        ],
       };
       return callProvider(
         o,

@@ -1,4 +1,5 @@
 import type { Channel } from "../../ports/sending.js";
+import { listUnsubscribeHeaders } from "../unsubscribe.js";
 import { callProvider, type HttpChannelOptions, missing, parseAddress } from "./http.js";
 
 /**
@@ -28,6 +29,7 @@ export function createSendgridChannel(o: HttpChannelOptions & { apiKey: string; 
         ...(m.replyTo ? { reply_to: parseAddress(m.replyTo) } : {}),
         subject: m.subject,
         content,
+        ...(m.unsubscribeUrl ? { headers: Object.fromEntries(listUnsubscribeHeaders(m)) } : {}),
         tracking_settings: {
           click_tracking: { enable: false, enable_text: false },
           open_tracking: { enable: false },
