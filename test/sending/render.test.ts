@@ -39,6 +39,27 @@ const TRACKED = /^https:\/\/ot\.example\/c\/[\w-]+\?u=ann%40x\.com&amp;us=[0-9a-
 const hrefs = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!);
 
 describe("rendering a send", () => {
+  it("tracks the links of plain-text parts (text, SMS, push) with u only, as the HTML's", async () => {
+    const out = await render(
+      template('<a href="https://shop.example/a">a</a>', {
+        text: "See https://shop.example/a. Or (https://shop.example/b), mailto:x@y.z, https://ot.example/u/tok.",
+        sms: "{{ person.first_name }}: https://shop.example/cart?id=9!",
+        push: { title: "Cart", body: "https://shop.example/cart?id=9" },
+      }),
+    );
+    const plain = /https:\/\/ot\.example\/c\/([\w-]+)\?u=ann%40x\.com/g;
+    const [a, b] = [...out.text!.matchAll(plain)].map((m) => m[1]);
+    expect(out.text).toMatch(/^See https:\/\/ot\.example\/c\/[\w-]+\?u=ann%40x\.com\. Or \(https:/);
+    expect(out.text).toContain("), mailto:x@y.z, https://ot.example/u/tok.");
+    expect(a).not.toBe(b);
+    // One id per destination and campaign: the HTML's link and the text's are the same link.
+    expect(hrefs(out.html!)[0]).toContain(`/c/${a}?`);
+    const [cart] = [...out.sms!.matchAll(plain)].map((m) => m[1]);
+    expect(out.sms).toBe(`Ann: https://ot.example/c/${cart}?u=ann%40x.com!`);
+    expect(out.push!.body).toBe(`https://ot.example/c/${cart}?u=ann%40x.com`);
+    expect((await store.links.get(cart!))?.url).toBe("https://shop.example/cart?id=9");
+  });
+
   it("tracks Liquid-made links like static ones, and leaves what the wrap leaves", async () => {
     const out = await render(
       template(
@@ -71,11 +92,11 @@ describe("rendering a send", () => {
     const out = await render(
       template("<p>x</p>", {
         text: "{{ 'https://shop.example/x' | opentime_link }}",
-        subject: "{{ 'a' | opentime_link }}",
+        subject: "{{ 'https://shop.example/x' | opentime_link }}",
       }),
     );
-    expect(out.text).toBe("https://shop.example/x");
-    expect(out.subject).toBe("a");
+    expect(out.text).toMatch(/^https:\/\/ot\.example\/c\/[\w-]+\?u=ann%40x\.com$/);
+    expect(out.subject).toBe("https://shop.example/x");
     await expect(render(template("{% for i in (1..100000000) %}{{ i }}{% endfor %}"))).rejects.toThrow(
       TemplateError,
     );

@@ -71,6 +71,10 @@ function decodeAttribute(v: string): string {
     return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m;
   });
 }
+/** A URL in plain text, up to the next space or quote; trailing punctuation is the sentence's. */
+const PLAIN_URL = /https?:\/\/[^\s<>"'`]+/gi;
+const trimUrl = (raw: string) => raw.replace(/[.,;:!?)\]}]+$/, "");
+
 const escapeAttribute = (v: string) =>
   v.replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("'", "&#39;");
 
@@ -135,10 +139,11 @@ export class MessageRenderer {
       hrefs.active = false;
       if (html !== undefined && hrefs.raw.length > 0) html = await this.trackHrefs(html, hrefs, req, us);
     } else html = part("html", t.html, MAX_RENDERED.html);
-    const text = part("text", t.text, MAX_RENDERED.text);
-    const sms = part("sms", t.sms, MAX_RENDERED.sms);
+    let text = part("text", t.text, MAX_RENDERED.text);
+    let sms = part("sms", t.sms, MAX_RENDERED.sms);
     const title = part("push.title", t.push?.title, MAX_RENDERED.pushTitle);
-    const body = part("push.body", t.push?.body, MAX_RENDERED.pushBody);
+    let body = part("push.body", t.push?.body, MAX_RENDERED.pushBody);
+    if (req.wrap !== false) [text, sms, body] = await this.trackPlain([text, sms, body], req);
     const out: Rendered = {};
     // A subject is one header line.
     if (subject !== undefined) out.subject = subject.replace(/\s*[\r\n]+\s*/g, " ").trim();
@@ -265,6 +270,38 @@ export class MessageRenderer {
     return html.replace(
       new RegExp(`${hrefs.marker}(\\d+)\u0000`, "g"),
       (_, i: string) => text[Number(i)] ?? "",
+    );
+  }
+
+  /**
+   * The http(s) URLs in plain-text parts (the email's text, SMS, push), tracked like the
+   * HTML's: clicks there count for the send and for the channel the person answers. Only
+   * `u` is added (no image there needs the proof, and an SMS pays for every character).
+   */
+  private async trackPlain(
+    parts: (string | undefined)[],
+    req: RenderRequest,
+  ): Promise<(string | undefined)[]> {
+    const found = parts.map((p) => (p ? [...p.matchAll(PLAIN_URL)].map((m) => trimUrl(m[0])) : []));
+    const clickHost = new URL(this.publicUrl()).host.toLowerCase();
+    const verdicts = new Map<string, string | null>();
+    for (const url of found.flat())
+      if (!verdicts.has(url)) {
+        const v = linkVerdict(url, clickHost);
+        verdicts.set(url, "destination" in v ? v.destination : null);
+      }
+    const toTrack = [...new Set([...verdicts.values()].filter((d): d is string => d !== null))];
+    if (!toTrack.length) return parts;
+    const registered = await this.register(toTrack, req.campaign);
+    const ids = new Map(toTrack.map((d, i) => [d, registered[i]!]));
+    const recipient = `u=${encodeURIComponent(req.u)}`;
+    const base = this.publicUrl();
+    return parts.map((p) =>
+      p?.replace(PLAIN_URL, (raw) => {
+        const url = trimUrl(raw);
+        const d = verdicts.get(url);
+        return d ? `${base}/c/${ids.get(d)}?${recipient}${raw.slice(url.length)}` : raw;
+      }),
     );
   }
 
