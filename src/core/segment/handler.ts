@@ -3,6 +3,8 @@ import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../app-env.js";
 import { readBodyText } from "../http/content-encoding.js";
 import { ApiError } from "../http/errors.js";
+import type { Logger } from "../ports/index.js";
+import type { CouponStore } from "../ports/live.js";
 import { base64url, timingSafeEqual } from "../util/encoding.js";
 import { type EventError, type IngestEvent, MAX_EVENT_BYTES, parseEvent, type SegmentType } from "./event.js";
 
@@ -92,9 +94,25 @@ export function toApiError(e: EventError): ApiError {
 }
 
 export async function ingest(c: Context<AppEnv>, events: IngestEvent[]) {
-  const { profiles } = c.get("services");
+  const { profiles, coupons, logger } = c.get("services");
   if (!profiles) throw new ApiError("unavailable", "profiles are not configured on this server");
-  return profiles.ingest(events);
+  const res = await profiles.ingest(events);
+  if (coupons) await redeemCoupons(coupons, events, logger);
+  return res;
+}
+
+/** An Order Completed carrying a `coupon` marks that code redeemed (once stored, never before). */
+async function redeemCoupons(coupons: CouponStore, events: IngestEvent[], logger: Logger): Promise<void> {
+  for (const e of events) {
+    if (e.type !== "track" || e.event !== "Order Completed") continue;
+    const code = e.properties.coupon;
+    if (typeof code !== "string" || code.length === 0 || code.length > 64) continue;
+    try {
+      await coupons.redeem(code, e.timestamp);
+    } catch (err) {
+      logger.error({ err }, "coupon redemption not recorded");
+    }
+  }
 }
 
 /** POST /v1/<type>: one event, the type given by the path. */
