@@ -12,6 +12,7 @@ import { registerBlocksPreview } from "./routes/blocks-preview.js";
 import { registerBlocksRead } from "./routes/blocks-read.js";
 import { registerBlocksStats } from "./routes/blocks-stats.js";
 import { registerBlocksUpdate } from "./routes/blocks-update.js";
+import { registerBlocksVotes } from "./routes/blocks-votes.js";
 import { registerCampaignStats } from "./routes/campaign-stats.js";
 import { registerClick } from "./routes/click.js";
 import { registerCouponsStats } from "./routes/coupons-stats.js";
@@ -125,6 +126,7 @@ export function createApp(deps: AppDeps) {
   registerBlocksUpdate(app);
   registerBlocksDelete(app);
   registerBlocksStats(app);
+  registerBlocksVotes(app);
   registerBlocksPreview(app);
   registerSign(app);
   // Proofs that an image URL was written for its recipient (profile-driven content).
