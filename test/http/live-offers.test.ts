@@ -62,11 +62,23 @@ describe("poll blocks", () => {
     // Without a recipient: redirected, not counted (nobody to hold the one vote).
     const anon = await click(`/c/${poll.id}/blue`);
     expect(anon.status).toBe(302);
-    expect(await votes()).toEqual({ votes: [{ option: "red", votes: 2 }, { option: "blue", votes: 0 }], total: 2 });
+    expect(await votes()).toEqual({
+      votes: [
+        { option: "red", votes: 2 },
+        { option: "blue", votes: 0 },
+      ],
+      total: 2,
+    });
 
     // A later click changes the person's vote; it never adds a second one.
     await click(`/c/${poll.id}/blue?u=ann@example.com`);
-    expect(await votes()).toEqual({ votes: [{ option: "red", votes: 1 }, { option: "blue", votes: 1 }], total: 2 });
+    expect(await votes()).toEqual({
+      votes: [
+        { option: "red", votes: 1 },
+        { option: "blue", votes: 1 },
+      ],
+      total: 2,
+    });
     // Not an option: the dead-link page, no vote.
     expect((await click(`/c/${poll.id}/green?u=eve@example.com`)).status).toBe(404);
 
@@ -77,7 +89,17 @@ describe("poll blocks", () => {
   it("refuses a poll whose thank-you URL is not http(s)", async () => {
     const res = await s.api("/v1/blocks", {
       method: "POST",
-      json: { type: "poll", options: { question: "?", options: [{ id: "a", label: "A" }, { id: "b", label: "B" }], thanksUrl: "javascript:alert(1)" } },
+      json: {
+        type: "poll",
+        options: {
+          question: "?",
+          options: [
+            { id: "a", label: "A" },
+            { id: "b", label: "B" },
+          ],
+          thanksUrl: "javascript:alert(1)",
+        },
+      },
     });
     expect(res.status).toBe(400);
   });
@@ -86,10 +108,24 @@ describe("poll blocks", () => {
 describe("coupon pools", () => {
   it("uploads CSV and JSON, reporting duplicates within the upload and against the pool", async () => {
     const csv = "code\r\nAAA-1\r\nAAA-2\r\nAAA-2\r\nAAA-3\r\n";
-    const r1 = await s.api("/v1/coupons/spring", { method: "POST", body: csv, headers: { "content-type": "text/csv" } });
-    expect(await r1.json()).toMatchObject({ added: 3, duplicates: 1, duplicateCodes: ["AAA-2"], available: 3 });
+    const r1 = await s.api("/v1/coupons/spring", {
+      method: "POST",
+      body: csv,
+      headers: { "content-type": "text/csv" },
+    });
+    expect(await r1.json()).toMatchObject({
+      added: 3,
+      duplicates: 1,
+      duplicateCodes: ["AAA-2"],
+      available: 3,
+    });
     const r2 = await s.api("/v1/coupons/spring", { method: "POST", json: { codes: ["AAA-3", "AAA-4"] } });
-    expect(await r2.json()).toMatchObject({ added: 1, duplicates: 1, duplicateCodes: ["AAA-3"], available: 4 });
+    expect(await r2.json()).toMatchObject({
+      added: 1,
+      duplicates: 1,
+      duplicateCodes: ["AAA-3"],
+      available: 4,
+    });
     const bad = await s.api("/v1/coupons/spring", { method: "POST", json: { codes: ["ok", "not ok"] } });
     expect(bad.status).toBe(400);
     expect(await (await s.api("/v1/coupons/spring")).json()).toEqual({
@@ -103,7 +139,8 @@ describe("coupon pools", () => {
 });
 
 describe("offer blocks", () => {
-  const codes = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(4, "0")}`);
+  const codes = (n: number, prefix: string) =>
+    Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(4, "0")}`);
   const codeOf = async (id: string, u: string) => {
     const res = await click(`/c/${id}/shop?u=${encodeURIComponent(u)}`);
     expect(res.status).toBe(302);
@@ -118,7 +155,9 @@ describe("offer blocks", () => {
     });
     const people = Array.from({ length: 40 }, (_, i) => `p${i}@example.com`);
     // Every person opens three times at once, everyone at the same moment.
-    await Promise.all(people.flatMap((p) => [openImage(offer.id, p), openImage(offer.id, p), openImage(offer.id, p)]));
+    await Promise.all(
+      people.flatMap((p) => [openImage(offer.id, p), openImage(offer.id, p), openImage(offer.id, p)]),
+    );
     const first = await Promise.all(people.map((p) => codeOf(offer.id, p)));
     expect(first.every((c) => c?.startsWith("GOLD-"))).toBe(true);
     expect(new Set(first).size).toBe(people.length);
