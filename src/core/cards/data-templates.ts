@@ -110,12 +110,12 @@ function quote(m: DataCardModel, w: number, h: number, t: DataTheme): CardElemen
       : el(
           "div",
           { display: "flex", alignItems: "center", marginTop: px(4 * u) },
-          text(52 * u, t.text, v.last ?? "—"),
+          text(52 * u, t.text, v.last ?? "—", { whiteSpace: "nowrap", flexShrink: 0 }),
           el(
             "div",
             { display: "flex", alignItems: "center", marginLeft: px(18 * u) },
             arrow(m.trend, color, 18 * u),
-            change ? text(26 * u, color, change, { marginLeft: px(6 * u) }) : null,
+            change ? text(26 * u, color, change, { marginLeft: px(6 * u), whiteSpace: "nowrap", flexShrink: 0 }) : null,
           ),
         ),
     text(16 * u, t.muted, [v.time, m.notice].filter(Boolean).join(" · "), { marginTop: px(8 * u) }),
