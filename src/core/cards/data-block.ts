@@ -12,6 +12,7 @@ import type { BlockRecord } from "../ports/index.js";
 import { isTimeZone } from "../rules/conditions.js";
 import { CAMPAIGN_RE } from "../tracking/recipient.js";
 import { dict } from "../util/dict.js";
+import { Lru } from "../util/lru.js";
 import { type CardAssets, imageSrc, noCardAssets } from "./assets.js";
 import { type LayoutNode, layoutTexts, layoutTree, parseLayout } from "./banner-layout.js";
 import {
@@ -120,6 +121,12 @@ interface Prepared {
  */
 export class DataBlocks {
   private readonly schema = dataOptionsSchema();
+  // The last render per block version, reused while the reading and the second are the
+  // same (an interval source opened thousands of times a second formats nothing anew).
+  private readonly last = new Lru<
+    string,
+    { value: unknown; at: number | null; miss: string | null; second: number; out: RenderedBlock }
+  >(10_000);
 
   constructor(
     private readonly renderer: CardRenderer | undefined,
@@ -201,6 +208,17 @@ export class DataBlocks {
     if (!renderer) throw new RenderError("renderer_unavailable");
     const o = p.o;
     const reading = await this.readings.read(open, o.source);
+    const memoKey = `${block.id}:${block.version}:${ext}`;
+    const second = Math.floor(open.now / 1000);
+    const memo = p.usesProfile ? undefined : this.last.get(memoKey);
+    if (
+      memo &&
+      memo.value === reading.value &&
+      memo.at === reading.at &&
+      memo.miss === reading.miss &&
+      memo.second === second
+    )
+      return memo.out;
     const profile = p.usesProfile ? await open.profile() : null;
     const values = dict<string>();
     let missingPath = false;
@@ -283,6 +301,9 @@ export class DataBlocks {
       bytes: await draw.render(tree(), { width: p.width, height: p.height, scale: o.scale, format: ext }),
       contentType: CONTENT_TYPES[ext],
     }));
-    return { image, campaign: o.campaign ?? block.id, fallback };
+    const out = { image, campaign: o.campaign ?? block.id, fallback };
+    if (!p.usesProfile)
+      this.last.set(memoKey, { value: reading.value, at: reading.at, miss: reading.miss, second, out });
+    return out;
   }
 }

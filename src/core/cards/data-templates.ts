@@ -115,7 +115,9 @@ function quote(m: DataCardModel, w: number, h: number, t: DataTheme): CardElemen
             "div",
             { display: "flex", alignItems: "center", marginLeft: px(18 * u) },
             arrow(m.trend, color, 18 * u),
-            change ? text(26 * u, color, change, { marginLeft: px(6 * u), whiteSpace: "nowrap", flexShrink: 0 }) : null,
+            change
+              ? text(26 * u, color, change, { marginLeft: px(6 * u), whiteSpace: "nowrap", flexShrink: 0 })
+              : null,
           ),
         ),
     text(16 * u, t.muted, [v.time, m.notice].filter(Boolean).join(" · "), { marginTop: px(8 * u) }),
