@@ -23,7 +23,13 @@ const THEME: DataTheme = {
 };
 
 const QUOTE_UP: DataCardModel = {
-  values: { instrument: "ACME Corp (ACME)", last: "$187.42", change: "+2.31", percent: "+1.25%", time: "2:30 PM" },
+  values: {
+    instrument: "ACME Corp (ACME)",
+    last: "$187.42",
+    change: "+2.31",
+    percent: "+1.25%",
+    time: "2:30 PM",
+  },
   trend: "up",
   spark: [181.2, 182.5, 181.9, 184.1, 185.0, 184.4, 186.3, 187.42],
   notice: "Delayed 15 min",

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGuardedFetcher } from "../../src/node/fetch/guarded-fetcher.js";
 import { SLOWDOWN } from "../helpers/budget.js";
 import { samePixels } from "../helpers/image-snapshot.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { startTestServer, type TestServer, withRecipientProof } from "../helpers/server.js";
 
 /**
  * Data sources and data blocks end to end: a real server (SQLite in a temp dir) reads a
@@ -76,8 +76,9 @@ async function createDataBlock(options: Record<string, unknown>) {
 }
 
 async function open(id: string, query = "") {
+  const path = await withRecipientProof(s, `/i/${id}.png${query}`);
   const started = performance.now();
-  const res = await fetch(`${s.url}/i/${id}.png${query}`);
+  const res = await fetch(`${s.url}${path}`);
   const bytes = new Uint8Array(await res.arrayBuffer());
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toBe("image/png");
@@ -234,6 +235,10 @@ describe("data blocks", () => {
     expect(seen.length).toBe(before);
     // Without a recipient there is no URL to fetch: the unavailable card, and why.
     expect((await open(block.id)).fallback).toBe("source_needs_recipient");
+    // `u` without its proof (`us`) fetches nothing: anyone can type anyone's id into `u`.
+    const res = await fetch(`${s.url}/i/${block.id}.png?u=someone-else@x.com`);
+    expect(res.headers.get("x-opentime-fallback")).toBe("source_needs_proof");
+    expect(seen.some((x) => x.path.includes("someone-else"))).toBe(false);
     answers.delete("*");
   });
 

@@ -142,7 +142,7 @@ describe("offer blocks", () => {
   const codes = (n: number, prefix: string) =>
     Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(4, "0")}`);
   const codeOf = async (id: string, u: string) => {
-    const res = await click(`/c/${id}/shop?u=${encodeURIComponent(u)}`);
+    const res = await click(await withRecipientProof(s, `/c/${id}/shop?u=${encodeURIComponent(u)}`));
     expect(res.status).toBe(302);
     return new URL(res.headers.get("location")!).searchParams.get("coupon");
   };
@@ -166,7 +166,7 @@ describe("offer blocks", () => {
     expect(await Promise.all(people.map((p) => codeOf(offer.id, p)))).toEqual(first);
     expect(await (await s.api("/v1/coupons/gold")).json()).toMatchObject({ assigned: 40, available: 160 });
     // The landing URL keeps its own query.
-    const res = await click(`/c/${offer.id}/shop?u=p0@example.com`);
+    const res = await click(await withRecipientProof(s, `/c/${offer.id}/shop?u=p0@example.com`));
     expect(res.headers.get("location")).toBe(`https://shop.example/sale?src=mail&coupon=${first[0]}`);
   });
 
@@ -200,6 +200,11 @@ describe("offer blocks", () => {
     expect(await codeOf(offer.id, "n1@example.com")).toBe("BASIC-2");
     // Without a recipient: the most basic level and the fallback code, nothing handed out.
     expect((await openImage(offer.id)).fallback).toBe("no_recipient");
+    // A `u` without its proof is anyone typing an address: no code is handed out or shown.
+    const forged = await fetch(`${s.url}/i/${offer.id}.png?u=v1@example.com`);
+    expect(forged.headers.get("x-opentime-fallback")).toBe("recipient_unproven");
+    const peek = await click(`/c/${offer.id}/shop?u=v1@example.com`);
+    expect(new URL(peek.headers.get("location")!).searchParams.get("coupon")).toBe("WELCOME10");
     expect(await (await s.api("/v1/coupons/basic")).json()).toMatchObject({ assigned: 2, available: 0 });
     // The low-pool alert is counted in /metrics.
     const metrics = await (await s.api("/metrics")).text();

@@ -18,6 +18,12 @@ export interface OpenContext {
    */
   profile: () => Promise<Profile | null>;
   /**
+   * Whether the open proves it was written for `u` (`us`, see profiles/recipient-proof.ts),
+   * or is the operator's preview: what anything per person beyond the profile (a
+   * per-recipient data source) requires. Absent: not proven.
+   */
+  proven?: () => Promise<boolean>;
+  /**
    * The operator's preview (GET /v1/blocks/:id/preview.:ext): render exactly as for a real
    * open but record nothing — no open, no decision, no first-seen time for evergreen timers.
    */
@@ -43,6 +49,8 @@ export interface BlockClick {
   /** Where the block's rules send this slot for this person (null: nowhere). */
   url: string | null;
   now: number;
+  /** Whether the click proves it was written for `recipient` (`us` on the link, as on images). */
+  proven: () => Promise<boolean>;
 }
 
 export type ParseResult = { ok: true; options: unknown } | { ok: false; issues: string[] };

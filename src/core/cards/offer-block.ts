@@ -236,16 +236,19 @@ export class OfferBlocks {
     let level: Level | undefined;
     let code: string | null = null;
     let fallback: string | undefined;
-    if (open.recipient) {
+    // `u` is untrusted: a code is handed out, and kept, only for an open proven to be
+    // written for that person (`us`); anyone can type anyone's address into `u`.
+    const proven = open.recipient !== null && ((await open.proven?.()) ?? false);
+    if (proven) {
       const grant = levels.length ? await this.grantFor(p, block, open, levels) : null;
       level = grant ? o.levels.find((l) => l.name === grant.level) : undefined;
       code = grant?.code ?? null;
       if (!grant) fallback = levels.length ? "offer_capped" : "offer_no_level";
       else if (code === null && level?.pool) fallback = "pool_empty";
     } else {
-      // Nobody to hand a code to: the most basic level they qualify for, with the fallback code.
+      // Nobody (proven) to hand a code to: the most basic level they qualify for, the fallback code.
       level = levels[levels.length - 1];
-      fallback = "no_recipient";
+      fallback = open.recipient ? "recipient_unproven" : "no_recipient";
     }
     level ??= o.levels[o.levels.length - 1]!;
     code ??= o.fallbackCode ?? null;
@@ -311,7 +314,7 @@ export class OfferBlocks {
     if (!res.success) return click.url;
     const o = res.data;
     let code = o.fallbackCode ?? null;
-    if (click.recipient && this.coupons) {
+    if (click.recipient && this.coupons && (await click.proven())) {
       const key = `${block.id}\u0000${click.recipient}`;
       const grant =
         this.grants.get(key) ?? (await this.coupons.grantOf(block.id, click.recipient).catch(() => null));

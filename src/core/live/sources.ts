@@ -31,6 +31,8 @@ export interface HistoryPoint {
 export interface SourceOpen {
   recipient: string | null;
   profile: () => Promise<Profile | null>;
+  /** Whether the open proves it was written for `recipient` (`us`). */
+  proven?: () => Promise<boolean>;
 }
 
 interface Entry {
@@ -100,7 +102,7 @@ export class SourceService {
   /** The source's value for this open, within its time budget; never throws. */
   async read(source: SourceRecord, open: SourceOpen): Promise<SourceReading> {
     const url = await this.urlFor(source, open);
-    if (url === null) return { value: null, at: null, miss: "source_needs_recipient" };
+    if (!url.startsWith("http")) return { value: null, at: null, miss: url };
     const key = `${source.id}\u0000${source.updatedAt}\u0000${url}`;
     let e = this.entries.get(key);
     if (!e) {
@@ -177,11 +179,14 @@ export class SourceService {
     if (h.length > HISTORY_POINTS) h.splice(0, h.length - HISTORY_POINTS);
   }
 
-  /** The URL for this open (values URL-escaped); null when it needs what the open lacks. */
-  private async urlFor(source: SourceRecord, open: SourceOpen): Promise<string | null> {
+  /** The URL for this open (values URL-escaped), or why there is none (a miss reason). */
+  private async urlFor(source: SourceRecord, open: SourceOpen): Promise<string> {
     const fields = [...source.url.matchAll(URL_FIELD_RE)];
     if (fields.length === 0) return source.url;
-    if (!open.recipient) return null;
+    if (!open.recipient) return "source_needs_recipient";
+    // `u` is untrusted: typing someone else's id must not fetch their data (an account
+    // balance, their seats). Only an open that proves it was written for `u`.
+    if (!(await open.proven?.())) return "source_needs_proof";
     const needsProfile = fields.some((m) => m[1] !== "recipient");
     const profile = needsProfile ? await open.profile() : null;
     let missing = false;
@@ -194,7 +199,7 @@ export class SourceService {
       }
       return encodeURIComponent(String(v).slice(0, 200));
     });
-    return missing ? null : url;
+    return missing ? "source_missing_trait" : url;
   }
 }
 

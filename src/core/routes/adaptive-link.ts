@@ -65,7 +65,16 @@ async function handleAdaptiveLink(c: Context<AppEnv>) {
   // Some kinds decide where their links go (a poll's thank-you page, an offer's code added);
   // still only URLs stored in the block.
   const kind = s.blockKinds.get(block.type);
-  const click = { slot, recipient, url, now: s.clock.now() };
+  const proof = c.req.query("us");
+  const click = {
+    slot,
+    recipient,
+    url,
+    now: s.clock.now(),
+    proven: async () =>
+      !!recipient &&
+      (!!s.unsignedProfiles || (await s.recipientProof.verify(recipient, proof).catch(() => false))),
+  };
   if (kind?.clickTarget) {
     try {
       url = await kind.clickTarget(block, click);
