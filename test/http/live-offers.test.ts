@@ -105,6 +105,27 @@ describe("poll blocks", () => {
   });
 });
 
+describe("erasure", () => {
+  it("DELETE /v1/profiles/:id takes the person's poll vote and offer grant with it", async () => {
+    const poll = await createBlock("poll", {
+      question: "?",
+      options: [
+        { id: "a", label: "A" },
+        { id: "b", label: "B" },
+      ],
+      thanksUrl: "https://shop.example/thanks",
+    });
+    await post(s, "/v1/identify", { userId: "gone-1", traits: { email: "gone@example.com" } });
+    await click(`/c/${poll.id}/a?u=gone@example.com`);
+    await click(`/c/${poll.id}/a?u=stays@example.com`);
+    const votes = async () => ((await (await s.api(`/v1/blocks/${poll.id}/votes`)).json()) as any).total;
+    expect(await votes()).toBe(2);
+    const res = await s.api("/v1/profiles/gone@example.com", { method: "DELETE" });
+    expect(res.status).toBe(200);
+    expect(await votes()).toBe(1);
+  });
+});
+
 describe("coupon pools", () => {
   it("uploads CSV and JSON, reporting duplicates within the upload and against the pool", async () => {
     const csv = "code\r\nAAA-1\r\nAAA-2\r\nAAA-2\r\nAAA-3\r\n";

@@ -38,6 +38,8 @@ export interface PollStore {
   vote(pollId: string, recipient: string, option: string, at: number): Promise<void>;
   /** Votes per option (options nobody chose are absent). */
   tally(pollId: string): Promise<Record<string, number>>;
+  /** Erasure: the person's votes go (the tallies drop them); returns the rows removed. */
+  eraseRecipient(recipient: string): Promise<number>;
 }
 
 export interface CouponUpload {
@@ -82,4 +84,9 @@ export interface CouponStore {
   grantOf(offerId: string, recipient: string): Promise<Grant | null>;
   /** Marks an assigned code redeemed (any pool); false when no such assigned code is known. */
   redeem(code: string, at: number): Promise<boolean>;
+  /**
+   * Erasure: the person's grants go, and their codes stay taken under no name (a code once
+   * handed out is never handed to anyone else); returns the rows changed.
+   */
+  eraseRecipient(recipient: string): Promise<number>;
 }

@@ -67,6 +67,11 @@ describe("SQLite coupon store", () => {
     expect(await coupons.redeem("G1", 5)).toBe(true);
     expect(await coupons.redeem("G1", 6)).toBe(false);
     expect(await coupons.redeem("nope", 6)).toBe(false);
+    // Erasure: the grant goes, the code stays taken under no name.
+    expect(await coupons.eraseRecipient("a")).toBe(2);
+    expect(await coupons.grantOf("o", "a")).toBeNull();
+    expect(db.prepare("SELECT count(*) FROM coupon_codes WHERE recipient = 'a'").pluck().get()).toBe(0);
+    expect(await coupons.stats("gold")).toMatchObject({ assigned: 1, available: 0 });
     db.close();
   });
 });
@@ -80,6 +85,8 @@ describe("SQLite poll store", () => {
     await polls.vote("q", "ann", "b", 3);
     expect({ ...(await polls.tally("q")) }).toEqual({ a: 1, b: 1 });
     expect({ ...(await polls.tally("other")) }).toEqual({});
+    expect(await polls.eraseRecipient("ann")).toBe(1);
+    expect({ ...(await polls.tally("q")) }).toEqual({ a: 1 });
     db.close();
   });
 });

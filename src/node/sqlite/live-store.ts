@@ -49,6 +49,8 @@ export function createSqlitePollStore(db: Database.Database): PollStore {
   );
   const counts = db.prepare("SELECT option, count(*) AS n FROM poll_votes WHERE poll_id = ? GROUP BY option");
   const vote = immediate(db, (...a: [string, string, string, number]) => upsert.run(...a));
+  const removeVotes = db.prepare("DELETE FROM poll_votes WHERE recipient = ?");
+  const erase = immediate(db, (recipient: string) => removeVotes.run(recipient).changes);
   return {
     async vote(pollId, recipient, option, at) {
       vote(pollId, recipient, option, at);
@@ -57,6 +59,9 @@ export function createSqlitePollStore(db: Database.Database): PollStore {
       const out = dict<number>();
       for (const r of counts.all(pollId) as { option: string; n: number }[]) out[r.option] = r.n;
       return out;
+    },
+    async eraseRecipient(recipient) {
+      return erase(recipient);
     },
   };
 }
@@ -133,6 +138,13 @@ export function createSqliteCouponStore(db: Database.Database): CouponStore {
     },
   );
   const redeem = immediate(db, (code: string, at: number) => redeemCode.run(at, code).changes > 0);
+  const removeGrants = db.prepare("DELETE FROM offer_grants WHERE recipient = ?");
+  // Unique per pool and never NULL again: the code stays taken, by nobody nameable.
+  const unname = db.prepare("UPDATE coupon_codes SET recipient = 'erased:' || code WHERE recipient = ?");
+  const erase = immediate(
+    db,
+    (recipient: string) => removeGrants.run(recipient).changes + unname.run(recipient).changes,
+  );
 
   return {
     async addCodes(pool, codes, at) {
@@ -151,6 +163,9 @@ export function createSqliteCouponStore(db: Database.Database): CouponStore {
     },
     async redeem(code, at) {
       return redeem(code, at);
+    },
+    async eraseRecipient(recipient) {
+      return erase(recipient);
     },
   };
 }
