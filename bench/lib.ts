@@ -48,6 +48,14 @@ export function build(): void {
     platform: "node",
     logLevel: "warning",
   });
+  // bench/data.ts's server: compiled alone, it loads the shipped server from dist/ at run time.
+  buildSync({
+    entryPoints: [join(ROOT, "bench/data-server.ts")],
+    outfile: join(ROOT, "dist/bench/data-server.js"),
+    format: "esm",
+    platform: "node",
+    logLevel: "warning",
+  });
   built = true;
 }
 
@@ -112,6 +120,25 @@ export function spawnOpentime(extraEnv: Record<string, string> = {}): Promise<Sp
       OPENTIME_API_KEY: BENCH_API_KEY,
       OPENTIME_SECRET: BENCH_SECRET,
       LOG_LEVEL: "info",
+      ...extraEnv,
+    },
+    START_NODE_ARGS,
+  ).then((s) => ({ ...s, dataDir }));
+}
+
+/** The shipped server with loopback data sources allowed (bench/data-server.ts). */
+export function spawnDataServer(
+  extraEnv: Record<string, string> = {},
+): Promise<Spawned & { dataDir: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), "opentime-bench-"));
+  build();
+  return spawnNode(
+    "dist/bench/data-server.js",
+    {
+      OPENTIME_DATA_DIR: dataDir,
+      OPENTIME_API_KEY: BENCH_API_KEY,
+      OPENTIME_SECRET: BENCH_SECRET,
+      LOG_LEVEL: "warn",
       ...extraEnv,
     },
     START_NODE_ARGS,

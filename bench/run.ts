@@ -1,4 +1,4 @@
-// npm run bench -- <name>   (redirect | ingest | countdown | countdown-render | cards | writer | contention | sending | all)
+// npm run bench -- <name>   (redirect | ingest | countdown | countdown-render | cards | data | writer | contention | sending | all)
 
 import { benchIngest } from "./ingest.js";
 import { benchRedirect } from "./redirect.js";
@@ -17,6 +17,10 @@ const benches: Record<string, () => Promise<unknown>> = {
   cards: async () => {
     const { benchCards } = await import("./cards.js");
     return benchCards();
+  },
+  data: async () => {
+    const { benchData } = await import("./data.js");
+    return benchData();
   },
   writer: async () => {
     const { benchWriter } = await import("./writer.js");

@@ -12,8 +12,11 @@ import { registerBlocksPreview } from "./routes/blocks-preview.js";
 import { registerBlocksRead } from "./routes/blocks-read.js";
 import { registerBlocksStats } from "./routes/blocks-stats.js";
 import { registerBlocksUpdate } from "./routes/blocks-update.js";
+import { registerBlocksVotes } from "./routes/blocks-votes.js";
 import { registerCampaignStats } from "./routes/campaign-stats.js";
 import { registerClick } from "./routes/click.js";
+import { registerCouponsStats } from "./routes/coupons-stats.js";
+import { registerCouponsUpload } from "./routes/coupons-upload.js";
 import { registerEmailsWrap } from "./routes/emails-wrap.js";
 import { registerHealth } from "./routes/health.js";
 import { registerImage } from "./routes/image.js";
@@ -44,6 +47,11 @@ import { registerSendsOfProfile } from "./routes/sends-of-profile.js";
 import { registerSendsRead } from "./routes/sends-read.js";
 import { registerSendsRetry } from "./routes/sends-retry.js";
 import { registerSign } from "./routes/sign.js";
+import { registerSourcesCreate } from "./routes/sources-create.js";
+import { registerSourcesDelete } from "./routes/sources-delete.js";
+import { registerSourcesList } from "./routes/sources-list.js";
+import { registerSourcesRead } from "./routes/sources-read.js";
+import { registerSourcesUpdate } from "./routes/sources-update.js";
 import { registerTemplatesCreate } from "./routes/templates-create.js";
 import { registerTemplatesDelete } from "./routes/templates-delete.js";
 import { registerTemplatesList } from "./routes/templates-list.js";
@@ -120,6 +128,7 @@ export function createApp(deps: AppDeps) {
   registerBlocksUpdate(app);
   registerBlocksDelete(app);
   registerBlocksStats(app);
+  registerBlocksVotes(app);
   registerBlocksPreview(app);
   registerSign(app);
   // Proofs that an image URL was written for its recipient (profile-driven content).
@@ -132,6 +141,14 @@ export function createApp(deps: AppDeps) {
   registerProductsFeedsList(app);
   registerProductsFeedsDelete(app);
   registerProductsGet(app);
+  // Live content: data sources behind data blocks, coupon pools behind offers.
+  registerSourcesCreate(app);
+  registerSourcesList(app);
+  registerSourcesRead(app);
+  registerSourcesUpdate(app);
+  registerSourcesDelete(app);
+  registerCouponsUpload(app);
+  registerCouponsStats(app);
   // ESP webhooks in (own verification per provider) and the browser tracker script.
   registerWebhooks(app);
   registerTrackerJs(app);

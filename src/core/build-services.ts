@@ -2,6 +2,9 @@ import { ImageService } from "./blocks/image-service.js";
 import { BlockKinds } from "./blocks/kinds.js";
 import { noCardAssets } from "./cards/assets.js";
 import { BannerBlocks } from "./cards/banner-block.js";
+import { DataBlocks } from "./cards/data-block.js";
+import { OfferBlocks } from "./cards/offer-block.js";
+import { PollBlocks } from "./cards/poll-block.js";
 import { PriceBlocks } from "./cards/price-block.js";
 import { ProductImages } from "./cards/product-images.js";
 import { WeatherBlocks } from "./cards/weather-block.js";
@@ -9,6 +12,8 @@ import { FeedScheduler } from "./catalog/feed-scheduler.js";
 import { FeedImporter } from "./catalog/import.js";
 import { createDecisionRecorder, type DecisionRecorder, noDecisionLog } from "./decisions/recorder.js";
 import { Links } from "./links/links.js";
+import { redeemCouponsOnOrders } from "./live/redeem.js";
+import { OpenReadings, SourceService } from "./live/sources.js";
 import type { Clock, Logger, RandomBytes, TrackEvent } from "./ports/index.js";
 import { silentLogger } from "./ports/index.js";
 import type { Signals } from "./ports/signals.js";
@@ -55,6 +60,8 @@ export interface Services extends AppDeps {
   signals: Signals;
   /** Templates, the Messenger and its outbox; absent without AppDeps.sending and profiles. */
   sendingService?: Sending;
+  /** Data sources at open (cache, last good value, history). */
+  sourceService: SourceService;
 }
 
 /** Built once per app: the services every handler reaches through c.get("services"). */
@@ -97,13 +104,47 @@ export function buildServices(deps: AppDeps): Services {
   if (deps.feeds && deps.intervals && feedImporter.available)
     new FeedScheduler(deps.feeds, feedImporter, clock, logger).start(deps.intervals, deps.feedTickMs);
   const weatherService = deps.weather && new WeatherService(deps.weather, clock, logger, deps.metrics);
+  const sources = new SourceService(
+    deps.sources,
+    deps.fetcher,
+    deps.sourceEnv ?? (() => undefined),
+    clock,
+    logger,
+  );
+  const readings = new OpenReadings(sources);
+  const rules = new BlockRules(
+    random,
+    weatherService && weatherForRules(weatherService),
+    // A `data` condition reads the block's own source (the read its render shares).
+    (block, open) => {
+      const id = block.options.source;
+      return typeof id === "string" ? readings.read(open, id).then((r) => r.value) : Promise.resolve(null);
+    },
+  );
+  const offers = new OfferBlocks(deps.cards, deps.coupons, rules, images.cache, clock, logger);
+  if (deps.coupons) redeemCouponsOnOrders(signals, deps.coupons, logger);
   const blockKinds = new BlockKinds()
     .register(images.countdownKind())
     .register(prices.kind())
     .register(
       new WeatherBlocks(deps.cards, weatherService, images.cache, deps.cardAssets, deps.layoutCards).kind(),
     )
-    .register(new BannerBlocks(deps.layoutCards ?? deps.cards, images.cache, deps.cardAssets).kind());
+    .register(new BannerBlocks(deps.layoutCards ?? deps.cards, images.cache, deps.cardAssets).kind())
+    .register(
+      new DataBlocks(deps.cards, sources, readings, images.cache, deps.cardAssets, deps.layoutCards).kind(),
+    )
+    .register(new PollBlocks(deps.cards, deps.polls, images.cache, clock, logger).kind())
+    .register(offers.kind());
+  deps.metrics.countedBy(
+    "opentime_source_failures_total",
+    "Data source fetches that failed (their last good value was served)",
+    () => sources.failures,
+  );
+  deps.metrics.countedBy(
+    "opentime_coupon_pool_low_total",
+    "Coupon grants that left their pool at or under the offer's lowPoolAlert",
+    () => offers.lowPoolAlerts,
+  );
   deps.metrics.gauge(
     "opentime_render_cache_renders",
     "Images rendered (cache misses that rendered)",
@@ -121,7 +162,6 @@ export function buildServices(deps: AppDeps): Services {
   );
   const webhookProviders = createWebhookProviders(deps.webhooks);
   const recipientProof = new RecipientProof(signer);
-  const rules = new BlockRules(random, weatherService && weatherForRules(weatherService));
   const decisions = deps.decisions ?? createDecisionRecorder({ log: noDecisionLog, logger });
   const sendingService =
     deps.sending && deps.profiles
@@ -159,5 +199,6 @@ export function buildServices(deps: AppDeps): Services {
     decisions,
     signals,
     sendingService,
+    sourceService: sources,
   };
 }

@@ -10,6 +10,7 @@ import type { FeedStore } from "./ports/feeds.js";
 import type { Fetcher } from "./ports/fetch.js";
 import type { Clock, Logger, RandomBytes, Store } from "./ports/index.js";
 import type { Intervals } from "./ports/intervals.js";
+import type { CouponStore, PollStore, SourceStore } from "./ports/live.js";
 import type { Signals } from "./ports/signals.js";
 import type { Profiles } from "./profiles/service.js";
 import type { SendingDeps } from "./sending/index.js";
@@ -96,6 +97,17 @@ export interface AppDeps {
   sending?: SendingDeps;
   /** The signal bus (what happened: events, opens, clicks, ESP events); default: in-process. */
   signals?: Signals;
+  /** Data sources behind `data` blocks (absent: /v1/sources answers 503, no data blocks). */
+  sources?: SourceStore;
+  /**
+   * A source header's value by the environment variable its source names (only
+   * OPENTIME_SOURCE_* names reach it); absent: no variable is set.
+   */
+  sourceEnv?: (name: string) => string | undefined;
+  /** Poll votes (absent: no poll blocks). */
+  polls?: PollStore;
+  /** Coupon pools and offer grants (absent: /v1/coupons answers 503, no offer blocks). */
+  coupons?: CouponStore;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };

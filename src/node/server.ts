@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import { type AppDeps, createApp } from "../core/app.js";
 import { type Config, publicUrlOf } from "../core/config.js";
 import { createDecisionRecorder } from "../core/decisions/recorder.js";
+import { ENV_NAME_RE } from "../core/live/source-schema.js";
 import { Metrics } from "../core/metrics.js";
 import type { Logger } from "../core/ports/index.js";
 import { silentLogger } from "../core/ports/index.js";
@@ -30,6 +31,11 @@ import { createThreadedSendingStore } from "./sending/threaded-sending-store.js"
 import { createSqliteCatalogStore } from "./sqlite/catalog-store.js";
 import { createSqliteDecisionLog } from "./sqlite/decision-store.js";
 import { createSqliteFeedStore } from "./sqlite/feed-store.js";
+import {
+  createSqliteCouponStore,
+  createSqlitePollStore,
+  createSqliteSourceStore,
+} from "./sqlite/live-store.js";
 import { createSqliteStore } from "./sqlite/store.js";
 import { renderLockWaits } from "./sqlite/write-lock.js";
 import { closeUnreadBodies } from "./unread-body.js";
@@ -174,6 +180,12 @@ export async function startServer(
       timeoutMs: config.OPENTIME_FETCH_TIMEOUT_MS,
     }),
     feeds: createSqliteFeedStore(store.db),
+    // Live content: data sources (their header values read from OPENTIME_SOURCE_* only),
+    // poll votes, coupon pools and offer grants, all in the same SQLite file.
+    sources: createSqliteSourceStore(store.db),
+    sourceEnv: (name: string) => (ENV_NAME_RE.test(name) ? process.env[name] : undefined),
+    polls: createSqlitePollStore(store.db),
+    coupons: createSqliteCouponStore(store.db),
     intervals,
     // Weather and banner cards: assets/ read once here; weather from OPENTIME_WEATHER_URL.
     cardAssets: loadCardAssets(),

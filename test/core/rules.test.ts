@@ -29,6 +29,7 @@ interface FactsInput {
   ip?: string | null;
   profile?: Profile | null;
   weather?: WeatherCondition | null;
+  data?: unknown;
   bucket?: number;
 }
 
@@ -47,6 +48,7 @@ function facts(input: FactsInput = {}) {
       calls.weather++;
       return input.weather ?? null;
     },
+    data: async () => input.data ?? null,
     bucket: () => input.bucket ?? 0.5,
   };
   return { f, calls };
@@ -225,6 +227,40 @@ describe("conditions: profile fields", () => {
   it("is false without a profile (and `not` of it true)", async () => {
     expect(await holds({ purchased: false }, { profile: null })).toBe(false);
     expect(await holds({ not: { purchased: true } }, { profile: null })).toBe(true);
+  });
+});
+
+describe("conditions: lifetime value, cart value and data", () => {
+  const buyer = person((x) => {
+    x.purchases.ltv = { EUR: 400, USD: 200 };
+    x.cart = {
+      items: [
+        { productId: "a", price: 30, quantity: 2 },
+        { productId: "b", quantity: 5 },
+      ],
+      currency: "EUR",
+      updatedAt: 0,
+    };
+  });
+
+  it("ltv in one currency or summed; the cart's price × quantity (unpriced items count 0)", async () => {
+    expect(await holds({ ltv: { gt: 500 } }, { profile: buyer })).toBe(true);
+    expect(await holds({ ltv: { gt: 500, currency: "EUR" } }, { profile: buyer })).toBe(false);
+    expect(await holds({ ltv: { gt: 100, lt: 300, currency: "USD" } }, { profile: buyer })).toBe(true);
+    expect(await holds({ cartValue: { gt: 59, lt: 61 } }, { profile: buyer })).toBe(true);
+    expect(await holds({ cartValue: { gt: 0 } }, { profile: person() })).toBe(false);
+    expect(() => conditionSchema.parse({ ltv: {} })).toThrow();
+  });
+
+  it("data: a path in the block's source value, tested like a trait; no value: false", async () => {
+    const data = { quote: { change: -3.2, status: "open" }, rows: [{ seats: "4" }] };
+    expect(await holds({ data: { path: "quote.change", lt: -2 } }, { data })).toBe(true);
+    expect(await holds({ data: { path: "quote.status", in: ["open", "pre"] } }, { data })).toBe(true);
+    expect(await holds({ data: { path: "rows.0.seats", gt: 3 } }, { data })).toBe(true);
+    expect(await holds({ data: { path: "quote.volume", exists: false } }, { data })).toBe(true);
+    expect(await holds({ data: { path: "__proto__.x", exists: true } }, { data })).toBe(false);
+    expect(await holds({ data: { path: "quote.change", lt: 0 } }, { data: null })).toBe(false);
+    expect(() => conditionSchema.parse({ data: { path: "quote.change" } })).toThrow();
   });
 });
 

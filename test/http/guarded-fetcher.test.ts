@@ -49,6 +49,7 @@ function handle(req: IncomingMessage, res: ServerResponse) {
   hits.set(path, (hits.get(path) ?? 0) + 1);
   if (path === "/ok") return void res.writeHead(200, { "content-type": "text/plain" }).end("hello");
   if (path === "/host") return void res.writeHead(200).end(req.headers.host);
+  if (path === "/auth") return void res.writeHead(200).end(req.headers.authorization ?? "none");
   if (path === "/to") return void res.writeHead(302, { location: url.searchParams.get("u")! }).end();
   if (path.startsWith("/chain/")) {
     const n = Number(path.slice(7));
@@ -173,6 +174,24 @@ describe("guarded fetcher", () => {
       fetcher().fetch(`${base}/to?u=${encodeURIComponent("file:///etc/passwd")}`),
       "bad_url",
     );
+  });
+
+  it("sends a caller's headers to the URL's own host, never along a redirect to another", async () => {
+    const headers = { authorization: "Bearer s3cret" };
+    expect(text(await fetcher().fetch(`${base}/auth`, { headers }))).toBe("Bearer s3cret");
+    // The same host after a redirect keeps them.
+    const same = await fetcher().fetch(`${base}/to?u=${encodeURIComponent(`${base}/auth`)}`, { headers });
+    expect(text(same)).toBe("Bearer s3cret");
+    // Another origin (another port is another host) does not get them.
+    const other = createServer(handle);
+    await new Promise<void>((r) => other.listen(0, "127.0.0.1", r));
+    try {
+      const elsewhere = `http://127.0.0.1:${(other.address() as AddressInfo).port}/auth`;
+      const res = await fetcher().fetch(`${base}/to?u=${encodeURIComponent(elsewhere)}`, { headers });
+      expect(text(res)).toBe("none");
+    } finally {
+      await new Promise((r) => other.close(r));
+    }
   });
 
   it("follows 3 redirects and refuses a 4th", async () => {

@@ -18,6 +18,12 @@ export interface OpenContext {
    */
   profile: () => Promise<Profile | null>;
   /**
+   * Whether the open proves it was written for `u` (`us`, see profiles/recipient-proof.ts),
+   * or is the operator's preview: what anything per person beyond the profile (a
+   * per-recipient data source) requires. Absent: not proven.
+   */
+  proven?: () => Promise<boolean>;
+  /**
    * The operator's preview (GET /v1/blocks/:id/preview.:ext): render exactly as for a real
    * open but record nothing — no open, no decision, no first-seen time for evergreen timers.
    */
@@ -36,6 +42,17 @@ export interface RenderedBlock {
   fallback?: string;
 }
 
+/** A click on an adaptive link of a block (GET /c/:blockId/:slot). */
+export interface BlockClick {
+  slot: string;
+  recipient: string | null;
+  /** Where the block's rules send this slot for this person (null: nowhere). */
+  url: string | null;
+  now: number;
+  /** Whether the click proves it was written for `recipient` (`us` on the link, as on images). */
+  proven: () => Promise<boolean>;
+}
+
 export type ParseResult = { ok: true; options: unknown } | { ok: false; issues: string[] };
 
 /**
@@ -50,6 +67,15 @@ export interface BlockKind {
   /** Validates options for this type; issues read "path: message". */
   parse(options: unknown): ParseResult;
   render(block: BlockRecord, ext: ImageExt, open: OpenContext): Promise<RenderedBlock>;
+  /**
+   * Where a click on the block's adaptive link goes, when the kind decides (a poll's
+   * options all lead to its thank-you page; an offer adds the person's code to the landing
+   * URL). Only URLs stored in the block's options, never one from the request. null: the
+   * dead-link page. Absent: the rules' URL as it is.
+   */
+  clickTarget?(block: BlockRecord, click: BlockClick): Promise<string | null>;
+  /** What a click does once classified (a poll counts a human's vote); must not throw. */
+  clicked?(block: BlockRecord, click: BlockClick & { human: boolean }): Promise<void>;
 }
 
 export class BlockKinds {

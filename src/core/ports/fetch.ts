@@ -12,6 +12,11 @@ export interface FetchOptions {
   accept?: string;
   /** false: fetch anew and do not keep the answer (feeds must be read now, not 5 minutes ago). */
   cache?: boolean;
+  /**
+   * Extra request headers (a data source's auth, its values read from the environment).
+   * Only with `cache: false`: an answer fetched with credentials is never shared.
+   */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface FetchedBody {

@@ -74,7 +74,16 @@ export interface EventLog {
   campaignStats(campaign: string): Promise<CampaignStats>;
 }
 
-export const BLOCK_TYPES = ["countdown", "price", "weather", "recs", "banner"] as const;
+export const BLOCK_TYPES = [
+  "countdown",
+  "price",
+  "weather",
+  "recs",
+  "banner",
+  "data",
+  "poll",
+  "offer",
+] as const;
 export type BlockType = (typeof BLOCK_TYPES)[number];
 
 /** A live image definition. Options are the type's validated JSON; editable after send. */

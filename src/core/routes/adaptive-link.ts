@@ -61,10 +61,30 @@ async function handleAdaptiveLink(c: Context<AppEnv>) {
   const variant = last?.variant ?? DEFAULT_VARIANT;
   const slotUrl = last?.slots[slot] ?? defaults[slot];
   // As a tracked link's: the serialisation, which a Location header can always carry.
-  const url = slotUrl && destinationOf(slotUrl);
+  let url = (slotUrl && destinationOf(slotUrl)) || null;
+  // Some kinds decide where their links go (a poll's thank-you page, an offer's code added);
+  // still only URLs stored in the block.
+  const kind = s.blockKinds.get(block.type);
+  const proof = c.req.query("us");
+  const click = {
+    slot,
+    recipient,
+    url,
+    now: s.clock.now(),
+    proven: async () =>
+      !!recipient &&
+      (!!s.unsignedProfiles || (await s.recipientProof.verify(recipient, proof).catch(() => false))),
+  };
+  if (kind?.clickTarget) {
+    try {
+      url = await kind.clickTarget(block, click);
+    } catch (err) {
+      s.logger.error({ err, block: block.id }, "click target failed");
+    }
+  }
   if (!url) return notFound(c);
 
-  s.tracker.hit({
+  const seen = s.tracker.hit({
     kind: "click",
     campaign: campaignOf(block),
     // One "link" per block slot: distinct slots clicked in a burst read as a link scanner.
@@ -74,6 +94,9 @@ async function handleAdaptiveLink(c: Context<AppEnv>) {
     userAgent: c.req.header("user-agent") ?? null,
     ip: clientIp(c),
   });
+  // A poll's vote: humans only (never a scanner's or a proxy's click), and a GET.
+  if (kind?.clicked && c.req.method === "GET")
+    await kind.clicked(block, { ...click, human: seen.class === "human" });
   s.decisions.record({ kind: "click", at: s.clock.now(), blockId: block.id, recipient, variant, slot });
   // An empty string, not null: Node's adapter answers a string body from its fast path
   // (Content-Length: 0), while a null body builds a full Fetch Response and goes chunked.

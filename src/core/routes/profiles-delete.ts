@@ -17,7 +17,7 @@ function recipientValues(p: Profile): string[] {
 /**
  * DELETE /v1/profiles/:id — erasure (GDPR art. 17). Removes the profile, its identities,
  * its accepted events, its opens/clicks rows, its render decisions (counted in `other`) and
- * its send attempts; takes its addresses out of other profiles that named them (a shared
+ * its send attempts, its poll votes and offer grants (its coupon codes stay taken, unnamed); takes its addresses out of other profiles that named them (a shared
  * inbox), and leaves none of it in the database files (free pages zeroed, the WAL
  * truncated); keeps only HMACs of its identities so a stray later event does not re-create
  * the person.
@@ -34,7 +34,12 @@ export function registerProfilesDelete(app: App): void {
     const res = await profiles.erase(id);
     if (!res) throw noSuchProfile();
     let decisions = 0;
-    for (const r of person ? recipientValues(person) : []) decisions += await s.decisions.eraseRecipient(r);
+    for (const r of person ? recipientValues(person) : []) {
+      decisions += await s.decisions.eraseRecipient(r);
+      // Their poll votes, offer grants and the name on their coupon codes.
+      decisions += (await s.polls?.eraseRecipient(r)) ?? 0;
+      decisions += (await s.coupons?.eraseRecipient(r)) ?? 0;
+    }
     // Their send attempts (addresses, rendered messages, the data they were sent with).
     if (s.sendingService) await s.sendingService.messenger.erase(res.profileId);
     // Last: what was deleted, on every thread, is now in neither database file.

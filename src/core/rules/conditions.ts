@@ -77,10 +77,38 @@ export type Condition =
   | { cart: "empty" | "not_empty" }
   | { segment: string }
   | { weather: OneOrMany<WeatherCondition> }
+  | { data: DataCondition }
+  | { ltv: RangeCondition & { currency?: string } }
+  | { cartValue: RangeCondition }
   | { random: number };
 
+/** A value in the block's data source (data blocks): the tests of `trait`, on a path. */
+export interface DataCondition {
+  /** A dotted path into the source's value (quote.change, 0.status). */
+  path: string;
+  equals?: Scalar;
+  in?: Scalar[];
+  exists?: boolean;
+  gt?: number;
+  lt?: number;
+}
+
+export interface RangeCondition {
+  gt?: number;
+  lt?: number;
+}
+
 /** Leaf kinds that need the recipient's profile (looked up only when one is evaluated). */
-export const PROFILE_KEYS = ["trait", "engagement", "intent", "purchased", "cart", "segment"] as const;
+export const PROFILE_KEYS = [
+  "trait",
+  "engagement",
+  "intent",
+  "purchased",
+  "cart",
+  "segment",
+  "ltv",
+  "cartValue",
+] as const;
 
 const oneOrMany = <T extends [string, ...string[]]>(values: T) =>
   z.union([z.enum(values), z.array(z.enum(values)).min(1).max(values.length)]);
@@ -142,12 +170,40 @@ const traitSchema = z
     lt: z.number().finite().optional(),
   })
   .strict()
-  .refine((t) => {
-    const ops = ["equals", "in", "exists", "gt", "lt"].filter((k) => t[k as keyof typeof t] !== undefined);
-    if (ops.length === 0) return false;
-    // gt and lt combine into a range; equals, in and exists each stand alone.
-    return ops.length === 1 || ops.every((k) => k === "gt" || k === "lt");
-  }, "give one of equals, in, exists, or gt and/or lt");
+  .refine(oneTest, "give one of equals, in, exists, or gt and/or lt");
+
+function oneTest(t: {
+  equals?: unknown;
+  in?: unknown;
+  exists?: unknown;
+  gt?: unknown;
+  lt?: unknown;
+}): boolean {
+  const ops = ["equals", "in", "exists", "gt", "lt"].filter((k) => t[k as keyof typeof t] !== undefined);
+  if (ops.length === 0) return false;
+  // gt and lt combine into a range; equals, in and exists each stand alone.
+  return ops.length === 1 || ops.every((k) => k === "gt" || k === "lt");
+}
+
+const dataSchema = z
+  .object({
+    path: z
+      .string()
+      .regex(/^[A-Za-z0-9_$-]{1,64}(\.[A-Za-z0-9_$-]{1,64}){0,7}$/, "a dotted path (quote.change, 0.status)"),
+    equals: scalar.optional(),
+    in: z.array(scalar).min(1).max(50).optional(),
+    exists: z.boolean().optional(),
+    gt: z.number().finite().optional(),
+    lt: z.number().finite().optional(),
+  })
+  .strict()
+  .refine(oneTest, "give one of equals, in, exists, or gt and/or lt");
+
+const range = {
+  gt: z.number().finite().optional(),
+  lt: z.number().finite().optional(),
+};
+const hasBound = (r: { gt?: number; lt?: number }) => r.gt !== undefined || r.lt !== undefined;
 
 const LEAVES = {
   time: timeSchema,
@@ -159,6 +215,18 @@ const LEAVES = {
   cart: z.enum(["empty", "not_empty"]),
   segment: z.string().min(1).max(128),
   weather: oneOrMany([...WEATHER_CONDITIONS]),
+  data: dataSchema,
+  ltv: z
+    .object({
+      ...range,
+      currency: z
+        .string()
+        .regex(/^[A-Z]{3}$/, "an ISO 4217 code")
+        .optional(),
+    })
+    .strict()
+    .refine(hasBound, "give gt and/or lt"),
+  cartValue: z.object(range).strict().refine(hasBound, "give gt and/or lt"),
   random: z.number().min(0).max(100),
 };
 const LEAF_KEYS = Object.keys(LEAVES);

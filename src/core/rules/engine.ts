@@ -16,6 +16,9 @@ import type { Facts } from "./evaluate.js";
  */
 export type WeatherFor = (open: OpenContext) => Promise<WeatherCondition | null>;
 
+/** The value of the block's data source for this open (data blocks); null without one. */
+export type DataFor = (block: BlockRecord, open: OpenContext) => Promise<unknown>;
+
 /** What the open path knows besides the OpenContext. */
 export interface ChooseOptions {
   /** The client address (Apple Mail Privacy Protection is told apart by Apple's network). */
@@ -41,6 +44,7 @@ export class BlockRules {
   constructor(
     private readonly random: RandomBytes,
     private readonly weatherFor?: WeatherFor,
+    private readonly dataFor?: DataFor,
   ) {}
 
   rulesOf(block: BlockRecord): CompiledRules {
@@ -71,9 +75,11 @@ export class BlockRules {
     return arm ? chosen(arm) : null;
   }
 
-  private facts(block: BlockRecord, open: OpenContext, opts: ChooseOptions): Facts {
+  /** What conditions ask about this open (offers evaluate their levels' `when` with it). */
+  facts(block: BlockRecord, open: OpenContext, opts: ChooseOptions = {}): Facts {
     let devices: Set<Device> | undefined;
     let weather: Promise<WeatherCondition | null> | undefined;
+    let data: Promise<unknown> | undefined;
     const { recipient } = open;
     return {
       now: open.now,
@@ -86,6 +92,11 @@ export class BlockRules {
         // A weather failure must never break the image: the condition is just false.
         weather ??= this.weatherFor ? this.weatherFor(open).catch(() => null) : Promise.resolve(null);
         return weather;
+      },
+      data: () => {
+        // Like weather: a source that fails makes its conditions false, never the image.
+        data ??= this.dataFor ? this.dataFor(block, open).catch(() => null) : Promise.resolve(null);
+        return data;
       },
       bucket: (salt) =>
         recipient ? stableBucket(`${block.id}\u0000${salt}\u0000${recipient}`) : randomUnit(this.random),

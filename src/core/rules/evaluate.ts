@@ -1,3 +1,4 @@
+import { valueAt } from "../live/paths.js";
 import type { Profile } from "../ports/profiles.js";
 import type { WeatherCondition } from "../ports/weather.js";
 import { engagementAt, intentAt } from "../profiles/view.js";
@@ -6,11 +7,14 @@ import {
   DATE_RE,
   type Device,
   isTimeZone,
+  type RangeCondition,
   type Scalar,
   type TimeCondition,
   type TraitCondition,
 } from "./conditions.js";
 import { localTime } from "./local-time.js";
+
+const valueMatches = (t: Omit<TraitCondition, "name">, v: unknown) => traitMatches(t, v);
 
 /**
  * What a condition may ask about one open. Everything costly is a lazy call, memoised by
@@ -23,6 +27,8 @@ export interface Facts {
   devices(): ReadonlySet<Device>;
   profile(): Promise<Profile | null>;
   weather(): Promise<WeatherCondition | null>;
+  /** The block's data source value (data blocks); null without one or when it never answered. */
+  data?(): Promise<unknown>;
   /** [0, 1): stable per recipient for this block and `salt`, random per open without one. */
   bucket(salt: string): number;
 }
@@ -30,7 +36,7 @@ export interface Facts {
 type Result = boolean | Promise<boolean>;
 export type Test = (f: Facts) => Result;
 
-/** 0: answered from the request; 1: reads the profile; 2: fetches the weather. */
+/** 0: answered from the request; 1: reads the profile; 2: fetches the weather or a source. */
 type Cost = 0 | 1 | 2;
 interface Compiled {
   test: Test;
@@ -57,6 +63,15 @@ function compile(c: Condition): Compiled {
   if ("weather" in c) {
     const wanted: readonly WeatherCondition[] = list(c.weather);
     return { cost: 2, test: (f) => f.weather().then((w) => w !== null && wanted.includes(w)) };
+  }
+  if ("data" in c) {
+    const d = c.data;
+    return {
+      cost: 2,
+      // A source that never answered makes every data test false (exists: false true).
+      test: (f) =>
+        (f.data ? f.data() : Promise.resolve(null)).then((v) => valueMatches(d, valueAt(v, d.path))),
+    };
   }
   if ("random" in c) {
     // One bucket per block and person for every random condition of the block: 20% is then
@@ -173,6 +188,14 @@ function profileTest(c: Condition): Test {
     const seg = c.segment;
     return on((p) => inSegment(p, seg));
   }
+  if ("ltv" in c) {
+    const r = c.ltv;
+    return on((p) => inRange(r, lifetimeValue(p, r.currency)));
+  }
+  if ("cartValue" in c) {
+    const r = c.cartValue;
+    return on((p) => inRange(r, cartValue(p)));
+  }
   throw new Error(`unknown condition: ${Object.keys(c).join(",")}`);
 }
 
@@ -186,7 +209,25 @@ function traitAt(traits: Record<string, unknown>, path: string[]): unknown {
   return v;
 }
 
-function traitMatches(t: TraitCondition, v: unknown): boolean {
+/** Lifetime value in one currency, or summed over all of them. */
+export function lifetimeValue(p: Profile, currency?: string): number {
+  const ltv = p.purchases.ltv;
+  if (currency) return Object.hasOwn(ltv, currency) ? (ltv[currency] ?? 0) : 0;
+  return Object.values(ltv).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+}
+
+/** What the cart holds: price times quantity over its items (unpriced items count 0). */
+export function cartValue(p: Profile): number {
+  return (p.cart?.items ?? []).reduce((a, i) => a + (i.price ?? 0) * i.quantity, 0);
+}
+
+function inRange(r: RangeCondition, n: number): boolean {
+  if (r.gt !== undefined && !(n > r.gt)) return false;
+  if (r.lt !== undefined && !(n < r.lt)) return false;
+  return true;
+}
+
+function traitMatches(t: Omit<TraitCondition, "name">, v: unknown): boolean {
   if (t.exists !== undefined) return (v !== undefined && v !== null) === t.exists;
   if (t.equals !== undefined) return v === t.equals;
   if (t.in !== undefined) return t.in.includes(v as Scalar);

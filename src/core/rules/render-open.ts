@@ -17,15 +17,23 @@ export interface OpenInput {
 /** The OpenContext of one open (or preview), with the profile looked up at most once. */
 export function openContext(s: Services, input: OpenInput): OpenContext {
   let profile: Promise<Profile | null> | undefined;
+  let proven: Promise<boolean> | undefined;
   const { recipient } = input;
+  const isProven = () => {
+    proven ??= !recipient
+      ? Promise.resolve(false)
+      : input.preview || s.unsignedProfiles
+        ? Promise.resolve(true)
+        : s.recipientProof.verify(recipient, input.query("us")).catch(() => false);
+    return proven;
+  };
   const lookUp = async (): Promise<Profile | null> => {
     if (!recipient || !s.profiles) return null;
-    const trusted =
-      input.preview || s.unsignedProfiles || (await s.recipientProof.verify(recipient, input.query("us")));
-    return trusted ? s.profiles.find(recipient, { history: false }).catch(() => null) : null;
+    return (await isProven()) ? s.profiles.find(recipient, { history: false }).catch(() => null) : null;
   };
   return {
     ...input,
+    proven: isProven,
     // Looked up only by what uses it (banners, rules on profile fields); a read, never a
     // write. Only for an open that proves it was written for this recipient (`us`), or a
     // preview (operator-authenticated): see profiles/recipient-proof.ts.

@@ -108,7 +108,13 @@ export function createGuardedFetcher(opts: GuardedFetcherOptions): Fetcher {
     return addresses[0]!;
   }
 
-  function get(url: URL, to: ResolvedAddress, accept: string, signal: AbortSignal) {
+  function get(
+    url: URL,
+    to: ResolvedAddress,
+    accept: string,
+    signal: AbortSignal,
+    extra: Readonly<Record<string, string>> = {},
+  ) {
     const pinned: LookupFunction = (_host, options, cb) => {
       if (options.all) cb(null, [{ address: to.address, family: to.family }]);
       else cb(null, to.address, to.family);
@@ -121,7 +127,8 @@ export function createGuardedFetcher(opts: GuardedFetcherOptions): Fetcher {
         port: url.port || undefined,
         path: `${url.pathname}${url.search}`,
         method: "GET",
-        headers: { accept, "accept-encoding": "gzip, deflate, br", "user-agent": userAgent },
+        // The caller's headers never replace these (host comes from the checked URL).
+        headers: { ...extra, accept, "accept-encoding": "gzip, deflate, br", "user-agent": userAgent },
         lookup: pinned,
         agent: false,
         signal,
@@ -144,7 +151,9 @@ export function createGuardedFetcher(opts: GuardedFetcherOptions): Fetcher {
       for (let hop = 0; ; hop++) {
         const url = check(current);
         const to = await addressOf(url, ac.signal);
-        const res = await get(url, to, accept, ac.signal);
+        // A source's credentials go to its own host only, never along a redirect elsewhere.
+        const extra = o.headers && hop > 0 && url.host !== new URL(start).host ? undefined : o.headers;
+        const res = await get(url, to, accept, ac.signal, extra);
         const status = res.statusCode ?? 0;
         if (REDIRECTS.has(status) && res.headers.location) {
           res.destroy();
@@ -173,7 +182,7 @@ export function createGuardedFetcher(opts: GuardedFetcherOptions): Fetcher {
 
   return {
     async fetch(url, o = {}) {
-      if (o.cache === false) return fetchNow(url, o);
+      if (o.cache === false || o.headers) return fetchNow(url, o);
       const key = `${o.accept ?? "*/*"}\n${url}`;
       const hit = cache.get(key);
       const maxBytes = Math.min(o.maxBytes ?? ceilingBytes, ceilingBytes);

@@ -446,4 +446,43 @@ export const MIGRATIONS: readonly string[] = [
      WHERE e.email LIKE '%_@_%'
        AND EXISTS (SELECT 1 FROM profile_identities i WHERE i.key = 'e:' || e.email AND i.profile_id <> e.id);
   `,
+  // 21: live content (issue 25): data sources (options as JSON, secrets never stored: only the
+  // names of environment variables), one poll vote per person, coupon pools (a code is given
+  // to at most one person: unique (pool, recipient)) and the grants offers made.
+  `
+  CREATE TABLE sources (
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE poll_votes (
+    poll_id TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    option TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (poll_id, recipient)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE coupon_codes (
+    pool TEXT NOT NULL,
+    code TEXT NOT NULL,
+    recipient TEXT,
+    assigned_at INTEGER,
+    redeemed_at INTEGER,
+    added_at INTEGER NOT NULL,
+    PRIMARY KEY (pool, code)
+  ) STRICT;
+  CREATE UNIQUE INDEX coupon_codes_recipient ON coupon_codes (pool, recipient) WHERE recipient IS NOT NULL;
+  CREATE INDEX coupon_codes_free ON coupon_codes (pool, added_at) WHERE recipient IS NULL;
+  CREATE INDEX coupon_codes_code ON coupon_codes (code);
+  CREATE TABLE offer_grants (
+    offer_id TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    level TEXT NOT NULL,
+    pool TEXT,
+    code TEXT,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (offer_id, recipient)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX offer_grants_level ON offer_grants (offer_id, level);
+  `,
 ];
