@@ -1,3 +1,4 @@
+import { AppAuth } from "./auth/sessions.js";
 import { ImageService } from "./blocks/image-service.js";
 import { BlockKinds } from "./blocks/kinds.js";
 import { noCardAssets } from "./cards/assets.js";
@@ -55,6 +56,8 @@ export interface Services extends AppDeps {
   signals: Signals;
   /** Templates, the Messenger and its outbox; absent without AppDeps.sending and profiles. */
   sendingService?: Sending;
+  /** People's sign-in to the web app (/app); absent without AppDeps.users and passwords. */
+  auth?: AppAuth;
 }
 
 /** Built once per app: the services every handler reaches through c.get("services"). */
@@ -127,8 +130,11 @@ export function buildServices(deps: AppDeps): Services {
           intervals: deps.intervals,
         })
       : undefined;
+  const auth =
+    deps.users && deps.passwords ? new AppAuth(deps.users, deps.passwords, clock, random) : undefined;
   return {
     ...deps,
+    auth,
     clock,
     random,
     logger,
