@@ -91,7 +91,7 @@ function Person({ id, user }: { id: string; user: User }) {
   const timeline = [
     ...p.history.map((h) => ({
       at: h.at,
-      what: h.type === "track" ? (h.event ?? "event") : h.type,
+      what: h.type === "email" ? `email ${h.event}` : h.type === "track" ? (h.event ?? "event") : h.type,
       detail: [
         h.campaign && `campaign ${h.campaign}`,
         h.productId,
