@@ -307,12 +307,13 @@ export function createSqliteStore(
     "SELECT kind, class, n FROM campaign_unique_counts WHERE campaign = ? AND n > 0",
   );
 
-  // Reads the (campaign, at) index (migration 21) over the range only.
+  // Reads the (campaign, at) index (migration 21) over the range only. JS numbers are bound
+  // as REAL: the bucket is cast, or a division would leave fractions.
   const seriesOf = db.prepare(
-    `SELECT (at - @from) / @interval AS bucket, kind, class, count(*) AS n FROM events
+    `SELECT CAST((at - @from) / @interval AS INTEGER) AS bucket, kind, class, count(*) AS n FROM events
       WHERE campaign = @campaign AND at >= @from AND at < @to GROUP BY 1, 2, 3
      UNION ALL
-     SELECT (at - @from) / @interval, kind, corrects, -count(*) FROM events
+     SELECT CAST((at - @from) / @interval AS INTEGER), kind, corrects, -count(*) FROM events
       WHERE campaign = @campaign AND at >= @from AND at < @to AND corrects IS NOT NULL GROUP BY 1, 2, 3`,
   );
   const campaignList = db.prepare(
