@@ -11,7 +11,7 @@ import { createScryptHasher } from "../../src/node/auth/scrypt.js";
 import { DB_FILE } from "../../src/node/server.js";
 import { openDatabase } from "../../src/node/sqlite/store.js";
 import { SqliteUserStore } from "../../src/node/sqlite/user-store.js";
-import { runStartMs } from "../helpers/budget.js";
+import { runStartMs, SLOWDOWN } from "../helpers/budget.js";
 import { startTestServer, type TestServer, UA } from "../helpers/server.js";
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
@@ -137,6 +137,13 @@ describe.skipIf(!CHROMIUM)("the web app in Chromium", () => {
     await page.fill("#password", ADMIN.password);
     await page.click("button[type=submit]");
     await page.waitForSelector("text=Create your first timer", { timeout: T(4) });
+    // First paint of a fresh load on loopback: under a second at rest (scaled by the load).
+    await page.goto(`${s.url}/app/#/blocks`);
+    await page.waitForSelector("h1");
+    const fcp = await page.evaluate(
+      () => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? Number.NaN,
+    );
+    expect(fcp).toBeLessThan(1000 * SLOWDOWN);
   });
 
   step("build a countdown: the API's errors by the field, then its preview image", 12, async () => {
@@ -304,6 +311,21 @@ describe.skipIf(!CHROMIUM)("the web app in Chromium", () => {
       }).then((r) => r.status);
     expect(await post("https://evil.example")).toBe(403);
     expect(await post(s.url)).toBe(201);
+  });
+
+  step("phone width and dark mode: nothing wider than the screen, axe still clean", 10, async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: "dark" });
+    for (const [hash, sel] of [
+      [`#/blocks/${blockId}`, "#preview-img"],
+      [`#/campaigns/${campaign}`, ".uplot"],
+      ["#/people/ann%40example.com", "#timeline"],
+    ] as const) {
+      await go(hash, sel);
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(wide, hash).toBeLessThanOrEqual(390);
+      await axe(`${hash} (phone, dark)`);
+    }
   });
 
   step("an editor signs in but may not erase people; the API key still works", 6, async () => {

@@ -48,7 +48,7 @@ function BlockList() {
       {blocks && blocks.length > 0 && (
         <>
           <NewButtons />
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
             <table>
               <caption class="sr-only">Your blocks, most recently changed first</caption>
               <thead>

@@ -30,7 +30,7 @@ function CampaignList() {
         </div>
       )}
       {list && list.length > 0 && (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
           <table>
             <caption class="sr-only">Campaigns with their opens and clicks (all traffic)</caption>
             <thead>
@@ -203,7 +203,7 @@ function ClassTable({ stats }: { stats: CampaignStats }) {
     (c) => stats.opens.byClass[c] || stats.clicks.byClass[c] || c === "human",
   );
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
       <table id="class-table">
         <caption>Who opened and clicked: people apart from machines</caption>
         <thead>
@@ -272,7 +272,7 @@ function BlocksOf({ campaign }: { campaign: string }) {
           null,
         );
         return (
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
             <table>
               <caption>
                 <a href={`#/blocks/${block.id}`}>

@@ -87,7 +87,7 @@ export function CatalogPage(props: { id?: string }) {
         <p class="muted">No scheduled feeds. Add one with POST /v1/products/import and `every`.</p>
       )}
       {feeds && feeds.length > 0 && (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
           <table>
             <caption class="sr-only">Scheduled feeds and their last import</caption>
             <thead>

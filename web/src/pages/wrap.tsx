@@ -121,7 +121,7 @@ export function WrapPage() {
               Download wrapped HTML
             </button>
           </div>
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
             <table id="tracked-links">
               <caption>Tracked</caption>
               <thead>
@@ -143,7 +143,7 @@ export function WrapPage() {
             </table>
           </div>
           {result.skipped.length > 0 && (
-            <div class="table-wrap">
+            <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
               <table id="skipped-links">
                 <caption>Not tracked, and why</caption>
                 <thead>
