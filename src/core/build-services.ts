@@ -58,6 +58,8 @@ export interface Services extends AppDeps {
   sendingService?: Sending;
   /** People's sign-in to the web app (/app); absent without AppDeps.users and passwords. */
   auth?: AppAuth;
+  /** Open event streams (/v1/campaigns/:id/live), each by its stop: ended at shutdown. */
+  liveStreams: Set<() => void>;
 }
 
 /** Built once per app: the services every handler reaches through c.get("services"). */
@@ -135,6 +137,7 @@ export function buildServices(deps: AppDeps): Services {
   return {
     ...deps,
     auth,
+    liveStreams: new Set(),
     clock,
     random,
     logger,

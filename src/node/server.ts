@@ -234,6 +234,7 @@ export async function startServer(
       // Graceful: stop accepting, let in-flight requests finish, flush every buffered
       // event, then close the store.
       closing ??= (async () => {
+        for (const stop of app.services.liveStreams) stop();
         await new Promise<void>((res) => {
           server.close(() => res());
           // Keep-alive sockets would hold close() open; idle ones can go now, busy ones

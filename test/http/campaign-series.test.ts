@@ -69,4 +69,16 @@ describe("GET /v1/campaigns/:id/series", () => {
       expect(((await res.json()) as any).error.code).toBe("validation_failed");
     }
   });
+
+  it("streams the stats live, and a shutdown ends the stream instead of waiting for it", async () => {
+    const res = await s.api("/v1/campaigns/spring/live");
+    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toMatch(/^event: stats\ndata: \{"campaign":"spring","opens":\{"total":4,/);
+    // close() used to wait for the browser to leave (a stream never ends on its own).
+    await s.close();
+    const rest = await reader.read();
+    expect(rest.done).toBe(true);
+  });
 });

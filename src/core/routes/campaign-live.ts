@@ -7,7 +7,6 @@ import { campaignId } from "./schemas.js";
 const MAX_STREAMS = 64;
 const POLL_MS = 1000;
 const KEEPALIVE_MS = 15_000;
-let open = 0;
 
 /**
  * GET /v1/campaigns/:id/live — Server-Sent Events: `stats` (the campaign's stats, as
@@ -17,11 +16,16 @@ let open = 0;
 export function registerCampaignLive(app: App): void {
   app.get("/v1/campaigns/:id/live", async (c) => {
     const id = parseParams(campaignId, c.req.param("id"), "campaign id");
-    if (open >= MAX_STREAMS) throw new ApiError("rate_limited", "too many live streams");
-    const { store } = c.get("services");
-    open++;
+    const { store, liveStreams } = c.get("services");
+    if (liveStreams.size >= MAX_STREAMS) throw new ApiError("rate_limited", "too many live streams");
     return streamSSE(c, async (stream) => {
       let aborted = false;
+      // A shutdown ends the stream (else the server would wait for the browser to leave).
+      const stop = () => {
+        aborted = true;
+        void stream.close();
+      };
+      liveStreams.add(stop);
       stream.onAbort(() => {
         aborted = true;
       });
@@ -44,7 +48,7 @@ export function registerCampaignLive(app: App): void {
           await stream.sleep(POLL_MS);
         }
       } finally {
-        open--;
+        liveStreams.delete(stop);
       }
     });
   });
