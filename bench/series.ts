@@ -36,7 +36,7 @@ export async function benchSeries(): Promise<void> {
           CLASSES[n % 7]!,
         ];
       });
-      for (const k of b % 2 ? [1, 0] : [0, 1]) {
+      for (const k of (b % 2 ? [1, 0] : [0, 1]) as (0 | 1)[]) {
         const t = performance.now();
         dbs[k].transaction(() => {
           for (const r of rows) ins[k].run(...r);
