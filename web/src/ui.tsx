@@ -44,3 +44,13 @@ export const fmt = (n: number) => n.toLocaleString();
 export const pct = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(1)}%` : "–");
 export const when = (t: number | string | null | undefined) =>
   t === null || t === undefined ? "–" : new Date(t).toLocaleString();
+
+/** A table that scrolls sideways on small screens: a focusable region, so keyboards can scroll it. */
+export function TableWrap(props: { children: ComponentChildren }) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to be scrolled by keyboard (axe scrollable-region-focusable)
+    <section class="table-wrap" tabIndex={0} aria-label="Table (scrolls sideways on small screens)">
+      {props.children}
+    </section>
+  );
+}

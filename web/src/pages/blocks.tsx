@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { DIALECTS, type Dialect, recipientTag } from "../../../src/core/wrap/dialects.js";
 import { ApiFailure, api, type Block, type User } from "../api.js";
 import { BLOCK_SPECS, type FieldSpec, getPath, setPath } from "../blocks-spec.js";
-import { ErrorBox, Field, when } from "../ui.js";
+import { ErrorBox, Field, TableWrap, when } from "../ui.js";
 
 export function BlocksPage(props: { id?: string; user: User }) {
   if (props.id?.startsWith("new-"))
@@ -48,7 +48,7 @@ function BlockList() {
       {blocks && blocks.length > 0 && (
         <>
           <NewButtons />
-          <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
+          <TableWrap>
             <table>
               <caption class="sr-only">Your blocks, most recently changed first</caption>
               <thead>
@@ -78,7 +78,7 @@ function BlockList() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         </>
       )}
       {!blocks && !error && <p>Loading…</p>}

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Block, type CampaignStats, type Series } from "../api.js";
 import { CLASS_LABEL, ClassChart } from "../chart.js";
-import { ErrorBox, fmt, pct } from "../ui.js";
+import { ErrorBox, fmt, pct, TableWrap } from "../ui.js";
 
 export function CampaignsPage(props: { id?: string }) {
   return props.id ? <Campaign key={props.id} id={props.id} /> : <CampaignList />;
@@ -30,7 +30,7 @@ function CampaignList() {
         </div>
       )}
       {list && list.length > 0 && (
-        <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
+        <TableWrap>
           <table>
             <caption class="sr-only">Campaigns with their opens and clicks (all traffic)</caption>
             <thead>
@@ -56,7 +56,7 @@ function CampaignList() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </section>
   );
@@ -203,7 +203,7 @@ function ClassTable({ stats }: { stats: CampaignStats }) {
     (c) => stats.opens.byClass[c] || stats.clicks.byClass[c] || c === "human",
   );
   return (
-    <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
+    <TableWrap>
       <table id="class-table">
         <caption>Who opened and clicked: people apart from machines</caption>
         <thead>
@@ -235,7 +235,7 @@ function ClassTable({ stats }: { stats: CampaignStats }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
@@ -272,7 +272,7 @@ function BlocksOf({ campaign }: { campaign: string }) {
           null,
         );
         return (
-          <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
+          <TableWrap>
             <table>
               <caption>
                 <a href={`#/blocks/${block.id}`}>
@@ -309,7 +309,7 @@ function BlocksOf({ campaign }: { campaign: string }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         );
       })}
     </>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.js";
-import { ErrorBox, Field, when } from "../ui.js";
+import { ErrorBox, Field, TableWrap, when } from "../ui.js";
 
 interface Product {
   id: string;
@@ -87,7 +87,7 @@ export function CatalogPage(props: { id?: string }) {
         <p class="muted">No scheduled feeds. Add one with POST /v1/products/import and `every`.</p>
       )}
       {feeds && feeds.length > 0 && (
-        <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
+        <TableWrap>
           <table>
             <caption class="sr-only">Scheduled feeds and their last import</caption>
             <thead>
@@ -112,7 +112,7 @@ export function CatalogPage(props: { id?: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </section>
   );

@@ -122,6 +122,8 @@ function Person({ id, user }: { id: string; user: User }) {
         <dd>
           {when(p.createdAt)} / {when(p.lastSeenAt)}
         </dd>
+        <dt>Engagement score</dt>
+        <dd>{p.engagement?.score !== undefined ? p.engagement.score.toFixed(2) : "–"}</dd>
         <dt>Consent</dt>
         <dd>{p.consent ? JSON.stringify(p.consent) : "–"}</dd>
         <dt>Suppressed</dt>

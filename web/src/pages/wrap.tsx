@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { DIALECTS, type Dialect } from "../../../src/core/wrap/dialects.js";
 import { api, download } from "../api.js";
-import { ErrorBox, Field } from "../ui.js";
+import { ErrorBox, Field, TableWrap } from "../ui.js";
 
 interface WrapResult {
   html: string;
@@ -121,7 +121,7 @@ export function WrapPage() {
               Download wrapped HTML
             </button>
           </div>
-          <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
+          <TableWrap>
             <table id="tracked-links">
               <caption>Tracked</caption>
               <thead>
@@ -141,9 +141,9 @@ export function WrapPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
           {result.skipped.length > 0 && (
-            <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
+            <TableWrap>
               <table id="skipped-links">
                 <caption>Not tracked, and why</caption>
                 <thead>
@@ -164,7 +164,7 @@ export function WrapPage() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )}
         </div>
       )}
