@@ -11,6 +11,8 @@ RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY docs ./docs
+# The web app (/app): bundled by esbuild into dist/app (its binary comes in its own package).
+COPY web ./web
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: only what the built server needs, as a non-root user.

@@ -1,4 +1,4 @@
-// npm run bench -- <name>   (redirect | ingest | countdown | countdown-render | cards | data | writer | contention | sending | all)
+// npm run bench -- <name>   (redirect | ingest | countdown | countdown-render | cards | data | writer | contention | sending | series | all)
 
 import { benchIngest } from "./ingest.js";
 import { benchRedirect } from "./redirect.js";
@@ -29,6 +29,10 @@ const benches: Record<string, () => Promise<unknown>> = {
   contention: async () => {
     const { benchContention } = await import("./contention.js");
     return benchContention();
+  },
+  series: async () => {
+    const { benchSeries } = await import("./series.js");
+    return benchSeries();
   },
   sending: async () => {
     const { benchSending } = await import("./sending.js");

@@ -1,16 +1,23 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { AppAuth } from "./core/auth/sessions.js";
 import { parseCountdownBlock } from "./core/blocks/countdown-block.js";
 import { signedImageUrl } from "./core/blocks/signed-url.js";
 import { publicUrlOf } from "./core/config.js";
 import { Links } from "./core/links/links.js";
+import { ROLES, type Role } from "./core/ports/users.js";
+import { PASSWORD_MIN } from "./core/routes/app-auth-shared.js";
 import { systemClock, webRandom } from "./core/services.js";
+import { base64url } from "./core/util/encoding.js";
 import { createSigner } from "./core/util/signer.js";
 import { DIALECTS, WrapError, type WrapResult, wrapEmail, wrapRequest } from "./core/wrap/index.js";
+import { createScryptHasher } from "./node/auth/scrypt.js";
 import { loadConfig } from "./node/config.js";
 import { createCountdownKit } from "./node/countdown-kit.js";
+import { privateDataDir } from "./node/data-dir.js";
 import { DB_FILE } from "./node/server.js";
-import { createSqliteStore } from "./node/sqlite/store.js";
+import { createSqliteStore, openDatabase } from "./node/sqlite/store.js";
+import { SqliteUserStore } from "./node/sqlite/user-store.js";
 
 const USAGE = `usage:
   opentime serve                      run the server (same as npm start)
@@ -21,6 +28,10 @@ const USAGE = `usage:
                          [--width 600] [--height 120] [--layout boxes] [--font Roboto-Bold] [--format gif]
                          [--campaign <id>] [--options '<JSON>']
       prints a signed countdown image URL (no API call; signed with OPENTIME_SECRET from the data dir)
+  opentime user add <email> [--role admin|editor] [--password-stdin]
+      a person who signs in to the web app (/app); without --password-stdin a password is
+      generated and printed once
+  opentime user list | opentime user remove <email>
 `;
 
 async function readStdin(): Promise<string> {
@@ -144,6 +155,57 @@ async function url(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function user(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      role: { type: "string", default: "editor" },
+      "password-stdin": { type: "boolean", default: false },
+    },
+  });
+  const [sub, email] = positionals;
+  const role = values.role as Role;
+  if (!sub || (sub !== "list" && !email) || !ROLES.includes(role)) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const { config } = loadConfig();
+  privateDataDir(config.OPENTIME_DATA_DIR);
+  const db = openDatabase(join(config.OPENTIME_DATA_DIR, DB_FILE));
+  try {
+    const users = new SqliteUserStore(db);
+    const auth = new AppAuth(users, createScryptHasher(), systemClock, webRandom);
+    if (sub === "list") {
+      for (const u of await users.listUsers()) process.stdout.write(`${u.email}\t${u.role}\n`);
+      return 0;
+    }
+    if (sub === "remove") {
+      const u = await users.userByEmail(email!.trim().toLowerCase());
+      if (!u) throw new Error(`no user ${email}`);
+      await users.deleteUser(u.id);
+      process.stdout.write(`removed ${u.email} and their sessions\n`);
+      return 0;
+    }
+    if (sub !== "add") {
+      process.stderr.write(USAGE);
+      return 2;
+    }
+    const given = values["password-stdin"] ? (await readStdin()).replace(/\r?\n$/, "") : null;
+    if (given !== null && given.length < PASSWORD_MIN)
+      throw new Error(`the password needs at least ${PASSWORD_MIN} characters`);
+    const password = given ?? base64url(webRandom(15));
+    const u = await auth.addUser(email!, password, role);
+    process.stdout.write(`added ${u.email} (${u.role})${given === null ? `; password: ${password}` : ""}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`opentime user: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    db.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   process.umask(0o077); // the store `wrap` opens is its owner's alone, as the server's is
   const [cmd, ...rest] = argv;
@@ -152,6 +214,8 @@ async function main(argv: string[]): Promise<number> {
       return wrap(rest);
     case "url":
       return url(rest);
+    case "user":
+      return user(rest);
     case "serve":
       await import("./node/main.js");
       return -1; // keep running

@@ -30,6 +30,8 @@ export function routesOf(doc: Schema): Route[] {
   for (const [path, item] of Object.entries(doc.paths as Record<string, Schema>)) {
     for (const [m, op] of Object.entries(item)) {
       if (!METHODS.includes(m)) continue;
+      // An event stream never ends: it is not a request and its answer.
+      if (op.responses?.["200"]?.content?.["text/event-stream"]) continue;
       const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p: Schema) =>
         p.$ref ? resolve(doc, p) : p,
       );

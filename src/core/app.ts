@@ -6,14 +6,23 @@ import { buildServices } from "./build-services.js";
 import { ApiError, errorResponse } from "./http/errors.js";
 import { measure, requireApiKey } from "./http/middleware.js";
 import { registerAdaptiveLink } from "./routes/adaptive-link.js";
+import { registerAppAuthLogin } from "./routes/app-auth-login.js";
+import { registerAppAuthLogout } from "./routes/app-auth-logout.js";
+import { registerAppAuthMe } from "./routes/app-auth-me.js";
+import { registerAppAuthSetup } from "./routes/app-auth-setup.js";
+import { registerAppStatic } from "./routes/app-static.js";
 import { registerBlocksCreate } from "./routes/blocks-create.js";
 import { registerBlocksDelete } from "./routes/blocks-delete.js";
+import { registerBlocksList } from "./routes/blocks-list.js";
 import { registerBlocksPreview } from "./routes/blocks-preview.js";
 import { registerBlocksRead } from "./routes/blocks-read.js";
 import { registerBlocksStats } from "./routes/blocks-stats.js";
 import { registerBlocksUpdate } from "./routes/blocks-update.js";
 import { registerBlocksVotes } from "./routes/blocks-votes.js";
+import { registerCampaignLive } from "./routes/campaign-live.js";
+import { registerCampaignSeries } from "./routes/campaign-series.js";
 import { registerCampaignStats } from "./routes/campaign-stats.js";
+import { registerCampaignsList } from "./routes/campaigns-list.js";
 import { registerClick } from "./routes/click.js";
 import { registerCouponsStats } from "./routes/coupons-stats.js";
 import { registerCouponsUpload } from "./routes/coupons-upload.js";
@@ -122,7 +131,11 @@ export function createApp(deps: AppDeps) {
   // Operator API.
   registerLinksCreate(app);
   registerEmailsWrap(app);
+  registerCampaignsList(app);
   registerCampaignStats(app);
+  registerCampaignSeries(app);
+  registerCampaignLive(app);
+  registerBlocksList(app);
   registerBlocksCreate(app);
   registerBlocksRead(app);
   registerBlocksUpdate(app);
@@ -175,6 +188,13 @@ export function createApp(deps: AppDeps) {
   registerSendsDead(app);
   registerSendsRead(app);
   registerSendsRetry(app);
+  // The web app (/app): its files, and people's sign-in (sessions then work on /v1 too).
+  app.use("/app/auth/*", bodyLimit({ maxSize: 16 * 1024, onError: tooLarge }));
+  registerAppStatic(app);
+  registerAppAuthLogin(app);
+  registerAppAuthMe(app);
+  registerAppAuthLogout(app);
+  registerAppAuthSetup(app);
   // Operations.
   registerHealth(app);
   registerOpenApi(app);

@@ -1,3 +1,4 @@
+import { AppAuth } from "./auth/sessions.js";
 import { ImageService } from "./blocks/image-service.js";
 import { BlockKinds } from "./blocks/kinds.js";
 import { noCardAssets } from "./cards/assets.js";
@@ -62,6 +63,10 @@ export interface Services extends AppDeps {
   sendingService?: Sending;
   /** Data sources at open (cache, last good value, history). */
   sourceService: SourceService;
+  /** People's sign-in to the web app (/app); absent without AppDeps.users and passwords. */
+  auth?: AppAuth;
+  /** Open event streams (/v1/campaigns/:id/live), each by its stop: ended at shutdown. */
+  liveStreams: Set<() => void>;
 }
 
 /** Built once per app: the services every handler reaches through c.get("services"). */
@@ -179,8 +184,12 @@ export function buildServices(deps: AppDeps): Services {
           intervals: deps.intervals,
         })
       : undefined;
+  const auth =
+    deps.users && deps.passwords ? new AppAuth(deps.users, deps.passwords, clock, random) : undefined;
   return {
     ...deps,
+    auth,
+    liveStreams: new Set(),
     clock,
     random,
     logger,

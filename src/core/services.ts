@@ -12,6 +12,7 @@ import type { Clock, Logger, RandomBytes, Store } from "./ports/index.js";
 import type { Intervals } from "./ports/intervals.js";
 import type { CouponStore, PollStore, SourceStore } from "./ports/live.js";
 import type { Signals } from "./ports/signals.js";
+import type { PasswordHasher, UserStore } from "./ports/users.js";
 import type { Profiles } from "./profiles/service.js";
 import type { SendingDeps } from "./sending/index.js";
 import type { TrustProxy } from "./tracking/client-ip.js";
@@ -108,6 +109,24 @@ export interface AppDeps {
   polls?: PollStore;
   /** Coupon pools and offer grants (absent: /v1/coupons answers 503, no offer blocks). */
   coupons?: CouponStore;
+  /** People who sign in to the web app, and their sessions (absent: no sign-in; the API key only). */
+  users?: UserStore;
+  /** Password hashing for those people (scrypt in Node). */
+  passwords?: PasswordHasher;
+  /** The web app's built files (absent: /app answers 404). */
+  appAssets?: AppAssets;
+}
+
+/** A built static file of the web app. */
+export interface AppAsset {
+  body: Uint8Array;
+  type: string;
+  /** Content-hashed file names are cached for a year; index.html is revalidated. */
+  immutable: boolean;
+}
+
+export interface AppAssets {
+  get(path: string): AppAsset | undefined;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };

@@ -33,6 +33,17 @@ async function main(): Promise<void> {
   // gracefully instead of killing the process with events in its buffers.
   let stopping = false;
   const started = startServer(loaded.config, logger);
+  // A person at the terminal opens it once; it is not a log line (logs are shipped elsewhere).
+  void started.then(
+    (server) => {
+      if (server.setupUrl) {
+        process.stderr.write(
+          `\nopentime: no one can sign in to the web app yet. Create the first admin (link valid 24 h, once):\n  ${server.setupUrl}\nor run: opentime user add <email> --role admin\n\n`,
+        );
+      }
+    },
+    () => {},
+  );
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;

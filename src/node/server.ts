@@ -15,6 +15,8 @@ import type { Sending } from "../core/sending/index.js";
 import { createRecorder } from "../core/tracking/recorder.js";
 import { createOpenMeteoProvider } from "../core/weather/open-meteo.js";
 import { webhookSettingsFromConfig } from "../core/webhooks/settings.js";
+import { loadAppAssets } from "./app-assets.js";
+import { createScryptHasher } from "./auth/scrypt.js";
 import { loadCardAssets } from "./cards/assets.js";
 import { createLayoutRenderer } from "./cards/layout-renderer.js";
 import { createSatoriRenderer } from "./cards/satori-renderer.js";
@@ -37,12 +39,15 @@ import {
   createSqliteSourceStore,
 } from "./sqlite/live-store.js";
 import { createSqliteStore } from "./sqlite/store.js";
+import { SqliteUserStore } from "./sqlite/user-store.js";
 import { renderLockWaits } from "./sqlite/write-lock.js";
 import { closeUnreadBodies } from "./unread-body.js";
 
 export interface RunningServer {
   port: number;
   url: string;
+  /** While no one can sign in to /app: the one-time link that creates the first admin. */
+  setupUrl?: string;
   /** Templates, the Messenger (what flows send through) and its outbox. */
   sending?: Sending;
   close(): Promise<void>;
@@ -202,7 +207,14 @@ export async function startServer(
       settings: sendingSettingsFromConfig(config),
     },
   };
-  const app = createApp({ ...deps, ...extraDeps });
+  // People who sign in to /app share the SQLite file; the app's files are read once.
+  const app = createApp({
+    ...deps,
+    users: new SqliteUserStore(store.db),
+    passwords: createScryptHasher(),
+    appAssets: loadAppAssets(),
+    ...extraDeps,
+  });
   const sending = app.services.sendingService;
 
   // @hono/node-server's listener behind the core's fast path for opens and clicks (what
@@ -221,16 +233,20 @@ export async function startServer(
   const port = (server.address() as AddressInfo).port;
   if (!config.OPENTIME_PUBLIC_URL) publicUrl = publicUrlOf(config, port);
   logger.info({ port, publicUrl, dataDir: config.OPENTIME_DATA_DIR }, "opentime listening");
+  const setupToken = await app.services.auth?.setupToken();
+  const setupUrl = setupToken ? `${publicUrl}/app/#/setup/${setupToken}` : undefined;
 
   let closing: Promise<void> | null = null;
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    setupUrl,
     sending,
     close() {
       // Graceful: stop accepting, let in-flight requests finish, flush every buffered
       // event, then close the store.
       closing ??= (async () => {
+        for (const stop of app.services.liveStreams) stop();
         await new Promise<void>((res) => {
           server.close(() => res());
           // Keep-alive sockets would hold close() open; idle ones can go now, busy ones

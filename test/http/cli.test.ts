@@ -126,6 +126,30 @@ describe("opentime CLI", () => {
     expect(n).toBe(0);
   });
 
+  it("adds a person who then signs in to the web app; the server printed the setup link", {
+    timeout: budgetFor(3),
+  }, async () => {
+    expect(srv.stderr()).toMatch(/http:\/\/127\.0\.0\.1:1\/app\/#\/setup\/[\w-]{40,}/);
+    const short = await cli(["user", "add", "ann@example.com", "--password-stdin"], "short");
+    expect(short.status).toBe(1);
+    expect(short.stderr).toContain("at least 10 characters");
+    const added = await cli(
+      ["user", "add", "Ann@Example.com", "--role", "admin", "--password-stdin"],
+      "a long password\n",
+    );
+    expect(added.status, added.stderr).toBe(0);
+    expect(added.stdout).toBe("added ann@example.com (admin)\n");
+    const login = await fetch(`${srv.url}/app/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "ann@example.com", password: "a long password" }),
+    });
+    expect(login.status).toBe(200);
+    expect(((await login.json()) as { user: { role: string } }).user.role).toBe("admin");
+    const list = await cli(["user", "list"]);
+    expect(list.stdout).toBe("ann@example.com\tadmin\n");
+  });
+
   it("rejects an unknown dialect", { timeout: budgetFor(1) }, async () => {
     const res = await cli(["wrap", "--dialect", "nope"], "<a href='https://x.example'>x</a>");
     expect(res.status).toBe(2);

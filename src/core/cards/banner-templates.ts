@@ -1,9 +1,10 @@
+import { BANNER_TEMPLATES } from "../blocks/choices.js";
 import { pictureBox } from "./assets.js";
 import { FIT_INSIDE, type LayoutNode, layoutTree } from "./banner-layout.js";
 import type { ParsedTemplate } from "./merge-fields.js";
 import { type CardElement, el } from "./types.js";
 
-export const BANNER_TEMPLATES = ["hero", "split", "strip"] as const;
+export { BANNER_TEMPLATES };
 export type BannerTemplate = (typeof BANNER_TEMPLATES)[number];
 
 /** The size each template is designed at, used when a block sets none. */

@@ -1,7 +1,8 @@
+import { PRICE_TEMPLATES } from "../blocks/choices.js";
 import type { PriceCardModel } from "./price-model.js";
 import { type CardElement, type CardStyle, cardRoot, el } from "./types.js";
 
-export const PRICE_TEMPLATES = ["classic", "compact", "tile"] as const;
+export { PRICE_TEMPLATES };
 export type PriceTemplate = (typeof PRICE_TEMPLATES)[number];
 
 export interface PriceTheme {

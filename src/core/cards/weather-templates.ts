@@ -1,8 +1,9 @@
+import { WEATHER_TEMPLATES } from "../blocks/choices.js";
 import { pictureBox } from "./assets.js";
 import { type CardElement, cardRoot, el } from "./types.js";
 import { type IconName, weatherIcon } from "./weather-icons.js";
 
-export const WEATHER_TEMPLATES = ["card", "banner", "minimal"] as const;
+export { WEATHER_TEMPLATES };
 export type WeatherTemplate = (typeof WEATHER_TEMPLATES)[number];
 
 /** The size each template is designed at, used when a block sets none. */

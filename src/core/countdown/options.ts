@@ -7,13 +7,14 @@ import { parseInstant, parseWallTime, refineDate } from "../util/dates.js";
  * the memory and CPU of a single request, whatever a caller sends.
  */
 
-export const COUNTDOWN_LOCALES = ["en", "de", "fr", "es", "it", "nl", "pt", "ja"] as const;
+import { COUNTDOWN_LAYOUTS, COUNTDOWN_LOCALES } from "../blocks/choices.js";
+
+export { COUNTDOWN_LAYOUTS, COUNTDOWN_LOCALES };
 export type CountdownLocale = (typeof COUNTDOWN_LOCALES)[number];
 
 export const COUNTDOWN_UNITS = ["days", "hours", "minutes", "seconds"] as const;
 export type CountdownUnit = (typeof COUNTDOWN_UNITS)[number];
 
-export const COUNTDOWN_LAYOUTS = ["boxes", "compact", "inline"] as const;
 export type CountdownLayout = (typeof COUNTDOWN_LAYOUTS)[number];
 
 /** #rgb, #rrggbb, #rrggbbaa or "transparent" (only meaningful for the background). */

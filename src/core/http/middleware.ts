@@ -1,15 +1,32 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env.js";
+import { allowed } from "../auth/roles.js";
+import { checkCsrf, publicUser } from "../auth/sessions.js";
 import type { PlainResponse } from "../tracking/answers.js";
 import { pickClientIp } from "../tracking/client-ip.js";
 import { timingSafeEqual } from "../util/encoding.js";
 import { ApiError } from "./errors.js";
 
-/** Bearer-key check for every operator route. */
+/**
+ * Every operator route: the bearer key, or a signed-in person's session cookie (the web
+ * app), with its CSRF token on every change and only what the person's role allows.
+ */
 export function requireApiKey(): MiddlewareHandler<AppEnv> {
   return async function requireApiKey(c, next) {
-    const key = c.get("services").config.OPENTIME_API_KEY;
+    const services = c.get("services");
+    const key = services.config.OPENTIME_API_KEY;
     const header = c.req.header("authorization") ?? "";
+    if (!header && services.auth) {
+      const signedIn = await services.auth.fromCookie(c);
+      if (signedIn) {
+        checkCsrf(c, signedIn.session);
+        if (!allowed(signedIn.user.role, c.req.method, c.req.path)) {
+          throw new ApiError("forbidden", "an admin's role is needed for this");
+        }
+        c.set("user", publicUser(signedIn.user));
+        return next();
+      }
+    }
     const m = /^Bearer\s+(.+)$/i.exec(header);
     if (!m || !timingSafeEqual(m[1]!.trim(), key)) {
       throw new ApiError("unauthorized", "send Authorization: Bearer <OPENTIME_API_KEY>");

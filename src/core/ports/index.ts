@@ -72,6 +72,20 @@ export interface EventLog {
    */
   settle?(): Promise<void>;
   campaignStats(campaign: string): Promise<CampaignStats>;
+  /**
+   * Hits of a campaign in [from, to) counted per bucket of `interval` ms (bucket 0 starts at
+   * `from`), kind and class; a correction counts -1 for its old class. Absent: no series.
+   */
+  campaignSeries?(campaign: string, from: number, to: number, interval: number): Promise<SeriesCount[]>;
+  /** Campaigns with hits, by name, with their totals (at most `limit`). */
+  campaigns?(limit: number): Promise<{ campaign: string; opens: number; clicks: number }[]>;
+}
+
+export interface SeriesCount {
+  bucket: number;
+  kind: TrackKind;
+  class: string;
+  n: number;
 }
 
 export const BLOCK_TYPES = [
@@ -107,6 +121,8 @@ export interface BlockStore {
   firstSeen(blockId: string, recipient: string, at: number): Promise<number>;
   /** The recorded first-seen time, recording nothing (the operator's preview); null when none. */
   peekFirstSeen?(blockId: string, recipient: string): Promise<number | null>;
+  /** The most recently changed blocks first (at most `limit`); absent: no list. */
+  list?(limit: number): Promise<BlockRecord[]>;
 }
 
 export interface Store {

@@ -178,7 +178,8 @@ function applyGroup(jobs: Job[], reads: GroupReads, deps: Pick<GroupDeps, "now" 
 
   for (const job of jobs) {
     if (job.kind === "segment") {
-      const profileIds: (string | null)[] = (job.result.profileIds = []);
+      const profileIds: (string | null)[] = [];
+      job.result.profileIds = profileIds;
       for (const ev of job.events) {
         if (isDuplicate(`m:${ev.messageId}`)) {
           job.result.duplicates++;

@@ -1,4 +1,12 @@
-import type { BlockRecord, CampaignStats, KindStats, LinkRecord, Store, TrackEvent } from "../ports/index.js";
+import type {
+  BlockRecord,
+  CampaignStats,
+  KindStats,
+  LinkRecord,
+  SeriesCount,
+  Store,
+  TrackEvent,
+} from "../ports/index.js";
 
 /** In-memory Store for unit tests of the core. Passes the same contract suite as SQLite. */
 export function createMemoryStore(): Store & { events: Store["events"] & { log: TrackEvent[] } } {
@@ -36,6 +44,13 @@ export function createMemoryStore(): Store & { events: Store["events"] & { log: 
         check();
         if (blocks.has(block.id)) throw new Error(`block ${block.id} exists`);
         blocks.set(block.id, copy(block));
+      },
+      async list(limit) {
+        check();
+        return [...blocks.values()]
+          .sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? -1 : 1))
+          .slice(0, limit)
+          .map(copy);
       },
       async get(id) {
         check();
@@ -82,6 +97,35 @@ export function createMemoryStore(): Store & { events: Store["events"] & { log: 
             } else if (!u) uniques.set(k, { cls: e.class, at: e.at });
           }
         }
+      },
+      async campaignSeries(campaign, from, to, interval) {
+        check();
+        const counts = new Map<string, SeriesCount>();
+        const add = (e: TrackEvent, cls: string, n: number) => {
+          const bucket = Math.floor((e.at - from) / interval);
+          const k = `${bucket}|${e.kind}|${cls}`;
+          const c = counts.get(k) ?? { bucket, kind: e.kind, class: cls, n: 0 };
+          c.n += n;
+          counts.set(k, c);
+        };
+        for (const e of log) {
+          if (e.campaign !== campaign || e.at < from || e.at >= to) continue;
+          add(e, e.class, 1);
+          if (e.corrects) add(e, e.corrects, -1);
+        }
+        return [...counts.values()];
+      },
+      async campaigns(limit) {
+        check();
+        const by = new Map<string, { campaign: string; opens: number; clicks: number }>();
+        for (const e of log) {
+          if (e.corrects) continue;
+          const c = by.get(e.campaign) ?? { campaign: e.campaign, opens: 0, clicks: 0 };
+          if (e.kind === "open") c.opens++;
+          else c.clicks++;
+          by.set(e.campaign, c);
+        }
+        return [...by.values()].sort((a, b) => (a.campaign < b.campaign ? -1 : 1)).slice(0, limit);
       },
       async campaignStats(campaign) {
         check();

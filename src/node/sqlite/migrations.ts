@@ -485,4 +485,29 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX offer_grants_level ON offer_grants (offer_id, level);
   `,
+  // 22: people who sign in to the web app (/app), their sessions (the cookie's token kept as
+  // its SHA-256 only) and the first-run setup token; and the log by campaign and time, which
+  // the campaign series (GET /v1/campaigns/:id/series) reads as a range.
+  `
+  CREATE TABLE app_users (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'editor')),
+    password_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE app_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    csrf TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX app_sessions_user ON app_sessions(user_id);
+  CREATE TABLE app_setup_tokens (
+    token_hash TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX events_campaign_at ON events(campaign, at);
+  `,
 ];

@@ -7,6 +7,7 @@ import type {
   KindStats,
   LinkRecord,
   Logger,
+  SeriesCount,
   Store,
   TrackEvent,
 } from "../../core/ports/index.js";
@@ -306,6 +307,22 @@ export function createSqliteStore(
     "SELECT kind, class, n FROM campaign_unique_counts WHERE campaign = ? AND n > 0",
   );
 
+  // Reads the (campaign, at) index (migration 21) over the range only. JS numbers are bound
+  // as REAL: the bucket is cast, or a division would leave fractions.
+  const seriesOf = db.prepare(
+    `SELECT CAST((at - @from) / @interval AS INTEGER) AS bucket, kind, class, count(*) AS n FROM events
+      WHERE campaign = @campaign AND at >= @from AND at < @to GROUP BY 1, 2, 3
+     UNION ALL
+     SELECT CAST((at - @from) / @interval AS INTEGER), kind, corrects, -count(*) FROM events
+      WHERE campaign = @campaign AND at >= @from AND at < @to AND corrects IS NOT NULL GROUP BY 1, 2, 3`,
+  );
+  const campaignList = db.prepare(
+    `SELECT campaign, sum(CASE WHEN kind = 'open' THEN total ELSE 0 END) AS opens,
+            sum(CASE WHEN kind = 'click' THEN total ELSE 0 END) AS clicks
+       FROM campaign_counters GROUP BY campaign ORDER BY campaign LIMIT ?`,
+  );
+  const blockList = db.prepare("SELECT * FROM blocks ORDER BY updated_at DESC, id LIMIT ?");
+
   const toLink = (r: {
     id: string;
     url: string;
@@ -414,6 +431,9 @@ export function createSqliteStore(
         purger.block(b.id);
         addBlock(b);
       },
+      async list(limit) {
+        return (blockList.all(limit) as BlockRow[]).map(toBlock);
+      },
       async get(id) {
         const r = blockById.get(id) as BlockRow | undefined;
         return r ? toBlock(r) : null;
@@ -473,6 +493,12 @@ export function createSqliteStore(
         }
       },
       ...(writer ? { settle: () => writer.settle() } : {}),
+      async campaignSeries(campaign, from, to, interval) {
+        return seriesOf.all({ campaign, from, to, interval }) as SeriesCount[];
+      },
+      async campaigns(limit) {
+        return campaignList.all(limit) as { campaign: string; opens: number; clicks: number }[];
+      },
       async campaignStats(campaign): Promise<CampaignStats> {
         const stats: CampaignStats = { opens: emptyKind(), clicks: emptyKind() };
         const pick = (kind: string) => (kind === "open" ? stats.opens : stats.clicks);
