@@ -30,6 +30,7 @@ import { createThreadedSendingStore } from "./sending/threaded-sending-store.js"
 import { createSqliteCatalogStore } from "./sqlite/catalog-store.js";
 import { createSqliteDecisionLog } from "./sqlite/decision-store.js";
 import { createSqliteFeedStore } from "./sqlite/feed-store.js";
+import { createSqliteRecsStore } from "./sqlite/recs-store.js";
 import { createSqliteStore } from "./sqlite/store.js";
 import { renderLockWaits } from "./sqlite/write-lock.js";
 import { closeUnreadBodies } from "./unread-body.js";
@@ -166,6 +167,8 @@ export async function startServer(
     // Price cards: fonts read once here; the catalog shares the SQLite file.
     cards: await createSatoriRenderer(),
     catalog: createSqliteCatalogStore(store.db, { upsertOffThread: store.upsertProducts }),
+    // Recommendations read here; the profile writer thread writes them with each group.
+    recsStore: createSqliteRecsStore(store.db),
     decisions,
     // Feeds and product images: only OPENTIME_FETCH_ALLOW hosts, never a private address.
     fetcher: createGuardedFetcher({

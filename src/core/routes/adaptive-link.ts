@@ -3,6 +3,8 @@ import type { App, AppEnv } from "../app-env.js";
 import { clientIp } from "../http/middleware.js";
 import { destinationOf } from "../links/destination.js";
 import type { BlockRecord } from "../ports/index.js";
+import { TILE_SLOT_RE } from "../recs/block.js";
+import { recsTileUrl } from "../recs/tile-link.js";
 import { DEFAULT_VARIANT, SLOT_RE } from "../rules/variants.js";
 import { NOT_FOUND_PAGE } from "../tracking/answers.js";
 import { normalizeRecipient } from "../tracking/recipient.js";
@@ -59,7 +61,15 @@ async function handleAdaptiveLink(c: Context<AppEnv>) {
   // The click counts for the variant the person saw, even when that variant had no URL
   // in this slot and the default's is used.
   const variant = last?.variant ?? DEFAULT_VARIANT;
-  const slotUrl = last?.slots[slot] ?? defaults[slot];
+  // A recs tile: the product it showed this person (or would show now), checked against
+  // the catalog as it is now; its own fallbacks, so never the dead-link page.
+  const slotUrl =
+    block.type === "recs" && TILE_SLOT_RE.test(slot)
+      ? await recsTileUrl(s, block, slot, recipient, last, {
+          us: c.req.query("us"),
+          userAgent: c.req.header("user-agent") ?? null,
+        })
+      : (last?.slots[slot] ?? defaults[slot]);
   // As a tracked link's: the serialisation, which a Location header can always carry.
   const url = slotUrl && destinationOf(slotUrl);
   if (!url) return notFound(c);
