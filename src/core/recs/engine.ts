@@ -275,7 +275,7 @@ export class RecsEngine {
         const hit = this.lists.get(key);
         if (hit && now - hit.at < LIST_TTL_MS && now >= hit.at) return hit.ids;
         const ids = await this.store.popular(kind, scope, limit);
-        this.lists.set(key, { ids, at: now });
+        if (ids.length) this.lists.set(key, { ids, at: now });
         return ids;
       }),
     );
@@ -297,7 +297,8 @@ export class RecsEngine {
       if (!hit || now - hit.at >= LIST_TTL_MS * 6 || now < hit.at) {
         const since = days > 0 ? now - days * DAY : 0;
         hit = { ps: await this.store.newest(c, since, LIST), at: now };
-        this.arrivals.set(key, hit);
+        // An empty catalog is not remembered: its first products show at once.
+        if (hit.ps.length) this.arrivals.set(key, hit);
       }
       for (const p of hit.ps) {
         this.cache.set(p.id, { p, at: now });
