@@ -57,7 +57,14 @@ async function kit() {
   let msg = 0;
   const send = async (userId: string, event: string, properties: Record<string, unknown>) => {
     const ev = parseEvent(
-      { type: "track", userId, event, properties, messageId: `m-${++msg}`, timestamp: new Date(now).toISOString() },
+      {
+        type: "track",
+        userId,
+        event,
+        properties,
+        messageId: `m-${++msg}`,
+        timestamp: new Date(now).toISOString(),
+      },
       { receivedAt: now, newId: () => `gen-${++msg}` },
     );
     if ("code" in ev) throw new Error(ev.message);
@@ -72,7 +79,10 @@ async function kit() {
       currency: "EUR",
       products: ids.map((id) => ({ product_id: id, category: "shoes", price: 50 })),
     });
-  const choose = async (u: string | null, opts: Parameters<RecsEngine["choose"]>[0] extends infer R ? Partial<R> : never = {}) => {
+  const choose = async (
+    u: string | null,
+    opts: Parameters<RecsEngine["choose"]>[0] extends infer R ? Partial<R> : never = {},
+  ) => {
     const profile = u ? await profiles.find(u, { history: false }) : null;
     const picks = await engine.choose({ profile, count: 4, now, recipient: u, ...opts });
     return picks.map((p) => p.product.id);
@@ -103,13 +113,19 @@ async function kit() {
 describe("recommendation strategies on a seeded catalog", () => {
   it("recently viewed, not bought: newest first, a purchase removes it (unless consumable)", async () => {
     const k = await kit();
-    await k.upsert(["a", "b", "c", "d"].map((id) => product(id)).concat(product("soap", { tags: ["consumable"] })));
+    await k.upsert(
+      ["a", "b", "c", "d"].map((id) => product(id)).concat(product("soap", { tags: ["consumable"] })),
+    );
     await k.view("ann", "a");
     k.advance(MIN);
     await k.view("ann", "b");
     k.advance(MIN);
     await k.view("ann", "soap");
-    expect((await k.choose("ann", { weights: only("recentlyViewed"), count: 3 })).slice(0, 3)).toEqual(["soap", "b", "a"]);
+    expect((await k.choose("ann", { weights: only("recentlyViewed"), count: 3 })).slice(0, 3)).toEqual([
+      "soap",
+      "b",
+      "a",
+    ]);
     await k.order("ann", ["b", "soap"]);
     const after = await k.choose("ann", { weights: only("recentlyViewed"), count: 2 });
     expect(after).toContain("a");
@@ -139,9 +155,9 @@ describe("recommendation strategies on a seeded catalog", () => {
     expect((await k.recs.related("buy", "q1", 5))[0]).toBe("q2");
 
     await k.view("zed", "p1");
-    expect((await k.choose("zed", { weights: only("viewedTogether"), count: 2 }))).toEqual(["p2", "p3"]);
+    expect(await k.choose("zed", { weights: only("viewedTogether"), count: 2 })).toEqual(["p2", "p3"]);
     await k.order("yan", ["q1"]);
-    expect((await k.choose("yan", { weights: only("boughtTogether"), count: 1 }))).toEqual(["q2"]);
+    expect(await k.choose("yan", { weights: only("boughtTogether"), count: 1 })).toEqual(["q2"]);
     await k.close();
   });
 
@@ -163,7 +179,7 @@ describe("recommendation strategies on a seeded catalog", () => {
     expect(await k.recs.popular("buy", {}, 3)).toEqual(["new", "hat", "old"]);
     expect(await k.recs.popular("view", {}, 2)).toEqual(["hat", "new"]);
     // Unknown person: best sellers first; scoped by the block's included categories.
-    expect((await k.choose(null, { weights: only("bestSellers"), count: 1 }))).toEqual(["new"]);
+    expect(await k.choose(null, { weights: only("bestSellers"), count: 1 })).toEqual(["new"]);
     const scoped = await k.choose(null, {
       filters: filtersSchema.parse({ include: { categories: ["hats"] } }),
       count: 2,
@@ -213,7 +229,14 @@ describe("recommendation strategies on a seeded catalog", () => {
     for (let i = 0; i < 3; i++) k.engine.noteShown("ann", ["s1"], k.now);
     expect(await k.choose("ann", { count: 2, filters: rules })).not.toContain("s1");
     // …but it comes back rather than leave a tile empty.
-    expect((await k.choose("ann", { count: 4, filters: filtersSchema.parse({ include: { categories: ["shoes"] } }) })).sort()).toEqual(["s1", "s2", "s3"]);
+    expect(
+      (
+        await k.choose("ann", {
+          count: 4,
+          filters: filtersSchema.parse({ include: { categories: ["shoes"] } }),
+        })
+      ).sort(),
+    ).toEqual(["s1", "s2", "s3"]);
     await k.close();
   });
 

@@ -9,6 +9,7 @@ import {
   type RecsOptions,
   TILE_CATEGORY,
   TILE_PRODUCT,
+  TILE_SLOT_RE,
   tileUrl,
 } from "./block.js";
 import { inStock } from "./engine.js";
@@ -18,7 +19,8 @@ import { inStock } from "./engine.js";
  * 1. the product tile N showed this recipient at their latest open, at its catalog URL now;
  *    sold out or removed since → its category page (block `categoryUrl`) → the block's `fallbackUrl`;
  * 2. no open recorded (images blocked, a click before load) → what the engine would choose now;
- * 3. a tile beyond the block's count, or a tile that showed no product → `fallbackUrl`.
+ * 3. a tile beyond the block's count, a tile that showed no product, or a slot that is no
+ *    tile and not one of the block's own `slots` → `fallbackUrl`.
  * Only catalog and block URLs are ever returned (never a query parameter). A decision that
  * read the person's profile is followed only with a valid `us` (or unsigned profiles on):
  * otherwise anyone could learn, from `u` alone, which products a person was shown.
@@ -29,7 +31,7 @@ export async function recsTileUrl(
   slot: string,
   recipient: string | null,
   last: LastDecision | null,
-  req: { us: string | undefined; userAgent: string | null },
+  req: { us: string | undefined; userAgent: string | null; slotUrl: string | undefined },
 ): Promise<string | undefined> {
   let o: RecsOptions;
   try {
@@ -39,6 +41,8 @@ export async function recsTileUrl(
   } catch {
     return undefined;
   }
+  // Another slot of the block (its own `slots`), else the fallback: never the dead-link page.
+  if (!TILE_SLOT_RE.test(slot)) return req.slotUrl ?? o.fallbackUrl;
   const n = Number(slot.slice(4));
   if (n > o.tiles) return o.fallbackUrl;
   const trusted = !!recipient && (s.unsignedProfiles || (await s.recipientProof.verify(recipient, req.us)));

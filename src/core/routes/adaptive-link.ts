@@ -3,7 +3,6 @@ import type { App, AppEnv } from "../app-env.js";
 import { clientIp } from "../http/middleware.js";
 import { destinationOf } from "../links/destination.js";
 import type { BlockRecord } from "../ports/index.js";
-import { TILE_SLOT_RE } from "../recs/block.js";
 import { recsTileUrl } from "../recs/tile-link.js";
 import { DEFAULT_VARIANT, SLOT_RE } from "../rules/variants.js";
 import { NOT_FOUND_PAGE } from "../tracking/answers.js";
@@ -64,10 +63,11 @@ async function handleAdaptiveLink(c: Context<AppEnv>) {
   // A recs tile: the product it showed this person (or would show now), checked against
   // the catalog as it is now; its own fallbacks, so never the dead-link page.
   const slotUrl =
-    block.type === "recs" && TILE_SLOT_RE.test(slot)
+    block.type === "recs"
       ? await recsTileUrl(s, block, slot, recipient, last, {
           us: c.req.query("us"),
           userAgent: c.req.header("user-agent") ?? null,
+          slotUrl: last?.slots[slot] ?? defaults[slot],
         })
       : (last?.slots[slot] ?? defaults[slot]);
   // As a tracked link's: the serialisation, which a Location header can always carry.
