@@ -1,4 +1,4 @@
-// npm run bench -- <name>   (redirect | ingest | countdown | countdown-render | cards | writer | contention | sending | all)
+// npm run bench -- <name>   (redirect | ingest | countdown | countdown-render | cards | writer | contention | sending | recs | all)
 
 import { benchIngest } from "./ingest.js";
 import { benchRedirect } from "./redirect.js";
@@ -25,6 +25,10 @@ const benches: Record<string, () => Promise<unknown>> = {
   contention: async () => {
     const { benchContention } = await import("./contention.js");
     return benchContention();
+  },
+  recs: async () => {
+    const { benchRecs } = await import("./recs.js");
+    return benchRecs();
   },
   sending: async () => {
     const { benchSending } = await import("./sending.js");
