@@ -84,7 +84,7 @@ export type RecsOptions = z.infer<typeof recsOptionsSchema> & {
   parsedLayout?: LayoutNode;
 };
 
-/** Default sizes per layout: 600 wide (the email column), tiles in the price `tile` proportions. */
+/** Default sizes per layout: 600 wide (the email column). */
 function sizeOf(o: z.infer<typeof recsOptionsSchema>): { width: number; height: number; columns: number } {
   const width = o.width ?? 600;
   const columns =
@@ -95,7 +95,8 @@ function sizeOf(o: z.infer<typeof recsOptionsSchema>): { width: number; height: 
         : (o.columns ?? (o.tiles >= 5 ? 3 : 2));
   if (o.height !== undefined) return { width, height: o.height, columns };
   const tileW = width / Math.max(1, o.layout === "hero" ? Math.max(1, o.tiles - 1) : columns);
-  const tileH = Math.round(tileW * 1.4);
+  // Square tiles by default: a 2x2 grid is 600x600 (photo, name, now/was, stock fit).
+  const tileH = Math.round(tileW);
   if (o.layout === "row") return { width, height: Math.max(120, tileH), columns };
   if (o.layout === "hero")
     return { width, height: Math.round(width / 2) + (o.tiles > 1 ? tileH : 0), columns };
@@ -431,9 +432,9 @@ function recsCard(
   };
   if (o.layout === "hero") {
     const rest = tiles.slice(1);
-    const heroH = rest.length
-      ? Math.round(o.height * (o.width / 2 / (o.width / 2 + (o.width / Math.max(1, rest.length)) * 1.4)))
-      : o.height;
+    // The hero is half as tall as wide, the row under it square tiles: split the height so.
+    const heroShare = rest.length ? o.width / 2 / (o.width / 2 + o.width / rest.length) : 1;
+    const heroH = Math.round(o.height * heroShare);
     row([tiles[0]!], heroH, 1, true);
     if (rest.length) row(rest, o.height - heroH, rest.length);
   } else if (o.layout === "row") {
