@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ProductInput } from "../../src/core/ports/catalog.js";
+import { MAX_RELATED } from "../../src/core/ports/recs.js";
 import { ProfileService } from "../../src/core/profiles/service.js";
 import { RecsEngine } from "../../src/core/recs/engine.js";
 import { filtersSchema, STRATEGIES, type Strategy } from "../../src/core/recs/options.js";
@@ -260,6 +261,32 @@ describe("recommendation strategies on a seeded catalog", () => {
       ["t1", "fallback"],
     ]);
     expect(list[0]).toMatchObject({ url: "https://shop.example/p/t2", price: 50, currency: "EUR" });
+    await k.close();
+  });
+
+  it("keeps a bounded top K per product: a new pair past K drops the weakest", async () => {
+    const k = await kit();
+    const at = k.now;
+    const pairs = Array.from({ length: MAX_RELATED + 5 }, (_, i) => ({
+      kind: "view" as const,
+      a: "hub",
+      b: `n${i}`,
+      w: i + 1,
+      at,
+    }));
+    k.recs.apply({ pairs, popular: [], person: [], merged: [] });
+    k.recs.apply({
+      pairs: [{ kind: "view", a: "hub", b: "n44", w: 100, at }],
+      popular: [],
+      person: [],
+      merged: [],
+    });
+    const related = await k.recs.related("view", "hub", 100);
+    expect(related.length).toBe(MAX_RELATED);
+    expect(related[0]).toBe("n44");
+    expect(related).not.toContain("n0");
+    expect(related).not.toContain("n4");
+    expect(related).toContain("n5");
     await k.close();
   });
 

@@ -8,6 +8,7 @@ import {
   type RecsDelta,
   type RecsStore,
 } from "../../core/ports/recs.js";
+import { Lru } from "../../core/util/lru.js";
 import { immediate } from "./write-lock.js";
 
 type Row = {
@@ -55,10 +56,9 @@ const CHUNK = 64;
  * transaction when there is one (the profile group commit), else its own.
  */
 export function createSqliteRecsStore(db: Database.Database): RecsStore {
-  const addPair = db.prepare(
-    `INSERT INTO recs_pairs (kind, a, b, score) VALUES (?, ?, ?, ?)
-       ON CONFLICT (kind, a, b) DO UPDATE SET score = score + excluded.score`,
-  );
+  // Insert-or-ignore then update, not an upsert: whether a row is new decides the K check.
+  const insertPair = db.prepare("INSERT OR IGNORE INTO recs_pairs (kind, a, b, score) VALUES (?, ?, ?, ?)");
+  const updatePair = db.prepare("UPDATE recs_pairs SET score = score + ? WHERE kind = ? AND a = ? AND b = ?");
   const pairCount = db.prepare("SELECT count(*) FROM recs_pairs WHERE kind = ? AND a = ?").pluck();
   const dropWeakestPair = db.prepare(
     `DELETE FROM recs_pairs WHERE kind = ? AND a = ? AND b = (
@@ -69,9 +69,11 @@ export function createSqliteRecsStore(db: Database.Database): RecsStore {
        ON CONFLICT (kind, product_id) DO UPDATE SET score = score + excluded.score,
          category = coalesce(excluded.category, category), brand = coalesce(excluded.brand, brand)`,
   );
-  const addPerson = db.prepare(
-    `INSERT INTO recs_person (profile_id, kind, product_id, at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (profile_id, kind, product_id) DO UPDATE SET at = max(at, excluded.at)`,
+  const insertPerson = db.prepare(
+    "INSERT OR IGNORE INTO recs_person (profile_id, kind, product_id, at) VALUES (?, ?, ?, ?)",
+  );
+  const updatePerson = db.prepare(
+    "UPDATE recs_person SET at = max(at, ?) WHERE profile_id = ? AND kind = ? AND product_id = ?",
   );
   const personCount = db
     .prepare("SELECT count(*) FROM recs_person WHERE profile_id = ? AND kind = ?")
@@ -119,32 +121,58 @@ export function createSqliteRecsStore(db: Database.Database): RecsStore {
     return s;
   };
 
+  // Rows per (kind, product) and (person, kind), counted once from the table and then kept
+  // here, so a new row costs no count(*) (this connection is the tables' only writer; after
+  // a rolled-back group they may count too many, which only prunes a product's K early).
+  const counts = new Lru<string, number>(200_000);
   const applyHere = (delta: RecsDelta) => {
     for (const m of delta.merged) {
       movePerson.run(m.to, m.from);
       deletePerson.run(m.from);
+      for (const k of ["view", "buy"]) {
+        counts.delete(`${m.to}\u0000${k}`);
+        counts.delete(`${m.from}\u0000${k}`);
+      }
     }
     for (const p of delta.pairs) {
-      const r = addPair.run(p.kind, p.a, p.b, decayedWeight(p.w, p.at, DECAY_HALF_LIFE.pair));
-      // A new row (not an update) may take the product past its K: drop the weakest.
-      if (r.changes === 1 && (pairCount.get(p.kind, p.a) as number) > MAX_RELATED)
+      const score = decayedWeight(p.w, p.at, DECAY_HALF_LIFE.pair);
+      if (insertPair.run(p.kind, p.a, p.b, score).changes === 0) {
+        updatePair.run(score, p.kind, p.a, p.b);
+        continue;
+      }
+      // A new row may take the product past its K: drop the weakest.
+      const key = `${p.kind}\u0000${p.a}`;
+      const held = counts.get(key);
+      let n = held === undefined ? (pairCount.get(p.kind, p.a) as number) : held + 1;
+      if (n > MAX_RELATED) {
         dropWeakestPair.run(p.kind, p.a, p.kind, p.a);
+        n--;
+      }
+      counts.set(key, n);
     }
     for (const p of delta.popular)
       addPopular.run(p.kind, p.id, decayedWeight(p.w, p.at, DECAY_HALF_LIFE[p.kind]), p.category, p.brand);
-    const touched = new Set<string>();
     for (const p of delta.person) {
-      addPerson.run(p.profileId, p.kind, p.id, p.at);
-      touched.add(`${p.kind}\u0000${p.profileId}`);
-    }
-    for (const t of touched) {
-      const [kind, profileId] = t.split("\u0000") as [string, string];
-      let n = personCount.get(profileId, kind) as number;
-      while (n-- > MAX_PERSON_ITEMS) dropOldestPerson.run(profileId, kind, profileId, kind);
+      if (insertPerson.run(p.profileId, p.kind, p.id, p.at).changes === 0) {
+        updatePerson.run(p.at, p.profileId, p.kind, p.id);
+        continue;
+      }
+      const key = `${p.profileId}\u0000${p.kind}`;
+      const held = counts.get(key);
+      let n = held === undefined ? (personCount.get(p.profileId, p.kind) as number) : held + 1;
+      while (n > MAX_PERSON_ITEMS) {
+        dropOldestPerson.run(p.profileId, p.kind, p.profileId, p.kind);
+        n--;
+      }
+      counts.set(key, n);
     }
   };
   const applyTx = immediate(db, applyHere);
-  const eraseTx = immediate(db, (profileId: string) => deletePerson.run(profileId));
+  const eraseTx = immediate(db, (profileId: string) => {
+    deletePerson.run(profileId);
+    counts.delete(`${profileId}\u0000view`);
+    counts.delete(`${profileId}\u0000buy`);
+  });
 
   return {
     apply(delta) {
