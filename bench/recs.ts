@@ -218,6 +218,12 @@ async function benchIngest(rounds = 4, perRound = 3000) {
 }
 
 export async function benchRecs(seconds = Number(process.env.BENCH_SECONDS ?? 9)) {
+  // BENCH_RECS_ONLY=ingest: just the ingest ratio (quick to iterate on).
+  if (process.env.BENCH_RECS_ONLY === "ingest") {
+    const ingest = await benchIngest();
+    report("recs-ingest", [], { ingest });
+    return { ingest };
+  }
   const now = Date.now();
   const ot = await spawnOpentime();
   const file = join(ot.dataDir, DB_FILE);

@@ -15,8 +15,9 @@ import type { ProductImages } from "../cards/product-images.js";
 import { type CardChild, type CardElement, type CardRenderer, el } from "../cards/types.js";
 import { productId } from "../catalog/schema.js";
 import type { CatalogStore, PricePoint, ProductRecord } from "../ports/catalog.js";
+import type { LastDecision } from "../ports/decisions.js";
 import type { BlockRecord } from "../ports/index.js";
-import { isHttpUrl } from "../rules/variants.js";
+import { DEFAULT_VARIANT, isHttpUrl } from "../rules/variants.js";
 import { CAMPAIGN_RE } from "../tracking/recipient.js";
 import { Lru } from "../util/lru.js";
 import type { RecsEngine, RecsPick } from "./engine.js";
@@ -130,6 +131,12 @@ export class RecsBlocks {
   /** Per recipient and block version: the products chosen, kept cacheSeconds (re-opens see the same tiles). */
   private readonly choices = new Lru<string, RecsChoice>(100_000);
   private readonly histories = new Lru<string, { h: PricePoint[]; at: number }>(20_000);
+  /**
+   * The latest open's tile slots per (block, recipient) in this process: a tile click reads
+   * them here instead of the decision log (which holds the same, for other processes and
+   * after a restart). Used only for blocks without variants (their variant is "default").
+   */
+  private readonly lastOpens = new Lru<string, LastDecision>(100_000);
   /** Per block version and tile products: the render key and the tree, so a cached open costs a lookup. */
   private readonly keys = new Lru<string, { key: string; tree: () => CardElement; until: number }>(20_000);
 
@@ -183,6 +190,12 @@ export class RecsBlocks {
       },
       render: (block, ext, open) => this.render(block, ext, open),
     };
+  }
+
+  /** The latest open of a block without variants by this recipient in this process, if any. */
+  lastOpen(block: BlockRecord, recipient: string): LastDecision | null {
+    if (block.options.variants !== undefined) return null;
+    return this.lastOpens.get(`${block.id}\u0000${recipient}`) ?? null;
   }
 
   optionsOf(block: BlockRecord): RecsOptions {
@@ -288,10 +301,13 @@ export class RecsBlocks {
       bytes: await draw.render(tree(), { width: o.width, height: o.height, scale: o.scale, format: ext }),
       contentType: CONTENT_TYPES[ext],
     }));
+    const slots = tileSlots(o, choice);
+    if (!open.preview && open.recipient)
+      this.lastOpens.set(`${block.id}\u0000${open.recipient}`, { variant: DEFAULT_VARIANT, slots, at: now });
     return {
       image,
       campaign: o.campaign ?? block.id,
-      slots: tileSlots(o, choice),
+      slots,
       fallback: choice.picks.length < o.tiles ? "recs_fallback_tiles" : undefined,
     };
   }

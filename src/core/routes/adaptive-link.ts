@@ -50,12 +50,15 @@ async function handleAdaptiveLink(c: Context<AppEnv>) {
   const recipient = normalizeRecipient(c.req.query("u"));
   let last = null;
   if (recipient) {
-    try {
-      last = await s.decisions.lastFor(block.id, recipient);
-    } catch (err) {
-      // The person still gets somewhere useful: the default, not an error page.
-      s.logger.error({ err, block: block.id }, "decision lookup failed");
-    }
+    // A recs block's latest open by this person is held in memory by this process.
+    last = block.type === "recs" ? s.recsBlocks.lastOpen(block, recipient) : null;
+    if (!last)
+      try {
+        last = await s.decisions.lastFor(block.id, recipient);
+      } catch (err) {
+        // The person still gets somewhere useful: the default, not an error page.
+        s.logger.error({ err, block: block.id }, "decision lookup failed");
+      }
   }
   // The click counts for the variant the person saw, even when that variant had no URL
   // in this slot and the default's is used.
