@@ -382,7 +382,8 @@ export async function benchRecs(seconds = Number(process.env.BENCH_SECONDS ?? 9)
   }
   await base.stop();
   await ot.stop();
-  const [sameBytes, cached, tracked, adaptive] = runs.map(medianRound) as [
+  const [sameBytes, cached, tracked, adaptive, plainAdaptive] = runs.map(medianRound) as [
+    LoadResult,
     LoadResult,
     LoadResult,
     LoadResult,
