@@ -1,4 +1,4 @@
-// npm run bench -- <name>   (redirect | ingest | countdown | countdown-render | cards | data | writer | contention | sending | series | all)
+// npm run bench -- <name>   (redirect | ingest | countdown | countdown-render | cards | data | writer | contention | sending | series | recs | all)
 
 import { benchIngest } from "./ingest.js";
 import { benchRedirect } from "./redirect.js";
@@ -33,6 +33,10 @@ const benches: Record<string, () => Promise<unknown>> = {
   series: async () => {
     const { benchSeries } = await import("./series.js");
     return benchSeries();
+  },
+  recs: async () => {
+    const { benchRecs } = await import("./recs.js");
+    return benchRecs();
   },
   sending: async () => {
     const { benchSending } = await import("./sending.js");

@@ -19,6 +19,9 @@ import type { Clock, Logger, RandomBytes, TrackEvent } from "./ports/index.js";
 import { silentLogger } from "./ports/index.js";
 import type { Signals } from "./ports/signals.js";
 import { RecipientProof } from "./profiles/recipient-proof.js";
+import { RecsBlocks } from "./recs/block.js";
+import { RecsEngine } from "./recs/engine.js";
+import { createRecsService, type RecsService } from "./recs/service.js";
 import { BlockRules } from "./rules/engine.js";
 import { weatherForRules } from "./rules/weather-for.js";
 import { createSending, type Sending } from "./sending/index.js";
@@ -43,6 +46,15 @@ export interface Services extends AppDeps {
   images: ImageService;
   /** Price cards; shares the images' render cache (one byte bound, one set of metrics). */
   prices: PriceBlocks;
+  /** The recommendation engine (absent without AppDeps.recs and a catalog). */
+  recsEngine?: RecsEngine;
+  /** `recs` blocks: tiles chosen per open (adaptive links read their options). */
+  recsBlocks: RecsBlocks;
+  /**
+   * Recommendations as data for templates and flows, from the same engine as the block:
+   * `services.recs.for(person, { count, strategies, filters })` (absent without the engine).
+   */
+  recs?: RecsService;
   /** Catalog feeds fetched now (POST /v1/products/import) or on schedule. */
   feedImporter: FeedImporter;
   /** Current weather for weather cards (cached per place); absent without a provider. */
@@ -103,8 +115,17 @@ export function buildServices(deps: AppDeps): Services {
     assets: deps.cardAssets ?? noCardAssets,
     renderer: deps.layoutCards,
   });
+  const recsEngine =
+    deps.recsStore && deps.catalog ? new RecsEngine(deps.recsStore, deps.catalog, clock) : undefined;
+  const recsBlocks = new RecsBlocks(deps.cards, recsEngine, deps.catalog, images.cache, productImages, {
+    assets: deps.cardAssets ?? noCardAssets,
+    renderer: deps.layoutCards,
+  });
   const feedImporter = new FeedImporter(deps.fetcher, deps.catalog, clock, (ids) => {
-    for (const id of ids) prices.forgetProduct(id);
+    for (const id of ids) {
+      prices.forgetProduct(id);
+      recsBlocks.forgetProduct(id);
+    }
   });
   if (deps.feeds && deps.intervals && feedImporter.available)
     new FeedScheduler(deps.feeds, feedImporter, clock, logger).start(deps.intervals, deps.feedTickMs);
@@ -131,6 +152,7 @@ export function buildServices(deps: AppDeps): Services {
   const blockKinds = new BlockKinds()
     .register(images.countdownKind())
     .register(prices.kind())
+    .register(recsBlocks.kind())
     .register(
       new WeatherBlocks(deps.cards, weatherService, images.cache, deps.cardAssets, deps.layoutCards).kind(),
     )
@@ -199,6 +221,9 @@ export function buildServices(deps: AppDeps): Services {
     blockIds,
     images,
     prices,
+    recsEngine,
+    recsBlocks,
+    recs: recsEngine && createRecsService(recsEngine, deps.profiles),
     feedImporter,
     weatherService,
     blockKinds,

@@ -11,6 +11,7 @@ import type { Fetcher } from "./ports/fetch.js";
 import type { Clock, Logger, RandomBytes, Store } from "./ports/index.js";
 import type { Intervals } from "./ports/intervals.js";
 import type { CouponStore, PollStore, SourceStore } from "./ports/live.js";
+import type { RecsStore } from "./ports/recs.js";
 import type { Signals } from "./ports/signals.js";
 import type { PasswordHasher, UserStore } from "./ports/users.js";
 import type { Profiles } from "./profiles/service.js";
@@ -64,6 +65,12 @@ export interface AppDeps {
    * allowlisted hosts, no private addresses, bounded (absent: nothing remote is fetched).
    */
   fetcher?: Fetcher;
+  /**
+   * What recommendations learn from events and read at open (co-occurrence, popularity,
+   * each person's products); absent: no `recs` blocks and services.recs answers best-effort
+   * nothing. Its writes come from the profile writer (ProfileServiceOptions.recs).
+   */
+  recsStore?: RecsStore;
   /** Catalog feeds imported on a schedule (absent: POST /v1/products/import with `every` answers 503). */
   feeds?: FeedStore;
   /** Repeating background work (scheduled feed imports); absent: nothing runs on its own. */

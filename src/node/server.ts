@@ -38,6 +38,7 @@ import {
   createSqlitePollStore,
   createSqliteSourceStore,
 } from "./sqlite/live-store.js";
+import { createSqliteRecsStore } from "./sqlite/recs-store.js";
 import { createSqliteStore } from "./sqlite/store.js";
 import { SqliteUserStore } from "./sqlite/user-store.js";
 import { renderLockWaits } from "./sqlite/write-lock.js";
@@ -177,6 +178,8 @@ export async function startServer(
     // Price cards: fonts read once here; the catalog shares the SQLite file.
     cards: await createSatoriRenderer(),
     catalog: createSqliteCatalogStore(store.db, { upsertOffThread: store.upsertProducts }),
+    // Recommendations read here; the profile writer thread writes them with each group.
+    recsStore: createSqliteRecsStore(store.db),
     decisions,
     // Feeds and product images: only OPENTIME_FETCH_ALLOW hosts, never a private address.
     fetcher: createGuardedFetcher({

@@ -40,6 +40,11 @@ export interface RenderedBlock {
    * reports it in X-Opentime-Fallback like a failed render, but serves these bytes.
    */
   fallback?: string;
+  /**
+   * Slots this open decided itself (a recs block's tiles: `tile1` → the product's URL), added
+   * to the variant's slots in the decision log so adaptive links go where this open pointed.
+   */
+  slots?: Record<string, string>;
 }
 
 /** A click on an adaptive link of a block (GET /c/:blockId/:slot). */

@@ -8,6 +8,7 @@ import type {
   StoredEvent,
   TrackingRow,
 } from "../ports/profiles.js";
+import type { RecsSink } from "../recs/signals.js";
 import type { IngestEvent } from "../segment/event.js";
 import { base64url } from "../util/encoding.js";
 import { Lru } from "../util/lru.js";
@@ -42,6 +43,11 @@ export interface ProfileServiceOptions {
   maxGroupEvents?: number;
   /** How long a messageId / provider event id is remembered for deduplication. */
   dedupeRetentionMs?: number;
+  /**
+   * Recommendation signals (co-occurrence, popularity, each person's products), written
+   * inside each group commit's transaction, so they stay exactly in step with the profiles.
+   */
+  recs?: RecsSink;
 }
 
 interface Pending {
@@ -52,6 +58,12 @@ interface Pending {
 }
 
 const PRUNE_EVERY_MS = 60_000;
+
+function segmentEvents(jobs: Job[]): IngestEvent[] {
+  const out: IngestEvent[] = [];
+  for (const j of jobs) if (j.kind === "segment") for (const e of j.events) out.push(e);
+  return out;
+}
 
 /**
  * What the app needs of the live profiles. ProfileService is the implementation; the Node
@@ -86,6 +98,7 @@ export class ProfileService {
   private readonly maxGroupEvents: number;
   private readonly retention: number;
   private readonly newId: () => string;
+  private readonly recs: RecsSink | undefined;
   // HMACs are async and cost a few µs; new identity keys repeat (a new visitor sends many
   // events), so recently computed ones are kept. 20k × ~100 bytes.
   private readonly hashCache = new Lru<string, string>(20_000);
@@ -109,6 +122,7 @@ export class ProfileService {
     this.maxGroupEvents = opts.maxGroupEvents ?? 5_000;
     this.retention = opts.dedupeRetentionMs ?? 7 * 86_400_000;
     this.newId = () => `p_${base64url(opts.random(12))}`;
+    this.recs = opts.recs;
   }
 
   /** Accepts validated events; resolves once they are durable and the profiles updated. */
@@ -253,6 +267,7 @@ export class ProfileService {
         const res = runGroup(jobs, tx, { now, newId: this.newId, hashes });
         if ("missing" in res) return res.missing;
         tx.commit(res.write);
+        if (this.recs) this.recs.noteGroup(segmentEvents(jobs), res.write);
         return null;
       });
       if (!missing) return;
@@ -365,6 +380,7 @@ export class ProfileService {
         emails,
         scrubbed: await scrubHolders(this.store, holders),
       });
+      this.recs?.erasePerson(profile.id);
       return { profileId: profile.id, ...res };
     });
   }

@@ -3,6 +3,7 @@ import type { App, AppEnv } from "../app-env.js";
 import { clientIp } from "../http/middleware.js";
 import { destinationOf } from "../links/destination.js";
 import type { BlockRecord } from "../ports/index.js";
+import { recsTileUrl } from "../recs/tile-link.js";
 import { DEFAULT_VARIANT, SLOT_RE } from "../rules/variants.js";
 import { NOT_FOUND_PAGE } from "../tracking/answers.js";
 import { normalizeRecipient } from "../tracking/recipient.js";
@@ -49,17 +50,29 @@ async function handleAdaptiveLink(c: Context<AppEnv>) {
   const recipient = normalizeRecipient(c.req.query("u"));
   let last = null;
   if (recipient) {
-    try {
-      last = await s.decisions.lastFor(block.id, recipient);
-    } catch (err) {
-      // The person still gets somewhere useful: the default, not an error page.
-      s.logger.error({ err, block: block.id }, "decision lookup failed");
-    }
+    // A recs block's latest open by this person is held in memory by this process.
+    last = block.type === "recs" ? s.recsBlocks.lastOpen(block, recipient) : null;
+    if (!last)
+      try {
+        last = await s.decisions.lastFor(block.id, recipient);
+      } catch (err) {
+        // The person still gets somewhere useful: the default, not an error page.
+        s.logger.error({ err, block: block.id }, "decision lookup failed");
+      }
   }
   // The click counts for the variant the person saw, even when that variant had no URL
   // in this slot and the default's is used.
   const variant = last?.variant ?? DEFAULT_VARIANT;
-  const slotUrl = last?.slots[slot] ?? defaults[slot];
+  // A recs tile: the product it showed this person (or would show now), checked against
+  // the catalog as it is now; its own fallbacks, so never the dead-link page.
+  const slotUrl =
+    block.type === "recs"
+      ? await recsTileUrl(s, block, slot, recipient, last, {
+          us: c.req.query("us"),
+          userAgent: c.req.header("user-agent") ?? null,
+          slotUrl: last?.slots[slot] ?? defaults[slot],
+        })
+      : (last?.slots[slot] ?? defaults[slot]);
   // As a tracked link's: the serialisation, which a Location header can always carry.
   let url = (slotUrl && destinationOf(slotUrl)) || null;
   // Some kinds decide where their links go (a poll's thank-you page, an offer's code added);

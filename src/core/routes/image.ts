@@ -79,7 +79,7 @@ async function handleImage(c: Context<AppEnv>): Promise<Response> {
       // A HEAD shows nothing to anyone: counted as an open below, but not a decision. A
       // block without variants or slots always shows the same thing: the event log's open
       // says all there is, so a million-open timer does not write a decision per open.
-      if (c.req.method === "GET" && hasRules(block)) {
+      if (c.req.method === "GET" && (hasRules(block) || shown.decides)) {
         s.decisions.record({
           kind: "open",
           at: req.now,

@@ -14,7 +14,10 @@ export function registerProductsUpsert(app: App): void {
     if (!s.catalog) throw new ApiError("unavailable", "the product catalog is not available on this server");
     const { products } = await readJson(c, productsBody);
     const result = await s.catalog.upsertMany(products, s.clock.now());
-    for (const p of products) s.prices.forgetProduct(p.id);
+    for (const p of products) {
+      s.prices.forgetProduct(p.id);
+      s.recsBlocks.forgetProduct(p.id);
+    }
     return c.json({ ...result, limit: MAX_PRODUCTS_PER_CALL });
   });
 }

@@ -44,7 +44,11 @@ export function openContext(s: Services, input: OpenInput): OpenContext {
   };
 }
 
-export interface RenderedOpen extends Chosen, RenderedBlock {}
+export interface RenderedOpen extends Chosen, RenderedBlock {
+  slots: Record<string, string>;
+  /** The kind chose per open what its links point to (recs tiles): the open must be recorded. */
+  decides: boolean;
+}
 
 /**
  * A stored block as one open sees it: its variant chosen (or forced, for the preview),
@@ -65,6 +69,13 @@ export async function renderStoredOpen(
       ? s.rules.forced(block, opts.variant)
       : await s.rules.choose(block, open, opts);
   if (!chosen) throw new RenderError("unknown_variant");
-  const { image, campaign, fallback } = await kind.render(chosen.block, ext, open);
-  return { ...chosen, image, campaign, fallback };
+  const { image, campaign, fallback, slots } = await kind.render(chosen.block, ext, open);
+  return {
+    ...chosen,
+    slots: slots ? { ...chosen.slots, ...slots } : chosen.slots,
+    decides: slots !== undefined,
+    image,
+    campaign,
+    fallback,
+  };
 }

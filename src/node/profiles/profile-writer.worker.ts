@@ -1,10 +1,12 @@
 import { workerData } from "node:worker_threads";
 import type { EmailEvent } from "../../core/ports/profiles.js";
 import { ProfileService } from "../../core/profiles/service.js";
+import { recsSink } from "../../core/recs/signals.js";
 import type { IngestEvent } from "../../core/segment/event.js";
 import { systemClock, webRandom } from "../../core/services.js";
 import { createNodeSigner } from "../node-signer.js";
 import { createSqliteProfileStore } from "../sqlite/profile-store.js";
+import { createSqliteRecsStore } from "../sqlite/recs-store.js";
 import { openDatabase } from "../sqlite/store.js";
 import { shareLockWaiters } from "../sqlite/write-lock.js";
 import { serveRpc, workerLogger } from "../worker-rpc.js";
@@ -29,6 +31,8 @@ const service = new ProfileService({
   clock: systemClock,
   random: webRandom,
   logger: workerLogger(),
+  // Co-occurrence and popularity learn from each group in its own transaction (no batch job).
+  recs: recsSink(createSqliteRecsStore(db)),
 });
 
 serveRpc(

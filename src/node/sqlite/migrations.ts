@@ -510,4 +510,37 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX events_campaign_at ON events(campaign, at);
   `,
+  // 23: recommendations (src/node/sqlite/recs-store.ts): co-occurrence bounded per product,
+  // decayed popularity (scores grow with time instead of being rewritten: ports/recs.ts), each
+  // person's recently viewed and bought products; products by category and age (new arrivals).
+  `
+  CREATE TABLE recs_pairs (
+    kind TEXT NOT NULL,
+    a TEXT NOT NULL,
+    b TEXT NOT NULL,
+    score REAL NOT NULL,
+    PRIMARY KEY (kind, a, b)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX recs_pairs_top ON recs_pairs (kind, a, score);
+  CREATE TABLE recs_popular (
+    kind TEXT NOT NULL,
+    product_id TEXT NOT NULL,
+    score REAL NOT NULL,
+    category TEXT,
+    brand TEXT,
+    PRIMARY KEY (kind, product_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX recs_popular_top ON recs_popular (kind, score);
+  CREATE INDEX recs_popular_category ON recs_popular (kind, category, score) WHERE category IS NOT NULL;
+  CREATE INDEX recs_popular_brand ON recs_popular (kind, brand, score) WHERE brand IS NOT NULL;
+  CREATE TABLE recs_person (
+    profile_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    product_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (profile_id, kind, product_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX products_category_created ON products (category, created_at);
+  CREATE INDEX products_created ON products (created_at);
+  `,
 ];
