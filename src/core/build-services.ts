@@ -8,6 +8,9 @@ import { WeatherBlocks } from "./cards/weather-block.js";
 import { FeedScheduler } from "./catalog/feed-scheduler.js";
 import { FeedImporter } from "./catalog/import.js";
 import { createDecisionRecorder, type DecisionRecorder, noDecisionLog } from "./decisions/recorder.js";
+import { startAttribution } from "./learning/attribution.js";
+import { Learner } from "./learning/learner.js";
+import { MemoryLearningStore } from "./learning/memory-store.js";
 import { Links } from "./links/links.js";
 import type { Clock, Logger, RandomBytes, TrackEvent } from "./ports/index.js";
 import { silentLogger } from "./ports/index.js";
@@ -49,6 +52,8 @@ export interface Services extends AppDeps {
   recipientProof: RecipientProof;
   /** Variants of any block: which one an open sees (rules compiled once per block version). */
   rules: BlockRules;
+  /** Human impressions, clicks and credited orders per block arm; the bandit of optimised splits. */
+  learner: Learner;
   /** What each open was shown (group commit in front of the DecisionLog port). */
   decisions: DecisionRecorder;
   /** What happened, for whoever acts on it (sending joins ESP events to its attempts). */
@@ -68,8 +73,18 @@ export function buildServices(deps: AppDeps): Services {
   // unless the event log's writer does it off this thread (see profilesFedByEventLog).
   const profiles = deps.profilesFedByEventLog ? undefined : deps.profiles;
   const signals = deps.signals ?? createMemorySignals(logger);
+  const learner = new Learner({
+    store: deps.learning ?? new MemoryLearningStore(),
+    clock,
+    random,
+    logger,
+    seed: deps.learningSeed,
+  });
   const onTracked = (e: TrackEvent) => {
     profiles?.noteTrackEvent(e);
+    // A scanner's clicks, counted as a person's until their burst gave them away.
+    if (e.corrects === "human" && e.recipient && e.linkId?.includes("/"))
+      learner.unclick(e.linkId, e.recipient, e.at);
     if (e.recipient && e.corrects === undefined)
       signals.emit({
         type: e.kind,
@@ -121,8 +136,19 @@ export function buildServices(deps: AppDeps): Services {
   );
   const webhookProviders = createWebhookProviders(deps.webhooks);
   const recipientProof = new RecipientProof(signer);
-  const rules = new BlockRules(random, weatherService && weatherForRules(weatherService));
+  const rules = new BlockRules(random, weatherService && weatherForRules(weatherService), learner);
   const decisions = deps.decisions ?? createDecisionRecorder({ log: noDecisionLog, logger });
+  // Orders credited to the human click before them (needs the profiles to know who clicked).
+  if (deps.profiles) {
+    const found = deps.profiles;
+    startAttribution({
+      signals,
+      learner,
+      findProfile: (id) => found.find(id, { history: false }),
+      logger,
+      windowMs: deps.attributionWindowMs,
+    });
+  }
   const sendingService =
     deps.sending && deps.profiles
       ? createSending(deps.sending, {
@@ -155,6 +181,7 @@ export function buildServices(deps: AppDeps): Services {
     webhookProviders,
     recipientProof,
     rules,
+    learner,
     decisions,
     signals,
     sendingService,

@@ -10,6 +10,7 @@ import type { FeedStore } from "./ports/feeds.js";
 import type { Fetcher } from "./ports/fetch.js";
 import type { Clock, Logger, RandomBytes, Store } from "./ports/index.js";
 import type { Intervals } from "./ports/intervals.js";
+import type { LearningStore } from "./ports/learning.js";
 import type { Signals } from "./ports/signals.js";
 import type { Profiles } from "./profiles/service.js";
 import type { SendingDeps } from "./sending/index.js";
@@ -94,6 +95,15 @@ export interface AppDeps {
    * Absent: /v1/templates and the sends routes answer 503 and there is no Messenger.
    */
   sending?: SendingDeps;
+  /**
+   * Counters per block arm, last clicks and credited orders, trained score models
+   * (absent: kept in memory only).
+   */
+  learning?: LearningStore;
+  /** Seeds the bandit's sampler (tests); absent: from `random`. */
+  learningSeed?: number;
+  /** Orders are credited to a human click this long before them (default 7 days). */
+  attributionWindowMs?: number;
   /** The signal bus (what happened: events, opens, clicks, ESP events); default: in-process. */
   signals?: Signals;
 }

@@ -30,6 +30,7 @@ import { createThreadedSendingStore } from "./sending/threaded-sending-store.js"
 import { createSqliteCatalogStore } from "./sqlite/catalog-store.js";
 import { createSqliteDecisionLog } from "./sqlite/decision-store.js";
 import { createSqliteFeedStore } from "./sqlite/feed-store.js";
+import { SqliteLearningStore } from "./sqlite/learning-store.js";
 import { createSqliteStore } from "./sqlite/store.js";
 import { renderLockWaits } from "./sqlite/write-lock.js";
 import { closeUnreadBodies } from "./unread-body.js";
@@ -167,6 +168,8 @@ export async function startServer(
     cards: await createSatoriRenderer(),
     catalog: createSqliteCatalogStore(store.db, { upsertOffThread: store.upsertProducts }),
     decisions,
+    // Counters per block arm, last clicks, credited orders, score models: same file.
+    learning: new SqliteLearningStore(store.db),
     // Feeds and product images: only OPENTIME_FETCH_ALLOW hosts, never a private address.
     fetcher: createGuardedFetcher({
       allow: config.OPENTIME_FETCH_ALLOW,
@@ -230,6 +233,7 @@ export async function startServer(
         await sending?.close();
         await recorder.close();
         await decisions.close();
+        await app.services.learner.close();
         await profiles.close();
         await store.close();
         logger.info({}, "opentime stopped");

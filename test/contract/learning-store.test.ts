@@ -1,4 +1,4 @@
-import { MemoryLearningStore } from "../../src/core/testing/memory-learning-store.js";
+import { MemoryLearningStore } from "../../src/core/learning/memory-store.js";
 import { SqliteLearningStore } from "../../src/node/sqlite/learning-store.js";
 import { learningStoreContract } from "./learning-store.contract.js";
 import { sqliteAdapter } from "./sqlite-adapters.js";

@@ -24,7 +24,7 @@ export interface ArmCounts {
 }
 
 export interface BanditSettings {
-  goal: Goal;
+  optimize: Goal;
   /** Share of traffic spread evenly over all arms whatever the posterior says (0–0.5). */
   explore: number;
   /** Every arm is shown by its fixed weight until each has this many impressions. */
@@ -114,11 +114,11 @@ export function chooseArm(
   if (arms.some((a) => a.impressions < s.minSample)) return byWeight(weights, u());
   // The exploration floor: this share is spread evenly, so no arm's share drops under explore / k.
   if (u() < s.explore) return Math.floor(u() * k);
-  const prior = s.goal === "revenue" ? priorOrderValue(arms) : 1;
+  const prior = s.optimize === "revenue" ? priorOrderValue(arms) : 1;
   let best = 0;
   let bestValue = -1;
   for (let i = 0; i < k; i++) {
-    const v = draw(arms[i]!, s.goal, prior, u);
+    const v = draw(arms[i]!, s.optimize, prior, u);
     if (v > bestValue) {
       bestValue = v;
       best = i;
@@ -127,7 +127,8 @@ export function chooseArm(
   return best;
 }
 
-function byWeight(weights: readonly number[], x: number): number {
+/** The index whose share of the total weight holds `x` in [0, 1) (even shares without weight). */
+export function byWeight(weights: readonly number[], x: number): number {
   const total = weights.reduce((t, w) => t + w, 0);
   if (!(total > 0)) return Math.floor(x * weights.length);
   let left = x * total;

@@ -1,7 +1,7 @@
 // Port for what the learning half keeps: counters per block arm, slot and currency (the
 // bandit's stats and the stats API), each person's last human click (attribution), the
 // orders credited, and trained score models. Adapters: in-memory
-// (src/core/testing/memory-learning-store.ts) and SQLite (src/node/sqlite/learning-store.ts),
+// (src/core/learning/memory-store.ts) and SQLite (src/node/sqlite/learning-store.ts),
 // one contract suite (test/contract/learning-store.test.ts). Methods may be synchronous
 // (SQLite: small batched writes); callers await them either way.
 

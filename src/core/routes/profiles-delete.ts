@@ -34,7 +34,11 @@ export function registerProfilesDelete(app: App): void {
     const res = await profiles.erase(id);
     if (!res) throw noSuchProfile();
     let decisions = 0;
-    for (const r of person ? recipientValues(person) : []) decisions += await s.decisions.eraseRecipient(r);
+    for (const r of person ? recipientValues(person) : []) {
+      decisions += await s.decisions.eraseRecipient(r);
+      // Their last click kept for attribution (credited orders name no one).
+      decisions += await s.learner.eraseRecipient(r);
+    }
     // Their send attempts (addresses, rendered messages, the data they were sent with).
     if (s.sendingService) await s.sendingService.messenger.erase(res.profileId);
     // Last: what was deleted, on every thread, is now in neither database file.

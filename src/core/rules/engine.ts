@@ -1,5 +1,6 @@
 import { RenderError } from "../blocks/image-service.js";
 import type { OpenContext } from "../blocks/kinds.js";
+import type { Learner } from "../learning/learner.js";
 import type { BlockRecord, RandomBytes } from "../ports/index.js";
 import type { WeatherCondition } from "../ports/weather.js";
 import { Lru } from "../util/lru.js";
@@ -8,6 +9,7 @@ import { type Arm, armNamed, type CompiledRules, choose, compileRules, InvalidRu
 import type { Device } from "./conditions.js";
 import { devicesOf } from "./device.js";
 import type { Facts } from "./evaluate.js";
+import type { SplitSettings } from "./variants.js";
 
 /**
  * The weather where this open happens, for `weather` conditions. Optional: a server
@@ -41,6 +43,8 @@ export class BlockRules {
   constructor(
     private readonly random: RandomBytes,
     private readonly weatherFor?: WeatherFor,
+    /** Optimised splits choose through it (absent, or for a preview: their fixed weights). */
+    private readonly learner?: Learner,
   ) {}
 
   rulesOf(block: BlockRecord): CompiledRules {
@@ -60,9 +64,13 @@ export class BlockRules {
 
   async choose(block: BlockRecord, open: OpenContext, opts: ChooseOptions = {}): Promise<Chosen> {
     const rules = this.rulesOf(block);
-    const arm =
-      rules.variants.length === 0 ? rules.default : await choose(rules, this.facts(block, open, opts));
-    return chosen(arm);
+    if (rules.variants.length === 0) return chosen(rules.default);
+    const learner = open.preview ? undefined : this.learner;
+    const optimize =
+      learner &&
+      ((group: string, eligible: readonly { name: string; weight: number }[], settings: SplitSettings) =>
+        learner.pick(block.id, group, eligible, settings, open.recipient, open.now));
+    return chosen(await choose(rules, this.facts(block, open, opts), optimize));
   }
 
   /** A named arm (the preview's `variant=`); null when the block has none by that name. */

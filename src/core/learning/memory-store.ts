@@ -1,6 +1,6 @@
 import type { Attribution, CountDelta, CountRow, LearningStore, Touch } from "../ports/learning.js";
 
-/** In-memory LearningStore for core tests; passes the same contract suite as SQLite. */
+/** In-memory LearningStore (the default without a database, and core tests); passes the same contract suite as SQLite. */
 export class MemoryLearningStore implements LearningStore {
   private readonly rows = new Map<string, CountRow>();
   private readonly touched = new Map<string, Touch>();
