@@ -8,8 +8,10 @@ import { measure, requireApiKey } from "./http/middleware.js";
 import { registerAdaptiveLink } from "./routes/adaptive-link.js";
 import { registerBlocksCreate } from "./routes/blocks-create.js";
 import { registerBlocksDelete } from "./routes/blocks-delete.js";
+import { registerBlocksLearning } from "./routes/blocks-learning.js";
 import { registerBlocksPreview } from "./routes/blocks-preview.js";
 import { registerBlocksRead } from "./routes/blocks-read.js";
+import { registerBlocksSplit } from "./routes/blocks-split.js";
 import { registerBlocksStats } from "./routes/blocks-stats.js";
 import { registerBlocksUpdate } from "./routes/blocks-update.js";
 import { registerCampaignStats } from "./routes/campaign-stats.js";
@@ -118,6 +120,8 @@ export function createApp(deps: AppDeps) {
   registerBlocksUpdate(app);
   registerBlocksDelete(app);
   registerBlocksStats(app);
+  registerBlocksLearning(app);
+  registerBlocksSplit(app);
   registerBlocksPreview(app);
   registerSign(app);
   // Proofs that an image URL was written for its recipient (profile-driven content).

@@ -30,13 +30,15 @@ export interface AttributionDeps {
  */
 export function startAttribution(d: AttributionDeps): () => void {
   const windowMs = d.windowMs ?? DEFAULT_ATTRIBUTION_WINDOW_MS;
-  // Serialised, so two orders of one person are credited in the order they arrived.
-  let chain: Promise<void> = Promise.resolve();
+  // Serialised (two orders of one person are credited in the order they arrived), and
+  // waited for by the stats (read-your-writes).
   return d.signals.on((s) => {
     if (s.type !== "event" || s.kind !== "track" || eventKey(s.name) !== ORDER_COMPLETED) return;
-    chain = chain
-      .then(() => credit(d, s, windowMs))
-      .catch((err) => d.logger.error({ err, profile: s.profileId }, "order attribution failed"));
+    d.learner.serial(() =>
+      credit(d, s, windowMs).catch((err) =>
+        d.logger.error({ err, profile: s.profileId }, "order attribution failed"),
+      ),
+    );
   });
 }
 

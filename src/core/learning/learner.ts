@@ -254,14 +254,25 @@ export class Learner {
     this.deltas.add(d);
   }
 
-  /** Every counter row of a block, everything counted so far written first. */
+  /**
+   * Runs work (an order's attribution) after the work queued before it; stats wait for it,
+   * so an order acknowledged before a stats read is in them.
+   */
+  serial(work: () => Promise<void>): void {
+    this.queue = this.queue.then(work).catch((err) => this.o.logger.error({ err }, "learning work failed"));
+  }
+  private queue: Promise<void> = Promise.resolve();
+
+  /** Every counter row of a block, everything counted and credited so far written first. */
   async counts(blockId: string): Promise<CountRow[]> {
+    await this.queue;
     await this.deltas.flush();
     return this.o.store.counts(blockId);
   }
 
-  attributions(blockId: string, limit: number): Promise<Attribution[]> {
-    return Promise.resolve(this.o.store.attributions(blockId, limit));
+  async attributions(blockId: string, limit: number): Promise<Attribution[]> {
+    await this.queue;
+    return this.o.store.attributions(blockId, limit);
   }
 
   /** A deleted block: its totals forgotten here and in the store. */
@@ -283,6 +294,7 @@ export class Learner {
   }
 
   async close(): Promise<void> {
+    await this.queue;
     await Promise.all([this.deltas.close(), this.touches.close()]);
   }
 
