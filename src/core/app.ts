@@ -33,6 +33,7 @@ import { registerProfilesExport } from "./routes/profiles-export.js";
 import { registerProfilesGet } from "./routes/profiles-get.js";
 import { registerRecipientsKey } from "./routes/recipients-key.js";
 import { registerRecipientsSign } from "./routes/recipients-sign.js";
+import { registerScores } from "./routes/scores.js";
 import { registerSegmentAlias } from "./routes/segment-alias.js";
 import { registerSegmentBatch } from "./routes/segment-batch.js";
 import { registerSegmentGroup } from "./routes/segment-group.js";
@@ -122,6 +123,7 @@ export function createApp(deps: AppDeps) {
   registerBlocksStats(app);
   registerBlocksLearning(app);
   registerBlocksSplit(app);
+  registerScores(app);
   registerBlocksPreview(app);
   registerSign(app);
   // Proofs that an image URL was written for its recipient (profile-driven content).

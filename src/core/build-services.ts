@@ -11,6 +11,7 @@ import { createDecisionRecorder, type DecisionRecorder, noDecisionLog } from "./
 import { startAttribution } from "./learning/attribution.js";
 import { Learner } from "./learning/learner.js";
 import { MemoryLearningStore } from "./learning/memory-store.js";
+import { Scorer } from "./learning/scores.js";
 import { Links } from "./links/links.js";
 import type { Clock, Logger, RandomBytes, TrackEvent } from "./ports/index.js";
 import { silentLogger } from "./ports/index.js";
@@ -54,6 +55,8 @@ export interface Services extends AppDeps {
   rules: BlockRules;
   /** Human impressions, clicks and credited orders per block arm; the bandit of optimised splits. */
   learner: Learner;
+  /** Purchase propensity and churn risk per person (trained models, else heuristics). */
+  scorer: Scorer;
   /** What each open was shown (group commit in front of the DecisionLog port). */
   decisions: DecisionRecorder;
   /** What happened, for whoever acts on it (sending joins ESP events to its attempts). */
@@ -73,8 +76,9 @@ export function buildServices(deps: AppDeps): Services {
   // unless the event log's writer does it off this thread (see profilesFedByEventLog).
   const profiles = deps.profilesFedByEventLog ? undefined : deps.profiles;
   const signals = deps.signals ?? createMemorySignals(logger);
+  const learningStore = deps.learning ?? new MemoryLearningStore();
   const learner = new Learner({
-    store: deps.learning ?? new MemoryLearningStore(),
+    store: learningStore,
     clock,
     random,
     logger,
@@ -136,7 +140,13 @@ export function buildServices(deps: AppDeps): Services {
   );
   const webhookProviders = createWebhookProviders(deps.webhooks);
   const recipientProof = new RecipientProof(signer);
-  const rules = new BlockRules(random, weatherService && weatherForRules(weatherService), learner);
+  const scorer = new Scorer(learningStore, logger, deps.scoreSource);
+  // Retrained daily on the shop's own history (a refusal keeps the heuristic scores).
+  if (deps.scoreSource && deps.intervals)
+    deps.intervals.every(deps.scoreTrainMs ?? 86_400_000, async () => {
+      await scorer.train(clock.now());
+    });
+  const rules = new BlockRules(random, weatherService && weatherForRules(weatherService), learner, scorer);
   const decisions = deps.decisions ?? createDecisionRecorder({ log: noDecisionLog, logger });
   // Orders credited to the human click before them (needs the profiles to know who clicked).
   if (deps.profiles) {
@@ -182,6 +192,7 @@ export function buildServices(deps: AppDeps): Services {
     recipientProof,
     rules,
     learner,
+    scorer,
     decisions,
     signals,
     sendingService,

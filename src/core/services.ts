@@ -100,6 +100,10 @@ export interface AppDeps {
    * (absent: kept in memory only).
    */
   learning?: LearningStore;
+  /** People and their stored events, for training the predictive scores (absent: heuristics only). */
+  scoreSource?: import("./learning/scores.js").ScoreSource;
+  /** How often the scores are retrained (default daily; needs `intervals`). */
+  scoreTrainMs?: number;
   /** Seeds the bandit's sampler (tests); absent: from `random`. */
   learningSeed?: number;
   /** Orders are credited to a human click this long before them (default 7 days). */

@@ -30,7 +30,7 @@ import { createThreadedSendingStore } from "./sending/threaded-sending-store.js"
 import { createSqliteCatalogStore } from "./sqlite/catalog-store.js";
 import { createSqliteDecisionLog } from "./sqlite/decision-store.js";
 import { createSqliteFeedStore } from "./sqlite/feed-store.js";
-import { SqliteLearningStore } from "./sqlite/learning-store.js";
+import { SqliteLearningStore, sqliteScoreSource } from "./sqlite/learning-store.js";
 import { createSqliteStore } from "./sqlite/store.js";
 import { renderLockWaits } from "./sqlite/write-lock.js";
 import { closeUnreadBodies } from "./unread-body.js";
@@ -170,6 +170,7 @@ export async function startServer(
     decisions,
     // Counters per block arm, last clicks, credited orders, score models: same file.
     learning: new SqliteLearningStore(store.db),
+    scoreSource: sqliteScoreSource(store.db),
     // Feeds and product images: only OPENTIME_FETCH_ALLOW hosts, never a private address.
     fetcher: createGuardedFetcher({
       allow: config.OPENTIME_FETCH_ALLOW,

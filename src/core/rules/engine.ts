@@ -1,6 +1,7 @@
 import { RenderError } from "../blocks/image-service.js";
 import type { OpenContext } from "../blocks/kinds.js";
 import type { Learner } from "../learning/learner.js";
+import type { Scorer } from "../learning/scores.js";
 import type { BlockRecord, RandomBytes } from "../ports/index.js";
 import type { WeatherCondition } from "../ports/weather.js";
 import { Lru } from "../util/lru.js";
@@ -45,6 +46,8 @@ export class BlockRules {
     private readonly weatherFor?: WeatherFor,
     /** Optimised splits choose through it (absent, or for a preview: their fixed weights). */
     private readonly learner?: Learner,
+    /** `propensity` and `churnRisk` conditions read it (absent: they are false). */
+    private readonly scorer?: Scorer,
   ) {}
 
   rulesOf(block: BlockRecord): CompiledRules {
@@ -82,6 +85,7 @@ export class BlockRules {
   private facts(block: BlockRecord, open: OpenContext, opts: ChooseOptions): Facts {
     let devices: Set<Device> | undefined;
     let weather: Promise<WeatherCondition | null> | undefined;
+    let scores: Promise<{ propensity: number; churnRisk: number } | null> | undefined;
     const { recipient } = open;
     return {
       now: open.now,
@@ -90,6 +94,10 @@ export class BlockRules {
         return devices;
       },
       profile: () => open.profile(),
+      scores: () => {
+        scores ??= open.profile().then((p) => (p && this.scorer ? this.scorer.scoresOf(p, open.now) : null));
+        return scores;
+      },
       weather: () => {
         // A weather failure must never break the image: the condition is just false.
         weather ??= this.weatherFor ? this.weatherFor(open).catch(() => null) : Promise.resolve(null);

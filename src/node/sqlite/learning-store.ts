@@ -1,5 +1,7 @@
 import type Database from "better-sqlite3";
+import type { ScoreSource } from "../../core/learning/scores.js";
 import type { Attribution, CountDelta, CountRow, LearningStore, Touch } from "../../core/ports/learning.js";
+import type { StoredEvent } from "../../core/ports/profiles.js";
 import { immediate } from "./write-lock.js";
 
 /**
@@ -174,4 +176,34 @@ export class SqliteLearningStore implements LearningStore {
     const r = this.s.loadModel.get(name) as { json: string; at: number } | undefined;
     return r ?? null;
   }
+}
+
+/**
+ * People and their stored events for training the scores: the most recently updated
+ * profiles (a bounded sample), read on the caller's connection.
+ */
+export function sqliteScoreSource(db: Database.Database): ScoreSource {
+  const ids = db.prepare("SELECT id FROM profiles ORDER BY updated_at DESC LIMIT ?").pluck();
+  const events = db.prepare(
+    "SELECT seq, profile_id, message_id, type, event, at, received_at, body FROM profile_events WHERE profile_id = ? ORDER BY seq",
+  );
+  return {
+    async profileIds(limit) {
+      return ids.all(limit) as string[];
+    },
+    async events(profileId) {
+      return (events.all(profileId) as Record<string, unknown>[]).map(
+        (r): StoredEvent => ({
+          seq: r.seq as number,
+          profileId: r.profile_id as string,
+          messageId: r.message_id as string,
+          type: r.type as string,
+          event: (r.event as string | null) ?? null,
+          at: r.at as number,
+          receivedAt: r.received_at as number,
+          body: r.body as string,
+        }),
+      );
+    },
+  };
 }
