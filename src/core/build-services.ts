@@ -8,7 +8,7 @@ import { WeatherBlocks } from "./cards/weather-block.js";
 import { FeedScheduler } from "./catalog/feed-scheduler.js";
 import { FeedImporter } from "./catalog/import.js";
 import { createDecisionRecorder, type DecisionRecorder, noDecisionLog } from "./decisions/recorder.js";
-import { startAttribution } from "./learning/attribution.js";
+import { DEFAULT_ATTRIBUTION_WINDOW_MS, startAttribution } from "./learning/attribution.js";
 import { Learner } from "./learning/learner.js";
 import { MemoryLearningStore } from "./learning/memory-store.js";
 import { Scorer } from "./learning/scores.js";
@@ -148,6 +148,11 @@ export function buildServices(deps: AppDeps): Services {
     });
   const rules = new BlockRules(random, weatherService && weatherForRules(weatherService), learner, scorer);
   const decisions = deps.decisions ?? createDecisionRecorder({ log: noDecisionLog, logger });
+  // Last clicks older than any attribution window are of no use: dropped hourly.
+  const attributionWindowMs = deps.attributionWindowMs ?? DEFAULT_ATTRIBUTION_WINDOW_MS;
+  deps.intervals?.every(3_600_000, async () => {
+    await learningStore.pruneTouches(clock.now() - attributionWindowMs);
+  });
   // Orders credited to the human click before them (needs the profiles to know who clicked).
   if (deps.profiles) {
     const found = deps.profiles;
@@ -156,7 +161,7 @@ export function buildServices(deps: AppDeps): Services {
       learner,
       findProfile: (id) => found.find(id, { history: false }),
       logger,
-      windowMs: deps.attributionWindowMs,
+      windowMs: attributionWindowMs,
     });
   }
   const sendingService =

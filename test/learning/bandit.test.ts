@@ -158,3 +158,49 @@ describe("Thompson sampling on a simulated audience with known click rates", () 
     expect(cheap / 500).toBeGreaterThan(0.9);
   });
 });
+
+describe("counting", () => {
+  const make = () => {
+    const store = new MemoryLearningStore();
+    const learner = new Learner({
+      store,
+      clock: { now: () => 0 },
+      random: () => new Uint8Array(4),
+      logger: silentLogger,
+    });
+    return { store, learner };
+  };
+  const totals = async (learner: Learner) => {
+    const rows = await learner.counts("blk");
+    return {
+      impressions: rows.reduce((a, r) => a + r.impressions, 0),
+      clicks: rows.reduce((a, r) => a + r.clicks, 0),
+    };
+  };
+
+  it("counts a person once per arm within the impression window, and one click per slot", async () => {
+    const { learner } = make();
+    for (let i = 0; i < 3; i++) learner.impression("blk", "a", "ann@x.com", 1000 * i);
+    for (let i = 0; i < 2; i++) learner.click("blk", "a", "cta", "ann@x.com", "https://x/1", "c", 5000 + i);
+    learner.click("blk", "a", "hero", "ann@x.com", "https://x/2", "c", 6000);
+    expect(await totals(learner)).toEqual({ impressions: 1, clicks: 2 });
+    // A day later: a new impression.
+    learner.impression("blk", "a", "ann@x.com", 86_400_001);
+    expect(await totals(learner)).toEqual({ impressions: 2, clicks: 2 });
+  });
+
+  it("takes back a click its scanner burst gave away, with its touch", async () => {
+    const { learner } = make();
+    learner.impression("blk", "a", "bob@x.com", 0);
+    learner.click("blk", "a", "cta", "bob@x.com", "https://x/1", "c", 10);
+    expect(await learner.lastTouch(["e:bob@x.com"], 0, 100)).toMatchObject({ slot: "cta" });
+    learner.unclick("blk/cta", "bob@x.com", 10);
+    expect(await totals(learner)).toEqual({ impressions: 1, clicks: 0 });
+    expect(await learner.lastTouch(["e:bob@x.com"], 0, 100)).toBeNull();
+    // Also once written to the store.
+    learner.click("blk", "a", "cta", "bob@x.com", "https://x/1", "c", 20);
+    await learner.flush();
+    learner.unclick("blk/cta", "bob@x.com", 20);
+    expect(await learner.lastTouch(["e:bob@x.com"], 0, 100)).toBeNull();
+  });
+});

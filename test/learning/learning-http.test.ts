@@ -201,4 +201,19 @@ describe("learning over HTTP with real SQLite", () => {
       expect(res.status, JSON.stringify(splits)).toBe(400);
     }
   });
+
+  it("shows each profile's scores, heuristic and labelled so, and refuses to train on too little history", async () => {
+    const res = await s.api("/v1/profiles/bea");
+    const profile = (await res.json()) as any;
+    expect(res.status).toBe(200);
+    expect(profile.scores.source).toEqual({ propensity: "heuristic", churnRisk: "heuristic" });
+    expect(profile.scores.propensity).toBeGreaterThan(0);
+    expect(profile.scores.propensity).toBeLessThan(1);
+    const trained = await s.api("/v1/scores/train", { method: "POST" });
+    const body = (await trained.json()) as any;
+    expect(trained.status, JSON.stringify(body)).toBe(200);
+    expect(body.propensity).toMatchObject({ source: "heuristic", lastAttempt: { trained: false } });
+    expect(body.propensity.lastAttempt.reason).toMatch(/too little history/);
+    expect(((await (await s.api("/v1/scores")).json()) as any).churnRisk.source).toBe("heuristic");
+  });
 });

@@ -115,3 +115,25 @@ describe("predictive scores", () => {
     expect(s.source).toEqual({ propensity: "heuristic", churnRisk: "heuristic" });
   }, 60_000);
 });
+
+describe("score conditions", () => {
+  it("propensity and churnRisk ranges read the person's scores; false without them", async () => {
+    const { compileCondition } = await import("../../src/core/rules/evaluate.js");
+    const facts = (scores: { propensity: number; churnRisk: number } | null, withScores = true) => ({
+      now: 0,
+      devices: () => new Set<never>(),
+      profile: async () => null,
+      weather: async () => null,
+      bucket: () => 0.5,
+      ...(withScores && { scores: async () => scores }),
+    });
+    const hot = compileCondition({ propensity: { atLeast: 0.3 } });
+    const risky = compileCondition({ churnRisk: { atLeast: 0.2, below: 0.6 } });
+    expect(await hot(facts({ propensity: 0.31, churnRisk: 0.1 }))).toBe(true);
+    expect(await hot(facts({ propensity: 0.29, churnRisk: 0.1 }))).toBe(false);
+    expect(await risky(facts({ propensity: 0, churnRisk: 0.6 }))).toBe(false);
+    expect(await risky(facts({ propensity: 0, churnRisk: 0.2 }))).toBe(true);
+    expect(await hot(facts(null))).toBe(false);
+    expect(await hot(facts(null, false))).toBe(false);
+  });
+});
