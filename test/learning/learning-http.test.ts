@@ -1,4 +1,7 @@
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DB_FILE } from "../../src/node/server.js";
 import { startTestServer, type TestServer, tempDir, UA } from "../helpers/server.js";
 import { post, WRITE_KEY } from "../segment/helpers.js";
 
@@ -216,4 +219,21 @@ describe("learning over HTTP with real SQLite", () => {
     expect(body.propensity.lastAttempt.reason).toMatch(/too little history/);
     expect(((await (await s.api("/v1/scores")).json()) as any).churnRisk.source).toBe("heuristic");
   });
+
+  it("erases a person's last click with them; their credited orders name no one", async () => {
+    await learning(await createBlock(options({}))); // stats write what is buffered
+    expect(touchKeys()).toContain("e:bea@x.com");
+    const res = await s.api("/v1/profiles/bea", { method: "DELETE" });
+    expect(res.status).toBe(200);
+    expect(touchKeys()).not.toContain("e:bea@x.com");
+  });
 });
+
+function touchKeys(): string[] {
+  const db = new Database(join(s.dataDir, DB_FILE), { readonly: true });
+  try {
+    return db.prepare("SELECT key FROM learn_touches").pluck().all() as string[];
+  } finally {
+    db.close();
+  }
+}

@@ -266,7 +266,7 @@ export class Learner {
   /** Every counter row of a block, everything counted and credited so far written first. */
   async counts(blockId: string): Promise<CountRow[]> {
     await this.queue;
-    await this.deltas.flush();
+    await this.flush();
     return this.o.store.counts(blockId);
   }
 
