@@ -92,7 +92,8 @@ export class Learner {
         .then((rows) => {
           const m = new Map<string, Tally>();
           for (const r of rows) addTo(m, r);
-          // What was counted while the read ran is in the pending deltas: add those too.
+          // Increments counted while the read ran reach the store, not these totals: a few
+          // opens' worth at most, and the next process start reads them.
           this.tallies.set(blockId, m);
         })
         .catch((err) => {
