@@ -1,4 +1,4 @@
-// npm run bench -- <name>   (redirect | ingest | countdown | countdown-render | cards | data | writer | contention | sending | series | recs | all)
+// npm run bench -- <name>   (redirect | ingest | countdown | countdown-render | cards | data | writer | contention | sending | series | recs | learn | all)
 
 import { benchIngest } from "./ingest.js";
 import { benchRedirect } from "./redirect.js";
@@ -41,6 +41,10 @@ const benches: Record<string, () => Promise<unknown>> = {
   sending: async () => {
     const { benchSending } = await import("./sending.js");
     return benchSending();
+  },
+  learn: async () => {
+    const { benchLearn } = await import("./learn.js");
+    return benchLearn();
   },
 };
 

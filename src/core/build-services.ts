@@ -12,6 +12,10 @@ import { WeatherBlocks } from "./cards/weather-block.js";
 import { FeedScheduler } from "./catalog/feed-scheduler.js";
 import { FeedImporter } from "./catalog/import.js";
 import { createDecisionRecorder, type DecisionRecorder, noDecisionLog } from "./decisions/recorder.js";
+import { DEFAULT_ATTRIBUTION_WINDOW_MS, startAttribution } from "./learning/attribution.js";
+import { Learner } from "./learning/learner.js";
+import { MemoryLearningStore } from "./learning/memory-store.js";
+import { Scorer } from "./learning/scores.js";
 import { Links } from "./links/links.js";
 import { redeemCouponsOnOrders } from "./live/redeem.js";
 import { OpenReadings, SourceService } from "./live/sources.js";
@@ -67,6 +71,10 @@ export interface Services extends AppDeps {
   recipientProof: RecipientProof;
   /** Variants of any block: which one an open sees (rules compiled once per block version). */
   rules: BlockRules;
+  /** Human impressions, clicks and credited orders per block arm; the bandit of optimised splits. */
+  learner: Learner;
+  /** Purchase propensity and churn risk per person (trained models, else heuristics). */
+  scorer: Scorer;
   /** What each open was shown (group commit in front of the DecisionLog port). */
   decisions: DecisionRecorder;
   /** What happened, for whoever acts on it (sending joins ESP events to its attempts). */
@@ -92,8 +100,19 @@ export function buildServices(deps: AppDeps): Services {
   // unless the event log's writer does it off this thread (see profilesFedByEventLog).
   const profiles = deps.profilesFedByEventLog ? undefined : deps.profiles;
   const signals = deps.signals ?? createMemorySignals(logger);
+  const learningStore = deps.learning ?? new MemoryLearningStore();
+  const learner = new Learner({
+    store: learningStore,
+    clock,
+    random,
+    logger,
+    seed: deps.learningSeed,
+  });
   const onTracked = (e: TrackEvent) => {
     profiles?.noteTrackEvent(e);
+    // A scanner's clicks, counted as a person's until their burst gave them away.
+    if (e.corrects === "human" && e.recipient && e.linkId?.includes("/"))
+      learner.unclick(e.linkId, e.recipient, e.at);
     if (e.recipient && e.corrects === undefined)
       signals.emit({
         type: e.kind,
@@ -138,6 +157,12 @@ export function buildServices(deps: AppDeps): Services {
     logger,
   );
   const readings = new OpenReadings(sources);
+  const scorer = new Scorer(learningStore, logger, deps.scoreSource);
+  // Retrained daily on the shop's own history (a refusal keeps the heuristic scores).
+  if (deps.scoreSource && deps.intervals)
+    deps.intervals.every(deps.scoreTrainMs ?? 86_400_000, async () => {
+      await scorer.train(clock.now());
+    });
   const rules = new BlockRules(
     random,
     weatherService && weatherForRules(weatherService),
@@ -146,6 +171,8 @@ export function buildServices(deps: AppDeps): Services {
       const id = block.options.source;
       return typeof id === "string" ? readings.read(open, id).then((r) => r.value) : Promise.resolve(null);
     },
+    learner,
+    scorer,
   );
   const offers = new OfferBlocks(deps.cards, deps.coupons, rules, images.cache, clock, logger);
   if (deps.coupons) redeemCouponsOnOrders(signals, deps.coupons, logger);
@@ -190,6 +217,22 @@ export function buildServices(deps: AppDeps): Services {
   const webhookProviders = createWebhookProviders(deps.webhooks);
   const recipientProof = new RecipientProof(signer);
   const decisions = deps.decisions ?? createDecisionRecorder({ log: noDecisionLog, logger });
+  // Last clicks older than any attribution window are of no use: dropped hourly.
+  const attributionWindowMs = deps.attributionWindowMs ?? DEFAULT_ATTRIBUTION_WINDOW_MS;
+  deps.intervals?.every(3_600_000, async () => {
+    await learningStore.pruneTouches(clock.now() - attributionWindowMs);
+  });
+  // Orders credited to the human click before them (needs the profiles to know who clicked).
+  if (deps.profiles) {
+    const found = deps.profiles;
+    startAttribution({
+      signals,
+      learner,
+      findProfile: (id) => found.find(id, { history: false }),
+      logger,
+      windowMs: attributionWindowMs,
+    });
+  }
   const sendingService =
     deps.sending && deps.profiles
       ? createSending(deps.sending, {
@@ -230,6 +273,8 @@ export function buildServices(deps: AppDeps): Services {
     webhookProviders,
     recipientProof,
     rules,
+    learner,
+    scorer,
     decisions,
     signals,
     sendingService,

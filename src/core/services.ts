@@ -10,6 +10,7 @@ import type { FeedStore } from "./ports/feeds.js";
 import type { Fetcher } from "./ports/fetch.js";
 import type { Clock, Logger, RandomBytes, Store } from "./ports/index.js";
 import type { Intervals } from "./ports/intervals.js";
+import type { LearningStore } from "./ports/learning.js";
 import type { CouponStore, PollStore, SourceStore } from "./ports/live.js";
 import type { RecsStore } from "./ports/recs.js";
 import type { Signals } from "./ports/signals.js";
@@ -103,6 +104,19 @@ export interface AppDeps {
    * Absent: /v1/templates and the sends routes answer 503 and there is no Messenger.
    */
   sending?: SendingDeps;
+  /**
+   * Counters per block arm, last clicks and credited orders, trained score models
+   * (absent: kept in memory only).
+   */
+  learning?: LearningStore;
+  /** People and their stored events, for training the predictive scores (absent: heuristics only). */
+  scoreSource?: import("./learning/scores.js").ScoreSource;
+  /** How often the scores are retrained (default daily; needs `intervals`). */
+  scoreTrainMs?: number;
+  /** Seeds the bandit's sampler (tests); absent: from `random`. */
+  learningSeed?: number;
+  /** Orders are credited to a human click this long before them (default 7 days). */
+  attributionWindowMs?: number;
   /** The signal bus (what happened: events, opens, clicks, ESP events); default: in-process. */
   signals?: Signals;
   /** Data sources behind `data` blocks (absent: /v1/sources answers 503, no data blocks). */

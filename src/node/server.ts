@@ -33,6 +33,7 @@ import { createThreadedSendingStore } from "./sending/threaded-sending-store.js"
 import { createSqliteCatalogStore } from "./sqlite/catalog-store.js";
 import { createSqliteDecisionLog } from "./sqlite/decision-store.js";
 import { createSqliteFeedStore } from "./sqlite/feed-store.js";
+import { SqliteLearningStore, sqliteScoreSource } from "./sqlite/learning-store.js";
 import {
   createSqliteCouponStore,
   createSqlitePollStore,
@@ -181,6 +182,9 @@ export async function startServer(
     // Recommendations read here; the profile writer thread writes them with each group.
     recsStore: createSqliteRecsStore(store.db),
     decisions,
+    // Counters per block arm, last clicks, credited orders, score models: same file.
+    learning: new SqliteLearningStore(store.db),
+    scoreSource: sqliteScoreSource(store.db),
     // Feeds and product images: only OPENTIME_FETCH_ALLOW hosts, never a private address.
     fetcher: createGuardedFetcher({
       allow: config.OPENTIME_FETCH_ALLOW,
@@ -261,6 +265,7 @@ export async function startServer(
         await sending?.close();
         await recorder.close();
         await decisions.close();
+        await app.services.learner.close();
         await profiles.close();
         await store.close();
         logger.info({}, "opentime stopped");

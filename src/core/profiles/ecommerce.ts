@@ -79,7 +79,7 @@ function item(p: Record<string, unknown>): CartItem | null {
 }
 
 /** What an order is worth: total (with shipping and tax), else revenue, value, or its lines. */
-function orderAmount(props: Record<string, unknown>): number {
+export function orderAmount(props: Record<string, unknown>): number {
   const direct = num(props.total) ?? num(props.revenue) ?? num(props.value);
   if (direct !== undefined) return direct;
   let sum = 0;
@@ -87,7 +87,7 @@ function orderAmount(props: Record<string, unknown>): number {
   return sum;
 }
 
-const currencyOf = (props: Record<string, unknown>) =>
+export const currencyOf = (props: Record<string, unknown>) =>
   (str(props.currency) ?? "USD").toUpperCase().slice(0, 8);
 
 function interest(p: Profile, prod: Record<string, unknown>, w: number, at: number): void {

@@ -6,7 +6,7 @@ import type { BlockRecord } from "../ports/index.js";
 import { recsTileUrl } from "../recs/tile-link.js";
 import { DEFAULT_VARIANT, SLOT_RE } from "../rules/variants.js";
 import { NOT_FOUND_PAGE } from "../tracking/answers.js";
-import { normalizeRecipient } from "../tracking/recipient.js";
+import { CAMPAIGN_RE, normalizeRecipient } from "../tracking/recipient.js";
 
 /** Block ids are signed and short; anything longer is not one (no HMAC work for it). */
 const MAX_BLOCK_ID = 128;
@@ -97,7 +97,7 @@ async function handleAdaptiveLink(c: Context<AppEnv>) {
   }
   if (!url) return notFound(c);
 
-  const seen = s.tracker.hit({
+  const { class: cls } = s.tracker.hit({
     kind: "click",
     campaign: campaignOf(block),
     // One "link" per block slot: distinct slots clicked in a burst read as a link scanner.
@@ -109,8 +109,16 @@ async function handleAdaptiveLink(c: Context<AppEnv>) {
   });
   // A poll's vote: humans only (never a scanner's or a proxy's click), and a GET.
   if (kind?.clicked && c.req.method === "GET")
-    await kind.clicked(block, { ...click, human: seen.class === "human" });
-  s.decisions.record({ kind: "click", at: s.clock.now(), blockId: block.id, recipient, variant, slot });
+    await kind.clicked(block, { ...click, human: cls === "human" });
+  const at = s.clock.now();
+  s.decisions.record({ kind: "click", at, blockId: block.id, recipient, variant, slot });
+  // Only a person's click is a reward and a touch for attribution. `c` names the email's
+  // campaign when the link carries it (a flow's step: learning/campaign.ts).
+  if (cls === "human") {
+    const emailCampaign = c.req.query("c");
+    const campaign = emailCampaign && CAMPAIGN_RE.test(emailCampaign) ? emailCampaign : campaignOf(block);
+    s.learner.click(block.id, variant, slot, recipient, url, campaign, at);
+  }
   // An empty string, not null: Node's adapter answers a string body from its fast path
   // (Content-Length: 0), while a null body builds a full Fetch Response and goes chunked.
   return c.body("", 302, {

@@ -10,6 +10,7 @@ export function registerBlocksDelete(app: App): void {
     s.images.forgetBlock(block.id);
     // What it showed whom goes with it: nothing can resolve an adaptive link to it any more.
     await s.decisions.deleteBlock(block.id);
+    await s.learner.deleteBlock(block.id);
     return c.body(null, 204);
   });
 }

@@ -47,6 +47,8 @@ async function handleImage(c: Context<AppEnv>): Promise<Response> {
     // A stand-in the block drew itself (e.g. weather's neutral card when the provider is down).
     let fallback: string | undefined;
     let variant: string | undefined;
+    // Human impressions count for the arm shown (blocks with rules, GET only).
+    let learnFor: string | null = null;
     if (id === "signed") {
       const o = c.req.query("o") ?? "";
       const sig = c.req.query("s") ?? "";
@@ -80,6 +82,7 @@ async function handleImage(c: Context<AppEnv>): Promise<Response> {
       // block without variants or slots always shows the same thing: the event log's open
       // says all there is, so a million-open timer does not write a decision per open.
       if (c.req.method === "GET" && (hasRules(block) || shown.decides)) {
+        if (hasRules(block)) learnFor = block.id;
         s.decisions.record({
           kind: "open",
           at: req.now,
@@ -91,7 +94,7 @@ async function handleImage(c: Context<AppEnv>): Promise<Response> {
       }
     }
     // Every open of a live image is an open of its campaign, classified like the pixel's.
-    s.tracker.hit({
+    const { class: cls } = s.tracker.hit({
       kind: "open",
       campaign,
       linkId: null,
@@ -100,6 +103,9 @@ async function handleImage(c: Context<AppEnv>): Promise<Response> {
       userAgent,
       ip,
     });
+    // Machine opens (proxies, MPP, scanners, bots, unknown) never count as impressions.
+    if (learnFor !== null && variant && cls === "human")
+      s.learner.impression(learnFor, variant, recipient, req.now);
     return send(c, image, fallback, variant);
   } catch (err) {
     const reason = err instanceof RenderError ? err.reason : "render_failed";

@@ -39,6 +39,8 @@ export function registerProfilesDelete(app: App): void {
       // Their poll votes, offer grants and the name on their coupon codes.
       decisions += (await s.polls?.eraseRecipient(r)) ?? 0;
       decisions += (await s.coupons?.eraseRecipient(r)) ?? 0;
+      // Their last click kept for attribution (credited orders name no one).
+      decisions += await s.learner.eraseRecipient(r);
     }
     // Their send attempts (addresses, rendered messages, the data they were sent with).
     if (s.sendingService) await s.sendingService.messenger.erase(res.profileId);

@@ -13,6 +13,8 @@ export function registerProfilesGet(app: App): void {
     await profiles.flush();
     const p = await profiles.find(id);
     if (!p) throw noSuchProfile();
-    return c.json(profileView(p, c.get("services").clock.now()));
+    const now = c.get("services").clock.now();
+    // Predictive scores: the trained models', else heuristics (each says which).
+    return c.json({ ...profileView(p, now), scores: await c.get("services").scorer.scoresOf(p, now) });
   });
 }

@@ -1,6 +1,14 @@
 import type { BlockRecord } from "../ports/index.js";
+import { dict } from "../util/dict.js";
 import { compileCondition, type Facts, type Test } from "./evaluate.js";
-import { DEFAULT_VARIANT, MAX_VARIANTS, mergeOptions, parseRules, splitOptions } from "./variants.js";
+import {
+  DEFAULT_VARIANT,
+  MAX_VARIANTS,
+  mergeOptions,
+  parseRules,
+  type SplitSettings,
+  splitOptions,
+} from "./variants.js";
 
 /** One arm of a block, ready for the open path: everything computed once per block version. */
 export interface Arm {
@@ -21,7 +29,19 @@ interface CompiledVariant extends Arm {
 export interface CompiledRules {
   default: Arm;
   variants: CompiledVariant[];
+  /** Learning settings of the split groups that have them (null-prototype, by group). */
+  splits: Record<string, SplitSettings>;
 }
+
+/**
+ * Chooses among the eligible members of an optimised split group (the learner's bandit);
+ * returns an index into `eligible`.
+ */
+export type SplitChooser = (
+  group: string,
+  eligible: readonly { name: string; weight: number }[],
+  settings: SplitSettings,
+) => number;
 
 export class InvalidRulesError extends Error {}
 
@@ -41,7 +61,7 @@ export function armVersion(version: number, index: number): number {
 /** Compiles a stored block's rules (validated when it was saved) for the open path. */
 export function compileRules(block: BlockRecord): CompiledRules {
   const { base, rules } = splitOptions(block.options);
-  if (!rules) return { default: { name: DEFAULT_VARIANT, block, slots: {} }, variants: [] };
+  if (!rules) return { default: { name: DEFAULT_VARIANT, block, slots: {} }, variants: [], splits: dict() };
   const parsed = parseRules(rules);
   if (!parsed.success) throw new InvalidRulesError(parsed.error.issues[0]?.message ?? "invalid rules");
   const defaultSlots = parsed.data.slots ?? {};
@@ -58,6 +78,7 @@ export function compileRules(block: BlockRecord): CompiledRules {
   return {
     default: { name: DEFAULT_VARIANT, block: { ...block, options: base }, slots: defaultSlots },
     variants,
+    splits: dict(parsed.data.splits),
   };
 }
 
@@ -68,7 +89,7 @@ export function compileRules(block: BlockRecord): CompiledRules {
  * for that group (random per open without a recipient); later members are then skipped.
  * No match: the block's own options ("default").
  */
-export async function choose(rules: CompiledRules, facts: Facts): Promise<Arm> {
+export async function choose(rules: CompiledRules, facts: Facts, optimize?: SplitChooser): Promise<Arm> {
   const decided = new Set<string>();
   for (const v of rules.variants) {
     if (v.group === null) {
@@ -81,7 +102,11 @@ export async function choose(rules: CompiledRules, facts: Facts): Promise<Arm> {
     for (const m of rules.variants) {
       if (m.group === v.group && m.weight > 0 && (!m.test || (await m.test(facts)))) eligible.push(m);
     }
-    const picked = pickByWeight(eligible, facts.bucket(`split:${v.group}`));
+    const settings = rules.splits[v.group];
+    const picked =
+      settings && optimize && eligible.length > 0
+        ? eligible[optimize(v.group, eligible, settings)]
+        : pickByWeight(eligible, facts.bucket(`split:${v.group}`));
     if (picked) return picked;
   }
   return rules.default;

@@ -73,6 +73,8 @@ export type Condition =
   | { trait: TraitCondition }
   | { engagement: OneOrMany<(typeof ENGAGEMENT_TIERS)[number]> }
   | { intent: { atLeast: number } }
+  | { propensity: ScoreRange }
+  | { churnRisk: ScoreRange }
   | { purchased: boolean }
   | { cart: "empty" | "not_empty" }
   | { segment: string }
@@ -103,12 +105,24 @@ export const PROFILE_KEYS = [
   "trait",
   "engagement",
   "intent",
+  "propensity",
+  "churnRisk",
   "purchased",
   "cart",
   "segment",
   "ltv",
   "cartValue",
 ] as const;
+
+/** A predictive score (0..1) at least `atLeast` and/or below `below`. */
+export interface ScoreRange {
+  atLeast?: number;
+  below?: number;
+}
+const scoreRange = z
+  .object({ atLeast: z.number().min(0).max(1).optional(), below: z.number().min(0).max(1).optional() })
+  .strict()
+  .refine((r) => r.atLeast !== undefined || r.below !== undefined, "give atLeast and/or below");
 
 const oneOrMany = <T extends [string, ...string[]]>(values: T) =>
   z.union([z.enum(values), z.array(z.enum(values)).min(1).max(values.length)]);
@@ -211,6 +225,8 @@ const LEAVES = {
   trait: traitSchema,
   engagement: oneOrMany([...ENGAGEMENT_TIERS]),
   intent: z.object({ atLeast: z.number().min(0).max(1) }).strict(),
+  propensity: scoreRange,
+  churnRisk: scoreRange,
   purchased: z.boolean(),
   cart: z.enum(["empty", "not_empty"]),
   segment: z.string().min(1).max(128),

@@ -1,5 +1,7 @@
 import { RenderError } from "../blocks/image-service.js";
 import type { OpenContext } from "../blocks/kinds.js";
+import type { Learner } from "../learning/learner.js";
+import type { Scorer } from "../learning/scores.js";
 import type { BlockRecord, RandomBytes } from "../ports/index.js";
 import type { WeatherCondition } from "../ports/weather.js";
 import { Lru } from "../util/lru.js";
@@ -8,6 +10,7 @@ import { type Arm, armNamed, type CompiledRules, choose, compileRules, InvalidRu
 import type { Device } from "./conditions.js";
 import { devicesOf } from "./device.js";
 import type { Facts } from "./evaluate.js";
+import type { SplitSettings } from "./variants.js";
 
 /**
  * The weather where this open happens, for `weather` conditions. Optional: a server
@@ -45,6 +48,10 @@ export class BlockRules {
     private readonly random: RandomBytes,
     private readonly weatherFor?: WeatherFor,
     private readonly dataFor?: DataFor,
+    /** Optimised splits choose through it (absent, or for a preview: their fixed weights). */
+    private readonly learner?: Learner,
+    /** `propensity` and `churnRisk` conditions read it (absent: they are false). */
+    private readonly scorer?: Scorer,
   ) {}
 
   rulesOf(block: BlockRecord): CompiledRules {
@@ -64,9 +71,13 @@ export class BlockRules {
 
   async choose(block: BlockRecord, open: OpenContext, opts: ChooseOptions = {}): Promise<Chosen> {
     const rules = this.rulesOf(block);
-    const arm =
-      rules.variants.length === 0 ? rules.default : await choose(rules, this.facts(block, open, opts));
-    return chosen(arm);
+    if (rules.variants.length === 0) return chosen(rules.default);
+    const learner = open.preview ? undefined : this.learner;
+    const optimize =
+      learner &&
+      ((group: string, eligible: readonly { name: string; weight: number }[], settings: SplitSettings) =>
+        learner.pick(block.id, group, eligible, settings, open.recipient, open.now));
+    return chosen(await choose(rules, this.facts(block, open, opts), optimize));
   }
 
   /** A named arm (the preview's `variant=`); null when the block has none by that name. */
@@ -80,6 +91,7 @@ export class BlockRules {
     let devices: Set<Device> | undefined;
     let weather: Promise<WeatherCondition | null> | undefined;
     let data: Promise<unknown> | undefined;
+    let scores: Promise<{ propensity: number; churnRisk: number } | null> | undefined;
     const { recipient } = open;
     return {
       now: open.now,
@@ -88,6 +100,10 @@ export class BlockRules {
         return devices;
       },
       profile: () => open.profile(),
+      scores: () => {
+        scores ??= open.profile().then((p) => (p && this.scorer ? this.scorer.scoresOf(p, open.now) : null));
+        return scores;
+      },
       weather: () => {
         // A weather failure must never break the image: the condition is just false.
         weather ??= this.weatherFor ? this.weatherFor(open).catch(() => null) : Promise.resolve(null);

@@ -29,6 +29,8 @@ export interface Facts {
   weather(): Promise<WeatherCondition | null>;
   /** The block's data source value (data blocks); null without one or when it never answered. */
   data?(): Promise<unknown>;
+  /** The person's predictive scores (absent or null: score conditions are false). */
+  scores?(): Promise<{ propensity: number; churnRisk: number } | null>;
   /** [0, 1): stable per recipient for this block and `salt`, random per open without one. */
   bucket(salt: string): number;
 }
@@ -171,6 +173,21 @@ function profileTest(c: Condition): Test {
   if ("engagement" in c) {
     const tiers: string[] = list(c.engagement);
     return on((p, now) => tiers.includes(engagementAt(p, now).tier));
+  }
+  if ("propensity" in c || "churnRisk" in c) {
+    const name = "propensity" in c ? "propensity" : "churnRisk";
+    const r = "propensity" in c ? c.propensity : c.churnRisk;
+    return (f) =>
+      f.scores
+        ? f
+            .scores()
+            .then(
+              (s) =>
+                s !== null &&
+                (r.atLeast === undefined || s[name] >= r.atLeast) &&
+                (r.below === undefined || s[name] < r.below),
+            )
+        : false;
   }
   if ("intent" in c) {
     const min = c.intent.atLeast;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ParseResult } from "../blocks/kinds.js";
+import { GOALS } from "../learning/thompson.js";
 import { destinationOf } from "../links/destination.js";
 import { conditionSchema } from "./conditions.js";
 
@@ -13,7 +14,7 @@ import { conditionSchema } from "./conditions.js";
  *     "variants": [ { "name": "outlook", "when": { "device": "outlook" },
  *                     "options": { "frames": 1 }, "slots": { "cta": "https://…" } } ] }
  */
-export const RULE_KEYS = ["variants", "slots"] as const;
+export const RULE_KEYS = ["variants", "slots", "splits"] as const;
 /** Bounded: every open walks the list, and each variant is a parsed copy of the options. */
 export const MAX_VARIANTS = 16;
 export const MAX_SLOTS = 16;
@@ -56,10 +57,42 @@ const variantSchema = z
   })
   .strict();
 
+/**
+ * A split group's learning settings: `optimize` turns its fixed weights into Thompson
+ * sampling on human results (see learning/thompson.ts); `pin` shows one member to everyone,
+ * `stopped` goes back to the fixed weights (both set through POST /v1/blocks/:id/splits/:group).
+ */
+export const splitSettingsSchema = z
+  .object({
+    optimize: z.enum(GOALS),
+    /** Share of traffic spread evenly over the arms, whatever the posterior says. */
+    explore: z.number().min(0).max(0.5).default(0.05),
+    /** Impressions each arm gets at its fixed weight before the posterior moves traffic. */
+    minSample: z.number().int().min(0).max(1_000_000).default(100),
+    /** A person keeps the arm they were shown for this long (per process; hours). */
+    stickyHours: z
+      .number()
+      .min(0)
+      .max(24 * 90)
+      .default(24 * 7),
+    /** Revenue goal: orders in this currency are the reward (others are stored, not rewarded). */
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, "an ISO 4217 code")
+      .optional(),
+    pin: z.string().regex(NAME_RE).nullable().default(null),
+    stopped: z.boolean().default(false),
+  })
+  .strict();
+export type SplitSettings = z.infer<typeof splitSettingsSchema>;
+
 const rulesSchema = z
   .object({
     variants: z.array(variantSchema).min(1).max(MAX_VARIANTS).optional(),
     slots: slotsSchema.optional(),
+    splits: z
+      .record(z.string().regex(NAME_RE, "split groups are 1-64 of A-Z a-z 0-9 . _ -"), splitSettingsSchema)
+      .optional(),
   })
   .superRefine((r, ctx) => {
     const seen = new Set<string>();
@@ -68,6 +101,21 @@ const rulesSchema = z
         ctx.addIssue({ code: "custom", path: ["variants", i, "name"], message: `"${v.name}" is used twice` });
       seen.add(v.name);
     });
+    for (const [group, settings] of Object.entries(r.splits ?? {})) {
+      const members = (r.variants ?? []).filter((v) => v.split === group).map((v) => v.name);
+      if (members.length === 0)
+        ctx.addIssue({
+          code: "custom",
+          path: ["splits", group],
+          message: `no variant has "split": "${group}"`,
+        });
+      else if (settings.pin !== null && !members.includes(settings.pin))
+        ctx.addIssue({
+          code: "custom",
+          path: ["splits", group, "pin"],
+          message: `"${settings.pin}" is not a variant of split "${group}"`,
+        });
+    }
   });
 
 export type Rules = z.infer<typeof rulesSchema>;
@@ -79,10 +127,11 @@ export function splitOptions(options: Record<string, unknown>): {
   rules: Record<string, unknown> | null;
 } {
   if (!RULE_KEYS.some((k) => k in options)) return { base: options, rules: null };
-  const { variants, slots, ...base } = options;
+  const { variants, slots, splits, ...base } = options;
   const rules: Record<string, unknown> = {};
   if (variants !== undefined) rules.variants = variants;
   if (slots !== undefined) rules.slots = slots;
+  if (splits !== undefined) rules.splits = splits;
   return { base, rules };
 }
 

@@ -543,4 +543,53 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX products_category_created ON products (category, created_at);
   CREATE INDEX products_created ON products (created_at);
   `,
+  // 24: learning (issue 22): counters per block arm, slot and currency (the bandit's stats,
+  // kept in memory and incremented; read once per block per process), each person's last
+  // human click on an adaptive link (last-click attribution), the orders credited to them
+  // (once per order and block), and trained score models.
+  `
+  CREATE TABLE learn_counts (
+    block_id TEXT NOT NULL,
+    arm TEXT NOT NULL,
+    slot TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    impressions INTEGER NOT NULL DEFAULT 0,
+    clicks INTEGER NOT NULL DEFAULT 0,
+    orders INTEGER NOT NULL DEFAULT 0,
+    revenue REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (block_id, arm, slot, currency)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE learn_touches (
+    key TEXT PRIMARY KEY,
+    block_id TEXT NOT NULL,
+    arm TEXT NOT NULL,
+    slot TEXT NOT NULL,
+    url TEXT NOT NULL,
+    campaign TEXT NOT NULL,
+    at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX learn_touches_at ON learn_touches(at);
+  CREATE INDEX learn_touches_block ON learn_touches(block_id);
+  CREATE TABLE learn_orders (
+    order_id TEXT NOT NULL,
+    block_id TEXT NOT NULL,
+    arm TEXT NOT NULL,
+    slot TEXT NOT NULL,
+    product TEXT,
+    campaign TEXT NOT NULL,
+    flow TEXT,
+    step TEXT,
+    currency TEXT NOT NULL,
+    revenue REAL NOT NULL,
+    click_at INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (order_id, block_id)
+  ) STRICT;
+  CREATE INDEX learn_orders_block ON learn_orders(block_id, at);
+  CREATE TABLE learn_models (
+    name TEXT PRIMARY KEY,
+    json TEXT NOT NULL,
+    at INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
