@@ -243,7 +243,9 @@ export class OfferBlocks {
       const grant = levels.length ? await this.grantFor(p, block, open, levels) : null;
       level = grant ? o.levels.find((l) => l.name === grant.level) : undefined;
       code = grant?.code ?? null;
-      if (!grant) fallback = levels.length ? "offer_capped" : "offer_no_level";
+      // A preview before the person's first open: the level they would be granted now.
+      if (!grant && open.preview) level = levels[0];
+      else if (!grant) fallback = levels.length ? "offer_capped" : "offer_no_level";
       else if (code === null && level?.pool) fallback = "pool_empty";
     } else {
       // Nobody (proven) to hand a code to: the most basic level they qualify for, the fallback code.
