@@ -27,7 +27,10 @@ async function shop(people: number, seed: number) {
           tx.commit(w);
           for (const e of w.events) {
             let list = byPerson.get(e.profileId);
-            if (!list) byPerson.set(e.profileId, (list = []));
+            if (!list) {
+              list = [];
+              byPerson.set(e.profileId, list);
+            }
             list.push(e);
           }
         },

@@ -51,7 +51,10 @@ export function blockLearningStats(
     add(a.totals, r);
     if (r.slot) {
       let s = a.slots.get(r.slot);
-      if (!s) a.slots.set(r.slot, (s = zero()));
+      if (!s) {
+        s = zero();
+        a.slots.set(r.slot, s);
+      }
       add(s, r);
     }
   }

@@ -17,7 +17,7 @@ export class SqliteLearningStore implements LearningStore {
   private readonly attributeTx;
   private readonly deleteBlockTx;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(db: Database.Database) {
     this.s = {
       counts: db.prepare(
         "SELECT block_id, arm, slot, currency, impressions, clicks, orders, revenue FROM learn_counts WHERE block_id = ?",
