@@ -77,7 +77,9 @@ export type Condition =
   | { cart: "empty" | "not_empty" }
   | { segment: string }
   | { weather: OneOrMany<WeatherCondition> }
-  | { random: number };
+  | { random: number }
+  /** Flows: a property of the event that triggered the run (or is being waited for); false elsewhere. */
+  | { event: TraitCondition };
 
 /** Leaf kinds that need the recipient's profile (looked up only when one is evaluated). */
 export const PROFILE_KEYS = ["trait", "engagement", "intent", "purchased", "cart", "segment"] as const;
@@ -160,6 +162,7 @@ const LEAVES = {
   segment: z.string().min(1).max(128),
   weather: oneOrMany([...WEATHER_CONDITIONS]),
   random: z.number().min(0).max(100),
+  event: traitSchema,
 };
 const LEAF_KEYS = Object.keys(LEAVES);
 
