@@ -17,8 +17,15 @@ export const flowId = z.string().regex(ID_RE, "letters, digits, _ and -, up to 6
 const stepId = z.string().regex(ID_RE, "a step id: letters, digits, _ and -, up to 64");
 const eventName = z.string().min(1).max(200);
 
+export interface Duration {
+  days?: number;
+  hours?: number;
+  minutes?: number;
+  seconds?: number;
+}
+
 /** A duration: any of days/hours/minutes/seconds, summed; at most a year. */
-export const durationSchema = z
+export const durationSchema: z.ZodType<Duration, z.ZodTypeDef, unknown> = z
   .object({
     days: z.number().min(0).max(MAX_DAYS).optional(),
     hours: z
@@ -40,7 +47,6 @@ export const durationSchema = z
   .strict()
   .refine((d) => Object.keys(d).length > 0, "give days, hours, minutes or seconds")
   .refine((d) => durationMs(d) <= MAX_DAYS * 86_400_000, "at most a year");
-export type Duration = z.infer<typeof durationSchema>;
 
 export function durationMs(d: Duration): number {
   return Math.round(
