@@ -149,7 +149,10 @@ export class MemoryFlowStore implements FlowStore {
 
   watch(productId: string, profileId: string, kind: string, at: number): void {
     let m = this.watches.get(productId);
-    if (!m) this.watches.set(productId, (m = new Map()));
+    if (!m) {
+      m = new Map();
+      this.watches.set(productId, m);
+    }
     const l = (m.get(profileId) ?? []).filter((w) => w.kind !== kind);
     l.push({ kind, at });
     m.set(profileId, l);
