@@ -170,9 +170,17 @@ const stepSchema = z.discriminatedUnion("type", [
       next: next.optional(),
     })
     .strict(),
-  /** POSTs the run (Standard Webhooks signed) to a URL through the guarded fetcher. */
+  /**
+   * Calls the outgoing webhook (OPENTIME_WEBHOOK_URL, signed per Standard Webhooks, retried by
+   * sending's outbox) with the template rendered for the person: a send on the webhook channel.
+   */
   z
-    .object({ ...base, type: z.literal("webhook"), url: z.string().url().max(2000), next: next.optional() })
+    .object({
+      ...base,
+      type: z.literal("webhook"),
+      template: z.string().min(1).max(128),
+      next: next.optional(),
+    })
     .strict(),
   z.object({ ...base, type: z.literal("exit") }).strict(),
 ]);
