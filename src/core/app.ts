@@ -15,6 +15,13 @@ import { registerBlocksUpdate } from "./routes/blocks-update.js";
 import { registerCampaignStats } from "./routes/campaign-stats.js";
 import { registerClick } from "./routes/click.js";
 import { registerEmailsWrap } from "./routes/emails-wrap.js";
+import { registerFlowsBuiltin } from "./routes/flows-builtin.js";
+import { registerFlowsCreate } from "./routes/flows-create.js";
+import { registerFlowsList } from "./routes/flows-list.js";
+import { registerFlowsRead } from "./routes/flows-read.js";
+import { registerFlowsStats } from "./routes/flows-stats.js";
+import { registerFlowsStatus } from "./routes/flows-status.js";
+import { registerFlowsUpdate } from "./routes/flows-update.js";
 import { registerHealth } from "./routes/health.js";
 import { registerImage } from "./routes/image.js";
 import { registerLinksCreate } from "./routes/links-create.js";
@@ -31,6 +38,7 @@ import { registerProfilesExport } from "./routes/profiles-export.js";
 import { registerProfilesGet } from "./routes/profiles-get.js";
 import { registerRecipientsKey } from "./routes/recipients-key.js";
 import { registerRecipientsSign } from "./routes/recipients-sign.js";
+import { registerRunsOfProfile } from "./routes/runs-of-profile.js";
 import { registerSegmentAlias } from "./routes/segment-alias.js";
 import { registerSegmentBatch } from "./routes/segment-batch.js";
 import { registerSegmentGroup } from "./routes/segment-group.js";
@@ -156,6 +164,15 @@ export function createApp(deps: AppDeps) {
   registerSendsDead(app);
   registerSendsRead(app);
   registerSendsRetry(app);
+  // Flows: definitions and their runs (built-ins before /:id/:action, which would take them).
+  registerFlowsBuiltin(app);
+  registerFlowsCreate(app);
+  registerFlowsList(app);
+  registerFlowsRead(app);
+  registerFlowsUpdate(app);
+  registerFlowsStatus(app);
+  registerFlowsStats(app);
+  registerRunsOfProfile(app);
   // Operations.
   registerHealth(app);
   registerOpenApi(app);

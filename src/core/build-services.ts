@@ -8,7 +8,9 @@ import { WeatherBlocks } from "./cards/weather-block.js";
 import { FeedScheduler } from "./catalog/feed-scheduler.js";
 import { FeedImporter } from "./catalog/import.js";
 import { createDecisionRecorder, type DecisionRecorder, noDecisionLog } from "./decisions/recorder.js";
+import { FlowEngine } from "./flows/engine.js";
 import { Links } from "./links/links.js";
+import type { CatalogStore } from "./ports/catalog.js";
 import type { Clock, Logger, RandomBytes, TrackEvent } from "./ports/index.js";
 import { silentLogger } from "./ports/index.js";
 import type { Signals } from "./ports/signals.js";
@@ -55,6 +57,25 @@ export interface Services extends AppDeps {
   signals: Signals;
   /** Templates, the Messenger and its outbox; absent without AppDeps.sending and profiles. */
   sendingService?: Sending;
+  /** Flows: triggers, runs and their timers; absent without AppDeps.flows and profiles. */
+  flowEngine?: FlowEngine;
+}
+
+/**
+ * The catalog as every writer sees it (PUT /v1/products, feed imports): the one place a
+ * write's price drops and restocks become `catalog` signals.
+ */
+function signalledCatalog(catalog: CatalogStore, signals: Signals): CatalogStore {
+  return {
+    ...catalog,
+    get: (id) => catalog.get(id),
+    history: (id, limit) => catalog.history(id, limit),
+    async upsertMany(products, at) {
+      const result = await catalog.upsertMany(products, at);
+      for (const ch of result.changes ?? []) signals.emit({ type: "catalog", ...ch, at });
+      return result;
+    },
+  };
 }
 
 /** Built once per app: the services every handler reaches through c.get("services"). */
@@ -68,6 +89,7 @@ export function buildServices(deps: AppDeps): Services {
   // unless the event log's writer does it off this thread (see profilesFedByEventLog).
   const profiles = deps.profilesFedByEventLog ? undefined : deps.profiles;
   const signals = deps.signals ?? createMemorySignals(logger);
+  const catalog = deps.catalog && signalledCatalog(deps.catalog, signals);
   const onTracked = (e: TrackEvent) => {
     profiles?.noteTrackEvent(e);
     if (e.recipient && e.corrects === undefined)
@@ -87,11 +109,11 @@ export function buildServices(deps: AppDeps): Services {
   };
   const images = new ImageService(deps.countdown, deps.store.blocks, clock);
   const productImages = new ProductImages(deps.fetcher, clock, logger);
-  const prices = new PriceBlocks(deps.cards, deps.catalog, clock, images.cache, productImages, {
+  const prices = new PriceBlocks(deps.cards, catalog, clock, images.cache, productImages, {
     assets: deps.cardAssets ?? noCardAssets,
     renderer: deps.layoutCards,
   });
-  const feedImporter = new FeedImporter(deps.fetcher, deps.catalog, clock, (ids) => {
+  const feedImporter = new FeedImporter(deps.fetcher, catalog, clock, (ids) => {
     for (const id of ids) prices.forgetProduct(id);
   });
   if (deps.feeds && deps.intervals && feedImporter.available)
@@ -138,8 +160,24 @@ export function buildServices(deps: AppDeps): Services {
           intervals: deps.intervals,
         })
       : undefined;
+  const flowEngine =
+    deps.flows && deps.profiles
+      ? new FlowEngine({
+          store: deps.flows.store,
+          profiles: deps.profiles,
+          signals,
+          clock,
+          random,
+          logger,
+          metrics: deps.metrics,
+          messenger: sendingService?.messenger,
+        })
+      : undefined;
+  flowEngine?.start(deps.intervals, deps.flows?.tickMs);
   return {
     ...deps,
+    catalog,
+    flowEngine,
     clock,
     random,
     logger,

@@ -219,6 +219,8 @@ export const configSchema = z.object({
   OPENTIME_SEND_MAX_TRIES: z.coerce.number().int().min(1).max(50).default(8),
   /** Extra fonts for countdowns: any .ttf/.otf here is usable by its file name. */
   OPENTIME_FONTS_DIR: z.string().min(1).optional(),
+  /** Flow definitions as code: every *.json here (its file name the flow id) is loaded at start. */
+  OPENTIME_FLOWS_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -8,6 +8,7 @@ import type { Metrics } from "./metrics.js";
 import type { CatalogStore } from "./ports/catalog.js";
 import type { FeedStore } from "./ports/feeds.js";
 import type { Fetcher } from "./ports/fetch.js";
+import type { FlowStore } from "./ports/flows.js";
 import type { Clock, Logger, RandomBytes, Store } from "./ports/index.js";
 import type { Intervals } from "./ports/intervals.js";
 import type { Signals } from "./ports/signals.js";
@@ -96,6 +97,11 @@ export interface AppDeps {
   sending?: SendingDeps;
   /** The signal bus (what happened: events, opens, clicks, ESP events); default: in-process. */
   signals?: Signals;
+  /**
+   * Flows: their store, and how often due timers are looked for (default 250 ms). Needs
+   * `profiles`; sends need `sending`. Absent: /v1/flows answers 503.
+   */
+  flows?: { store: FlowStore; tickMs?: number };
 }
 
 export const systemClock: Clock = { now: () => Date.now() };

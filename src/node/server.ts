@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import { type AppDeps, createApp } from "../core/app.js";
 import { type Config, publicUrlOf } from "../core/config.js";
 import { createDecisionRecorder } from "../core/decisions/recorder.js";
+import type { FlowEngine } from "../core/flows/engine.js";
 import { Metrics } from "../core/metrics.js";
 import type { Logger } from "../core/ports/index.js";
 import { silentLogger } from "../core/ports/index.js";
@@ -21,6 +22,7 @@ import { createCountdownKit } from "./countdown-kit.js";
 import { DB_FILE, privateDataDir } from "./data-dir.js";
 import { withFastPath } from "./fast-listener.js";
 import { createGuardedFetcher } from "./fetch/guarded-fetcher.js";
+import { loadFlowsDir } from "./flows-dir.js";
 import { createNodeIntervals } from "./intervals.js";
 import { closeIdleAfterReads } from "./keep-alive.js";
 import { createNodeSigner } from "./node-signer.js";
@@ -30,6 +32,7 @@ import { createThreadedSendingStore } from "./sending/threaded-sending-store.js"
 import { createSqliteCatalogStore } from "./sqlite/catalog-store.js";
 import { createSqliteDecisionLog } from "./sqlite/decision-store.js";
 import { createSqliteFeedStore } from "./sqlite/feed-store.js";
+import { SqliteFlowStore } from "./sqlite/flow-store.js";
 import { createSqliteStore } from "./sqlite/store.js";
 import { renderLockWaits } from "./sqlite/write-lock.js";
 import { closeUnreadBodies } from "./unread-body.js";
@@ -39,6 +42,8 @@ export interface RunningServer {
   url: string;
   /** Templates, the Messenger (what flows send through) and its outbox. */
   sending?: Sending;
+  /** Flows: definitions, runs and their timers. */
+  flows?: FlowEngine;
   close(): Promise<void>;
 }
 
@@ -189,9 +194,13 @@ export async function startServer(
       channels: channelsFromConfig(config, extraDeps.clock ?? { now: () => Date.now() }),
       settings: sendingSettingsFromConfig(config),
     },
+    // Flow runs and timers share the SQLite file; due timers resume at once after a restart.
+    flows: { store: new SqliteFlowStore(store.db) },
   };
   const app = createApp({ ...deps, ...extraDeps });
   const sending = app.services.sendingService;
+  const flows = app.services.flowEngine;
+  if (flows && config.OPENTIME_FLOWS_DIR) await loadFlowsDir(config.OPENTIME_FLOWS_DIR, flows, logger);
 
   // @hono/node-server's listener behind the core's fast path for opens and clicks (what
   // serve() builds, with that one step in front).
@@ -215,6 +224,7 @@ export async function startServer(
     port,
     url: `http://127.0.0.1:${port}`,
     sending,
+    flows,
     close() {
       // Graceful: stop accepting, let in-flight requests finish, flush every buffered
       // event, then close the store.
@@ -226,6 +236,8 @@ export async function startServer(
           (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         });
         await intervals.close();
+        // Runs being advanced finish their step; waiting ones stay in the store for the next start.
+        await flows?.close();
         // Sends with a provider finish and are recorded; the rest stay queued for the next start.
         await sending?.close();
         await recorder.close();

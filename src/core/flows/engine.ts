@@ -71,6 +71,7 @@ type Outcome = { next: string } | { wait: number; waitingFor?: string } | RunEnd
  * (one queue per person), so a trigger, a goal and a timer never race on the same runs.
  */
 export class FlowEngine {
+  readonly store: FlowStore;
   private current = new Map<string, Compiled>();
   private versions = new Map<string, Compiled>();
   private queues = new Map<string, Promise<void>>();
@@ -87,6 +88,7 @@ export class FlowEngine {
   };
 
   constructor(private readonly d: FlowEngineDeps) {
+    this.store = d.store;
     d.metrics?.external(() => this.metrics.steps.render() + this.metrics.runs.render());
     d.metrics?.gauge(
       "opentime_flow_work_in_progress",
