@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { BUILTIN_NAMES, builtin } from "../../src/core/flows/builtins.js";
 import { definitionSchema } from "../../src/core/flows/definition.js";
 import { FlowEngine } from "../../src/core/flows/engine.js";
 import { MemoryFlowStore } from "../../src/core/flows/memory-flow-store.js";
@@ -198,6 +199,11 @@ describe("flow engine (memory store, fake messenger)", () => {
 });
 
 describe("flow definitions", () => {
+  it("every built-in is a valid definition", () => {
+    for (const name of BUILTIN_NAMES) expect(builtin(name)!.definition.steps.length).toBeGreaterThan(0);
+    expect(builtin("__proto__")).toBeNull();
+  });
+
   it("refuse loops with no wait, sending loops with no cap, and unknown steps, with paths", () => {
     const loop = definitionSchema.safeParse({
       name: "Loop",

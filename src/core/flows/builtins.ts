@@ -15,14 +15,17 @@ export interface Builtin {
 const HIGH = { intent: { atLeast: 0.6 } };
 const MEDIUM = { intent: { atLeast: 0.3 } };
 
-/** An email template with a tracked link back to the shop (`flow.shopUrl`, else the event's url). */
+/** Every built-in's flow data: the shop's address its templates link to (edit the flow to set yours). */
+const DATA = { shopUrl: "https://example.com" };
+
+/** An email template with a tracked link back to the shop (the event's url, else `flow.shopUrl`). */
 function email(name: string, subject: string, body: string): TemplateContent {
   return {
     name,
     subject,
     html:
       `<html><body><p>Hi {{ person.first_name | default: "there" }},</p><p>${body}</p>` +
-      `<p><a href="{{ event.url | default: flow.shopUrl | default: 'https://example.com' }}">Take a look</a></p></body></html>`,
+      `<p><a href="{{ event.url | default: flow.shopUrl }}">Take a look</a></p></body></html>`,
     text: `Hi {{ person.first_name | default: "there" }}, ${body.replace(/<[^>]+>/g, "")}`,
   };
 }
@@ -106,14 +109,14 @@ const RAW: Record<string, { definition: unknown; templates: Record<string, Templ
         subject: "Your cart is still waiting",
         html:
           "<html><body><p>Your cart:</p><ul>{% for i in profile.cart.items %}<li>{{ i.name }}: {{ i.price }} {{ profile.cart.currency }}</li>{% endfor %}</ul>" +
-          "<p><a href=\"{{ flow.shopUrl | default: 'https://example.com' }}/cart\">Back to your cart</a></p></body></html>",
+          '<p><a href="{{ flow.shopUrl }}/cart">Back to your cart</a></p></body></html>',
         text: "Your cart is still waiting.",
       },
       "cart-3": {
         name: "Cart last call",
         subject: "Last call for your cart",
         text: "Last call for your cart.",
-        sms: "Your cart is still waiting: {{ flow.shopUrl | default: 'https://example.com' }}/cart",
+        sms: "Your cart is still waiting: {{ flow.shopUrl }}/cart",
         push: { title: "Your cart", body: "Still waiting for you" },
       },
     },
@@ -265,5 +268,6 @@ export const BUILTIN_NAMES = Object.keys(RAW);
 export function builtin(name: string): Builtin | null {
   if (!Object.hasOwn(RAW, name)) return null;
   const raw = RAW[name]!;
-  return { definition: definitionSchema.parse(raw.definition), templates: raw.templates };
+  const def = { data: DATA, ...(raw.definition as object) };
+  return { definition: definitionSchema.parse(def), templates: raw.templates };
 }

@@ -64,7 +64,15 @@ export interface CatalogChange {
   productId: string;
   change: "price_drop" | "back_in_stock";
   before: { price: number; stock: number | null };
-  after: { price: number; stock: number | null; currency: string };
+  /** The product as it is now (what a template shows). */
+  after: {
+    price: number;
+    stock: number | null;
+    currency: string;
+    name: string;
+    url: string | null;
+    imageUrl: string | null;
+  };
 }
 
 /** Points kept per product: enough for months of daily price changes, bounded per product. */
@@ -122,7 +130,14 @@ export function catalogChange(
   next: ReturnType<typeof normalizeProduct>,
 ): CatalogChange | null {
   const before = { price: old.price, stock: old.stock };
-  const after = { price: next.price, stock: next.stock, currency: next.currency };
+  const after = {
+    price: next.price,
+    stock: next.stock,
+    currency: next.currency,
+    name: next.name,
+    url: next.url,
+    imageUrl: next.imageUrl,
+  };
   if (old.stock !== null && old.stock <= 0 && next.stock !== null && next.stock > 0)
     return { productId: next.id, change: "back_in_stock", before, after };
   if (old.currency === next.currency && next.price < old.price)
