@@ -171,6 +171,7 @@ export function buildServices(deps: AppDeps): Services {
           logger,
           metrics: deps.metrics,
           messenger: sendingService?.messenger,
+          leaseMs: deps.flows.leaseMs,
         })
       : undefined;
   flowEngine?.start(deps.intervals, deps.flows?.tickMs);

@@ -221,6 +221,8 @@ export const configSchema = z.object({
   OPENTIME_FONTS_DIR: z.string().min(1).optional(),
   /** Flow definitions as code: every *.json here (its file name the flow id) is loaded at start. */
   OPENTIME_FLOWS_DIR: z.string().min(1).optional(),
+  /** How long a flow run being advanced is held before another pass may take it (after a crash). */
+  OPENTIME_FLOW_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

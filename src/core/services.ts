@@ -101,7 +101,7 @@ export interface AppDeps {
    * Flows: their store, and how often due timers are looked for (default 250 ms). Needs
    * `profiles`; sends need `sending`. Absent: /v1/flows answers 503.
    */
-  flows?: { store: FlowStore; tickMs?: number };
+  flows?: { store: FlowStore; tickMs?: number; leaseMs?: number };
 }
 
 export const systemClock: Clock = { now: () => Date.now() };

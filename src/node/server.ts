@@ -195,7 +195,7 @@ export async function startServer(
       settings: sendingSettingsFromConfig(config),
     },
     // Flow runs and timers share the SQLite file; due timers resume at once after a restart.
-    flows: { store: new SqliteFlowStore(store.db) },
+    flows: { store: new SqliteFlowStore(store.db), leaseMs: config.OPENTIME_FLOW_LEASE_MS },
   };
   const app = createApp({ ...deps, ...extraDeps });
   const sending = app.services.sendingService;

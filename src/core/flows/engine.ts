@@ -37,6 +37,8 @@ export interface FlowEngineDeps {
   metrics?: Metrics;
   /** Absent (no sending configured): send steps record `no_messenger` and move on. */
   messenger?: Messenger;
+  /** How long a claim on a run lasts (default LEASE_MS). */
+  leaseMs?: number;
 }
 
 /** A claim on a due run lasts this long; one not released (a crash) lapses, then it fires again. */
@@ -72,6 +74,7 @@ type Outcome = { next: string } | { wait: number; waitingFor?: string } | RunEnd
  */
 export class FlowEngine {
   readonly store: FlowStore;
+  private readonly lease: number;
   private current = new Map<string, Compiled>();
   private versions = new Map<string, Compiled>();
   private queues = new Map<string, Promise<void>>();
@@ -89,6 +92,7 @@ export class FlowEngine {
 
   constructor(private readonly d: FlowEngineDeps) {
     this.store = d.store;
+    this.lease = d.leaseMs ?? LEASE_MS;
     d.metrics?.external(() => this.metrics.steps.render() + this.metrics.runs.render());
     d.metrics?.gauge(
       "opentime_flow_work_in_progress",
@@ -223,7 +227,7 @@ export class FlowEngine {
     for (;;) {
       if (this.closed) return;
       const now = this.d.clock.now();
-      const due = await this.d.store.claimDue(now, LEASE_MS, CLAIM_BATCH);
+      const due = await this.d.store.claimDue(now, this.lease, CLAIM_BATCH);
       const work = due.map((claimed) => this.enqueue(claimed.profileId, () => this.wake(claimed)));
       await Promise.all(work);
       if (due.length < CLAIM_BATCH) return;
@@ -472,7 +476,7 @@ export class FlowEngine {
       status: "active",
       stepId: def.start,
       // Due again once the lease lapses: if this process dies mid-advance, the run resumes.
-      wakeAt: now + LEASE_MS,
+      wakeAt: now + this.lease,
       waitingFor: null,
       data: { trigger, visits: { [def.start]: 1 }, sends: [], phase: "busy" },
       startedAt: now,
@@ -632,7 +636,7 @@ export class FlowEngine {
     const reached = { ...((run.data.reached as Record<string, number> | undefined) ?? {}) };
     reached[step.id] ??= now;
     run.data = { ...run.data, reached, phase: "busy" };
-    run.wakeAt = now + LEASE_MS;
+    run.wakeAt = now + this.lease;
     run.updatedAt = now;
     await this.flush(ctx);
     await this.d.store.updateRun(run);
@@ -662,7 +666,7 @@ export class FlowEngine {
     } catch (err) {
       // Sending itself failed (its store): try again once the lease lapses, same key.
       this.d.logger.error({ err, runId: run.id }, "a flow send threw");
-      return { wait: now + LEASE_MS };
+      return { wait: now + this.lease };
     }
     switch (out.status) {
       case "accepted":
