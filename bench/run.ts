@@ -1,4 +1,4 @@
-// npm run bench -- <name>   (redirect | ingest | countdown | countdown-render | cards | writer | contention | sending | all)
+// npm run bench -- <name>   (redirect | ingest | countdown | countdown-render | cards | writer | contention | sending | flows | all)
 
 import { benchIngest } from "./ingest.js";
 import { benchRedirect } from "./redirect.js";
@@ -29,6 +29,10 @@ const benches: Record<string, () => Promise<unknown>> = {
   sending: async () => {
     const { benchSending } = await import("./sending.js");
     return benchSending();
+  },
+  flows: async () => {
+    const { benchFlows } = await import("./flows.js");
+    return benchFlows();
   },
 };
 
