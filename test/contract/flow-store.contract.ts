@@ -132,6 +132,24 @@ export function flowStoreContract(
       expect(await store.watchers("sku2", ["viewed"], 0, 10)).toEqual([]);
     });
 
+    it("applies a batch of writes in order as one", async () => {
+      const { store } = await open();
+      await store.write([
+        { insert: run(), counters: [{ flowId: "cart", stepId: "", name: "entered", n: 1 }] },
+        {
+          steps: [{ runId: "r1", stepId: "w", at: 2, outcome: "waiting" }],
+          send: { profileId: "p1", flowId: "cart", stepId: "s", runId: "r1", at: 2 },
+          watch: { productId: "sku", profileId: "p1", kind: "viewed", at: 2 },
+          update: run({ stepId: "x", wakeAt: 9000, updatedAt: 2 }),
+        },
+      ]);
+      expect(await store.run("r1")).toMatchObject({ stepId: "x", wakeAt: 9000 });
+      expect(await store.stepsOf("r1")).toHaveLength(1);
+      expect(await store.counters("cart")).toEqual([{ flowId: "cart", stepId: "", name: "entered", n: 1 }]);
+      expect(await store.lastSendOf("p1", 0)).toMatchObject({ stepId: "s" });
+      expect(await store.watchers("sku", ["viewed"], 0, 10)).toEqual(["p1"]);
+    });
+
     it("keeps runs and timers across a reopen", async () => {
       const { store, reopen } = await open();
       if (!reopen) return;

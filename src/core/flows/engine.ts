@@ -4,6 +4,7 @@ import type {
   FlowRecord,
   FlowStatus,
   FlowStore,
+  FlowWrite,
   RunEnd,
   RunRecord,
   StepEntry,
@@ -17,6 +18,7 @@ import { stableBucket } from "../rules/bucket.js";
 import type { Condition } from "../rules/conditions.js";
 import { compileCondition, type Facts, profileZone, type Test } from "../rules/evaluate.js";
 import type { IngestEvent } from "../segment/event.js";
+import { type AckedBatches, createAckedBatches } from "../util/acked-batches.js";
 import { base64url } from "../util/encoding.js";
 import { durationMs, type FlowDefinition, type Step, type Trigger } from "./definition.js";
 import { nextLocalTime } from "./local-wait.js";
@@ -44,11 +46,11 @@ export interface FlowEngineDeps {
 /** A claim on a due run lasts this long; one not released (a crash) lapses, then it fires again. */
 export const LEASE_MS = 30_000;
 /** Due runs taken per scheduler pass. */
-const CLAIM_BATCH = 1_000;
+const CLAIM_BATCH = 5_000;
 /** Steps one advance may take before yielding (definitions have no wait-less loops; a bound anyway). */
 const MAX_STEPS_PER_ADVANCE = 200;
 /** People whose work may be in progress at once. */
-const MAX_CONCURRENT = 256;
+const MAX_CONCURRENT = 2_048;
 const WATCHED_EVENTS: Readonly<Record<string, string>> = {
   "Product Viewed": "viewed",
   "Product Added": "carted",
@@ -75,6 +77,7 @@ type Outcome = { next: string } | { wait: number; waitingFor?: string } | RunEnd
 export class FlowEngine {
   readonly store: FlowStore;
   private readonly lease: number;
+  private readonly writes: AckedBatches<FlowWrite>;
   private current = new Map<string, Compiled>();
   private versions = new Map<string, Compiled>();
   private queues = new Map<string, Promise<void>>();
@@ -93,6 +96,9 @@ export class FlowEngine {
   constructor(private readonly d: FlowEngineDeps) {
     this.store = d.store;
     this.lease = d.leaseMs ?? LEASE_MS;
+    this.writes = createAckedBatches((batch: FlowWrite[]) => Promise.resolve(d.store.write(batch)), {
+      windowMs: 2,
+    });
     d.metrics?.external(() => this.metrics.steps.render() + this.metrics.runs.render());
     d.metrics?.gauge(
       "opentime_flow_work_in_progress",
@@ -250,12 +256,13 @@ export class FlowEngine {
     if (c.record.status === "paused" || this.current.get(run.flowId)?.record.status === "paused") {
       run.wakeAt = this.d.clock.now() + 60_000;
       run.updatedAt = this.d.clock.now();
-      return this.d.store.updateRun(run);
+      return this.persist({ update: run });
     }
     const step = c.steps.get(run.stepId);
     if (!step) return this.finish(run, c, "failed", `no step ${run.stepId}`);
     const now = this.d.clock.now();
     const ctx = this.context(run, c, now);
+    ctx.claimedAt = run.stepId;
     // Only a wait that was entered ends here; a run written mid-step (a crash) redoes its step.
     let next: string | null = null;
     if (run.data.phase === "waiting")
@@ -272,6 +279,7 @@ export class FlowEngine {
       }
     if (next !== null) {
       run.waitingFor = null;
+      ctx.claimedAt = null;
       this.enter(run, next);
     }
     await this.advance(run, c, ctx);
@@ -319,7 +327,7 @@ export class FlowEngine {
     const watched = WATCHED_EVENTS[name];
     const productId = props.product_id ?? props.productId ?? props.sku;
     if (watched && typeof productId === "string" && this.hasTrigger("catalog"))
-      await this.d.store.watch(productId, pid, watched, at);
+      await this.persist({ watch: { productId, profileId: pid, kind: watched, at } });
     if (name === CONVERSION_EVENT) await this.convert(pid, props, now);
     await this.progress(pid, name, props, now);
     for (const c of this.current.values()) {
@@ -443,12 +451,14 @@ export class FlowEngine {
     if (!c || now - last.at > c.def.conversionHours * 3_600_000) return;
     const raw = props.revenue ?? props.total ?? props.value;
     const revenue = typeof raw === "number" && Number.isFinite(raw) ? raw : 0;
-    await this.d.store.count([
-      { flowId: last.flowId, stepId: "", name: "conversions", n: 1 },
-      { flowId: last.flowId, stepId: last.stepId, name: "conversions", n: 1 },
-      { flowId: last.flowId, stepId: "", name: "revenue", n: revenue },
-      { flowId: last.flowId, stepId: last.stepId, name: "revenue", n: revenue },
-    ]);
+    await this.persist({
+      counters: [
+        { flowId: last.flowId, stepId: "", name: "conversions", n: 1 },
+        { flowId: last.flowId, stepId: last.stepId, name: "conversions", n: 1 },
+        { flowId: last.flowId, stepId: "", name: "revenue", n: revenue },
+        { flowId: last.flowId, stepId: last.stepId, name: "revenue", n: revenue },
+      ],
+    });
   }
 
   // --- runs -----------------------------------------------------------------------------------
@@ -482,8 +492,10 @@ export class FlowEngine {
       startedAt: now,
       updatedAt: now,
     };
-    await this.d.store.insertRun(run);
-    await this.d.store.count([{ flowId: run.flowId, stepId: "", name: "entered", n: 1 }]);
+    await this.persist({
+      insert: run,
+      counters: [{ flowId: run.flowId, stepId: "", name: "entered", n: 1 }],
+    });
     this.metrics.runs.inc({ event: "entered" });
     const ctx = this.context(run, c, now);
     ctx.log(def.start, "entered");
@@ -505,6 +517,9 @@ export class FlowEngine {
       now,
       entries,
       counters,
+      send: undefined as FlowWrite["send"],
+      /** The step the run was claimed at (its timer), until it moves on. */
+      claimedAt: null as string | null,
       log: (stepId: string, outcome: string, detail?: string) => {
         entries.push({
           runId: run.id,
@@ -519,9 +534,21 @@ export class FlowEngine {
     };
   }
 
-  private async flush(ctx: ReturnType<FlowEngine["context"]>): Promise<void> {
-    if (ctx.entries.length) await this.d.store.logSteps(ctx.entries.splice(0));
-    if (ctx.counters.length) await this.d.store.count(ctx.counters.splice(0));
+  /** Group commit: every run's writes of this moment share one transaction (one fsync). */
+  private persist(w: FlowWrite): Promise<void> {
+    return this.writes.add(w);
+  }
+
+  /** The run as it is now, with the steps and counters logged since the last write. */
+  private async flush(ctx: ReturnType<FlowEngine["context"]>, run: RunRecord): Promise<void> {
+    const send = ctx.send;
+    ctx.send = undefined;
+    await this.persist({
+      steps: ctx.entries.splice(0),
+      counters: ctx.counters.splice(0),
+      ...(send ? { send } : {}),
+      update: { ...run, data: { ...run.data } },
+    });
   }
 
   /** Takes steps until the run waits or ends; the run is written before each send and at each wait. */
@@ -544,16 +571,14 @@ export class FlowEngine {
         run.waitingFor = out.waitingFor ?? null;
         run.data = { ...run.data, phase: "waiting" };
         run.updatedAt = ctx.now;
-        await this.flush(ctx);
-        return this.d.store.updateRun(run);
+        return this.flush(ctx, run);
       }
       this.enter(run, out.next);
     }
     // Unreachable for a valid definition; a bound all the same: continue on the next pass.
     run.wakeAt = ctx.now;
     run.updatedAt = ctx.now;
-    await this.flush(ctx);
-    await this.d.store.updateRun(run);
+    await this.flush(ctx, run);
   }
 
   private async execute(
@@ -633,13 +658,16 @@ export class FlowEngine {
     }
     // Written before the call: a crash from here resumes at this step with the same key, and
     // the Messenger answers a repeated key with its first outcome instead of sending again.
+    // A run claimed at this very step is held by its claim already: no write needed first.
     const reached = { ...((run.data.reached as Record<string, number> | undefined) ?? {}) };
-    reached[step.id] ??= now;
+    reached[step.id] ??= ctx.claimedAt === step.id ? run.updatedAt : now;
     run.data = { ...run.data, reached, phase: "busy" };
-    run.wakeAt = now + this.lease;
-    run.updatedAt = now;
-    await this.flush(ctx);
-    await this.d.store.updateRun(run);
+    if (ctx.claimedAt !== step.id) {
+      run.wakeAt = now + this.lease;
+      run.updatedAt = now;
+      await this.flush(ctx, run);
+    }
+    ctx.claimedAt = null;
     const visit = (run.data.visits as Record<string, number> | undefined)?.[step.id] ?? 1;
     const key = `${run.id}:${step.id}${visit > 1 ? `#${visit}` : ""}`;
     const trigger = run.data.trigger as { properties?: unknown; name?: unknown; type?: unknown } | undefined;
@@ -672,13 +700,7 @@ export class FlowEngine {
       case "accepted":
         ctx.log(step.id, "sent", out.attemptId);
         run.data = { ...run.data, sends: [...sends, now] };
-        await this.d.store.noteSend({
-          profileId: run.profileId,
-          flowId: run.flowId,
-          stepId: step.id,
-          runId: run.id,
-          at: now,
-        });
+        ctx.send = { profileId: run.profileId, flowId: run.flowId, stepId: step.id, runId: run.id, at: now };
         return after;
       case "deferred":
         ctx.log(step.id, "deferred", out.reason);
@@ -762,10 +784,10 @@ export class FlowEngine {
     if (ctx) {
       if (end === "goal") ctx.log(run.stepId, "goal", detail);
       ctx.counters.push({ flowId: run.flowId, stepId: "", name: end === "goal" ? "goal" : end, n: 1 });
-      await this.flush(ctx);
     }
     this.metrics.runs.inc({ event: end });
-    await this.d.store.updateRun(run);
+    if (ctx) await this.flush(ctx, run);
+    else await this.persist({ update: run });
   }
 
   // --- facts --------------------------------------------------------------------------------

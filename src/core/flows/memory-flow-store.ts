@@ -3,6 +3,7 @@ import type {
   FlowRecord,
   FlowStatus,
   FlowStore,
+  FlowWrite,
   RunEnd,
   RunRecord,
   StepEntry,
@@ -18,6 +19,17 @@ export class MemoryFlowStore implements FlowStore {
   private counts = new Map<string, FlowCounter>();
   private sends: { profileId: string; flowId: string; stepId: string; runId: string; at: number }[] = [];
   private watches = new Map<string, Map<string, { kind: string; at: number }[]>>();
+
+  write(batch: readonly FlowWrite[]): void {
+    for (const w of batch) {
+      if (w.insert) this.insertRun(w.insert);
+      if (w.steps?.length) this.logSteps(w.steps);
+      if (w.counters?.length) this.count(w.counters);
+      if (w.send) this.noteSend(w.send);
+      if (w.watch) this.watch(w.watch.productId, w.watch.profileId, w.watch.kind, w.watch.at);
+      if (w.update) this.updateRun(w.update);
+    }
+  }
 
   putFlow(f: FlowRecord): void {
     const list = this.versions.get(f.id) ?? [];

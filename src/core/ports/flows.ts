@@ -64,7 +64,19 @@ export interface FlowCounter {
   n: number;
 }
 
+/** Writes of one moment of one run (or a watch), applied in order; a batch of them commits at once. */
+export interface FlowWrite {
+  insert?: RunRecord;
+  update?: RunRecord;
+  steps?: readonly StepEntry[];
+  counters?: readonly FlowCounter[];
+  send?: { profileId: string; flowId: string; stepId: string; runId: string; at: number };
+  watch?: { productId: string; profileId: string; kind: string; at: number };
+}
+
 export interface FlowStore {
+  /** Many writes, in order, as ONE commit (the engine's group commit: one fsync for many runs). */
+  write(batch: readonly FlowWrite[]): Awaitable<void>;
   /** Stores a version (1 for a new flow) and makes it the current one. */
   putFlow(f: FlowRecord): Awaitable<void>;
   /** The current version, or the given one. */

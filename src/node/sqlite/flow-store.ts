@@ -5,6 +5,7 @@ import type {
   FlowRecord,
   FlowStatus,
   FlowStore,
+  FlowWrite,
   RunEnd,
   RunRecord,
   StepEntry,
@@ -81,6 +82,7 @@ export class SqliteFlowStore implements FlowStore {
   private readonly putVersion: (f: FlowRecord) => void;
   private readonly logMany: (entries: readonly StepEntry[]) => void;
   private readonly countMany: (counters: readonly FlowCounter[]) => void;
+  private readonly writeMany: (batch: readonly FlowWrite[]) => void;
 
   constructor(private readonly db: Database.Database) {
     const p = (sql: string) => db.prepare(sql);
@@ -174,6 +176,21 @@ export class SqliteFlowStore implements FlowStore {
     this.countMany = immediate(db, (counters: readonly FlowCounter[]) => {
       for (const c of counters) this.s.count.run(c.flowId, c.stepId, c.name, c.n);
     });
+    // Inside this transaction the helpers above are part of it (immediate nests as plain calls).
+    this.writeMany = immediate(db, (batch: readonly FlowWrite[]) => {
+      for (const w of batch) {
+        if (w.insert) this.s.insertRun.run(runParams(w.insert));
+        if (w.steps?.length) this.logMany(w.steps);
+        if (w.counters?.length) this.countMany(w.counters);
+        if (w.send) this.noteSend(w.send);
+        if (w.watch) this.watch(w.watch.productId, w.watch.profileId, w.watch.kind, w.watch.at);
+        if (w.update) this.s.updateRun.run(runParams(w.update));
+      }
+    });
+  }
+
+  write(batch: readonly FlowWrite[]): void {
+    if (batch.length) this.writeMany(batch);
   }
 
   putFlow(f: FlowRecord): void {
