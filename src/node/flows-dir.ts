@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { definitionSchema, flowId } from "../core/flows/definition.js";
+import { definitionSchema, type FlowDefinition, flowId } from "../core/flows/definition.js";
 import type { FlowEngine } from "../core/flows/engine.js";
 import type { Logger } from "../core/ports/index.js";
 
@@ -8,13 +8,11 @@ import type { Logger } from "../core/ports/index.js";
 const MAX_FILE_BYTES = 1024 * 1024;
 
 /**
- * Flows as code: each `<id>.json` in the folder is a definition; a new one is created, a
- * changed one stored as the flow's next version (runs in flight stay on theirs), an
- * unchanged one left alone. An invalid file stops the start with its path and the reason.
+ * Flows as code: each `<id>.json` in the folder is a definition. Read and checked before
+ * anything else starts: an invalid file stops the start with its path and the reason.
  */
-export async function loadFlowsDir(dir: string, engine: FlowEngine, logger: Logger): Promise<number> {
-  await engine.load();
-  let n = 0;
+export function readFlowsDir(dir: string): { id: string; file: string; definition: FlowDefinition }[] {
+  const out: { id: string; file: string; definition: FlowDefinition }[] = [];
   for (const name of readdirSync(dir).sort()) {
     if (!name.endsWith(".json")) continue;
     const file = join(dir, name);
@@ -33,11 +31,22 @@ export async function loadFlowsDir(dir: string, engine: FlowEngine, logger: Logg
       const i = parsed.error.issues[0]!;
       throw new Error(`${file}: ${i.path.join(".") || "(root)"}: ${i.message}`);
     }
-    const had = engine.flow(id);
-    if (had && JSON.stringify(had.definition) === JSON.stringify(parsed.data)) continue;
-    await engine.save(id, parsed.data);
-    logger.info({ flow: id, file }, had ? "flow updated from its file" : "flow created from its file");
-    n++;
+    out.push({ id, file, definition: parsed.data });
   }
-  return n;
+  return out;
+}
+
+/** A new file's flow is created, a changed one stored as the next version, an unchanged one left. */
+export async function applyFlows(
+  flows: ReturnType<typeof readFlowsDir>,
+  engine: FlowEngine,
+  logger: Logger,
+): Promise<void> {
+  await engine.load();
+  for (const { id, file, definition } of flows) {
+    const had = engine.flow(id);
+    if (had && JSON.stringify(had.definition) === JSON.stringify(definition)) continue;
+    await engine.save(id, definition);
+    logger.info({ flow: id, file }, had ? "flow updated from its file" : "flow created from its file");
+  }
 }

@@ -22,7 +22,7 @@ import { createCountdownKit } from "./countdown-kit.js";
 import { DB_FILE, privateDataDir } from "./data-dir.js";
 import { withFastPath } from "./fast-listener.js";
 import { createGuardedFetcher } from "./fetch/guarded-fetcher.js";
-import { loadFlowsDir } from "./flows-dir.js";
+import { applyFlows, readFlowsDir } from "./flows-dir.js";
 import { createNodeIntervals } from "./intervals.js";
 import { closeIdleAfterReads } from "./keep-alive.js";
 import { createNodeSigner } from "./node-signer.js";
@@ -68,6 +68,7 @@ export async function startServer(
   extraDeps: Partial<AppDeps> = {},
 ): Promise<RunningServer> {
   privateDataDir(config.OPENTIME_DATA_DIR);
+  const flowFiles = config.OPENTIME_FLOWS_DIR ? readFlowsDir(config.OPENTIME_FLOWS_DIR) : [];
   // The event-writer thread also applies opens/clicks to the profiles (off this thread).
   const store = createSqliteStore(join(config.OPENTIME_DATA_DIR, DB_FILE), {
     offThreadWrites: true,
@@ -200,7 +201,7 @@ export async function startServer(
   const app = createApp({ ...deps, ...extraDeps });
   const sending = app.services.sendingService;
   const flows = app.services.flowEngine;
-  if (flows && config.OPENTIME_FLOWS_DIR) await loadFlowsDir(config.OPENTIME_FLOWS_DIR, flows, logger);
+  if (flows) await applyFlows(flowFiles, flows, logger);
 
   // @hono/node-server's listener behind the core's fast path for opens and clicks (what
   // serve() builds, with that one step in front).
