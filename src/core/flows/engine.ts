@@ -116,7 +116,14 @@ export class FlowEngine {
 
   load(): Promise<void> {
     this.loaded ??= (async () => {
-      for (const f of await this.d.store.flows()) this.install(f);
+      for (const f of await this.d.store.flows()) {
+        // Earlier versions too: their runs may wait for events the current one does not name.
+        for (let v = 1; v < f.version; v++) {
+          const old = await this.d.store.flow(f.id, v);
+          if (old) this.versions.set(`${f.id}@${v}`, this.compile(old));
+        }
+        this.install(f);
+      }
     })();
     return this.loaded;
   }
@@ -126,6 +133,40 @@ export class FlowEngine {
     const c = this.compile(f);
     this.current.set(f.id, c);
     this.versions.set(`${f.id}@${f.version}`, c);
+    this.relevance = this.relevant();
+  }
+
+  /**
+   * Which signals can matter to some flow, so the rest cost nothing (no queue, no read):
+   * most events name nothing a trigger, goal or wait names, and most clicks start nothing.
+   */
+  private relevance = { events: new Set<string>(), everyEvent: false, tracked: false, email: false };
+
+  private relevant() {
+    const r = {
+      events: new Set<string>([CONVERSION_EVENT]),
+      everyEvent: false,
+      tracked: false,
+      email: false,
+    };
+    for (const c of this.versions.values()) {
+      const live = c.record.status !== "archived";
+      if (!live) continue;
+      const t = c.def.trigger;
+      if (t.type === "event") r.events.add(t.name);
+      if (t.type === "condition" || c.def.goal?.when) r.everyEvent = true;
+      if (t.type === "open" || t.type === "click") r.tracked = true;
+      if (t.type === "email") r.email = true;
+      if (t.type === "catalog") for (const name of Object.keys(WATCHED_EVENTS)) r.events.add(name);
+      if (c.def.goal?.event) r.events.add(c.def.goal.event);
+      for (const s of c.def.steps)
+        if (s.type === "wait_for") {
+          if (s.event === "$open" || s.event === "$click") r.tracked = true;
+          else r.events.add(s.event);
+        }
+      if (c.def.goal?.event === "$open" || c.def.goal?.event === "$click") r.tracked = true;
+    }
+    return r;
   }
 
   flow(id: string): FlowRecord | null {
@@ -289,15 +330,19 @@ export class FlowEngine {
 
   private onSignal(s: Signal): void {
     if (this.closed) return;
+    const r = this.relevance;
     switch (s.type) {
       case "event":
+        if (!r.everyEvent && !r.events.has(s.name)) return;
         void this.enqueue(s.profileId, () => this.onEvent(s.profileId, s.name, s.properties, s.at));
         return;
       case "open":
       case "click":
+        if (!r.tracked) return;
         void this.fromRecipient(s.recipient, (pid) => this.onTracked(pid, s));
         return;
       case "email":
+        if (!r.email) return;
         void this.fromRecipient(s.event.email, (pid) => this.onEmail(pid, s.event));
         return;
       case "catalog":
