@@ -61,7 +61,7 @@ describe("flows under sending's rules", () => {
     await new Promise((r) => setTimeout(r, 800));
     expect(smtp.received).toHaveLength(1);
     const [u, n] = [await statsOf("urgent"), await statsOf("nudge")];
-    expect(u.sent + n.sent).toBe(1);
+    expect((u.sent ?? 0) + (n.sent ?? 0)).toBe(1);
     expect(u.sent).toBe(1);
   });
 });
