@@ -125,6 +125,8 @@ describe("flows end to end (HTTP, SQLite, SMTP on loopback)", () => {
     };
     expect(stats.flow).toMatchObject({ entered: 2, exited: 2, sent: 4, waiting: 0 });
     expect(stats.steps.find((x) => x.stepId === "second")!.sent).toBe(1);
+    const metrics = await (await s.api("/metrics")).text();
+    expect(metrics).toMatch(/opentime_flow_steps_total\{outcome="sent"\} 4/);
     const [annRun] = await runsOf("ann@x.com");
     expect(annRun!.steps.map((x: { outcome: string }) => x.outcome)).toContain("timed_out");
   });
