@@ -164,14 +164,15 @@ export function createApp(deps: AppDeps) {
   registerSendsDead(app);
   registerSendsRead(app);
   registerSendsRetry(app);
-  // Flows: definitions and their runs (built-ins before /:id/:action, which would take them).
+  // Flows: definitions and their runs. Built-ins live beside /v1/flows, not under it: a
+  // /v1/flows/builtin/:name would make /v1/flows/:id/pause ambiguous to RegExpRouter.
   registerFlowsBuiltin(app);
   registerFlowsCreate(app);
   registerFlowsList(app);
   registerFlowsRead(app);
   registerFlowsUpdate(app);
-  registerFlowsStatus(app);
   registerFlowsStats(app);
+  registerFlowsStatus(app);
   registerRunsOfProfile(app);
   // Operations.
   registerHealth(app);

@@ -77,7 +77,7 @@ describe("flows end to end (HTTP, SQLite, SMTP on loopback)", () => {
   });
 
   it("cart abandonment: first email after 30 min, a click ends it, else the live-price reminder after 24 h", async () => {
-    const res = await s.api("/v1/flows/builtin/cart_abandonment", { method: "POST" });
+    const res = await s.api("/v1/builtin-flows/cart_abandonment", { method: "POST" });
     expect(res.status).toBe(201);
     const flow = (await res.json()) as { id: string; version: number; templatesCreated: string[] };
     expect(flow).toMatchObject({ id: "cart_abandonment", version: 1 });
@@ -217,7 +217,7 @@ describe("flows end to end (HTTP, SQLite, SMTP on loopback)", () => {
     expect(list.flows.map((f) => f.id)).toEqual(["cart_abandonment", "welcome2"]);
   });
   it("a price drop of a product the person viewed starts the price-drop flow", async () => {
-    await s.api("/v1/flows/builtin/price_drop", { method: "POST" });
+    await s.api("/v1/builtin-flows/price_drop", { method: "POST" });
     const put = (price: number) =>
       s.api("/v1/products", {
         method: "PUT",

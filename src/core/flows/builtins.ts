@@ -2,7 +2,7 @@ import type { TemplateContent } from "../ports/sending.js";
 import { definitionSchema, type FlowDefinition } from "./definition.js";
 
 /**
- * Built-in flows a marketer enables with one call (POST /v1/flows/builtin/:name) and then
+ * Built-in flows a marketer enables with one call (POST /v1/builtin-flows/:name) and then
  * edits like any other. Each is a plain definition plus starter templates (created only
  * when absent, so edited templates are never overwritten). Intent picks the message where
  * it matters: high → urgency, medium → comparison, low → education.

@@ -8,11 +8,11 @@ import { flowsOf, flowView } from "./flows-shared.js";
 const name = z.string().max(64);
 
 /**
- * POST /v1/flows/builtin/:name — enables a built-in flow (id = its name) and creates its
+ * POST /v1/builtin-flows/:name — enables a built-in flow (id = its name) and creates its
  * starter templates where absent. Enabling it again keeps an edited flow as it is.
  */
 export function registerFlowsBuiltin(app: App): void {
-  app.post("/v1/flows/builtin/:name", async (c) => {
+  app.post("/v1/builtin-flows/:name", async (c) => {
     const n = parseParams(name, c.req.param("name"), "built-in name");
     const b = builtin(n);
     if (!b) throw new ApiError("not_found", `no built-in flow ${n}; use one of ${BUILTIN_NAMES.join(", ")}`);
