@@ -1,4 +1,4 @@
-// npm run bench -- <name>   (redirect | ingest | countdown | countdown-render | cards | data | writer | contention | sending | series | recs | learn | all)
+// npm run bench -- <name>   (redirect | ingest | countdown | countdown-render | cards | data | writer | contention | sending | series | recs | learn | flows | all)
 
 import { benchIngest } from "./ingest.js";
 import { benchRedirect } from "./redirect.js";
@@ -45,6 +45,10 @@ const benches: Record<string, () => Promise<unknown>> = {
   learn: async () => {
     const { benchLearn } = await import("./learn.js");
     return benchLearn();
+  },
+  flows: async () => {
+    const { benchFlows } = await import("./flows.js");
+    return benchFlows();
   },
 };
 

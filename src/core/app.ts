@@ -29,6 +29,13 @@ import { registerClick } from "./routes/click.js";
 import { registerCouponsStats } from "./routes/coupons-stats.js";
 import { registerCouponsUpload } from "./routes/coupons-upload.js";
 import { registerEmailsWrap } from "./routes/emails-wrap.js";
+import { registerFlowsBuiltin } from "./routes/flows-builtin.js";
+import { registerFlowsCreate } from "./routes/flows-create.js";
+import { registerFlowsList } from "./routes/flows-list.js";
+import { registerFlowsRead } from "./routes/flows-read.js";
+import { registerFlowsStats } from "./routes/flows-stats.js";
+import { registerFlowsStatus } from "./routes/flows-status.js";
+import { registerFlowsUpdate } from "./routes/flows-update.js";
 import { registerHealth } from "./routes/health.js";
 import { registerImage } from "./routes/image.js";
 import { registerLinksCreate } from "./routes/links-create.js";
@@ -45,6 +52,7 @@ import { registerProfilesExport } from "./routes/profiles-export.js";
 import { registerProfilesGet } from "./routes/profiles-get.js";
 import { registerRecipientsKey } from "./routes/recipients-key.js";
 import { registerRecipientsSign } from "./routes/recipients-sign.js";
+import { registerRunsOfProfile } from "./routes/runs-of-profile.js";
 import { registerScores } from "./routes/scores.js";
 import { registerSegmentAlias } from "./routes/segment-alias.js";
 import { registerSegmentBatch } from "./routes/segment-batch.js";
@@ -201,6 +209,16 @@ export function createApp(deps: AppDeps) {
   registerAppAuthMe(app);
   registerAppAuthLogout(app);
   registerAppAuthSetup(app);
+  // Flows: definitions and their runs. Built-ins live beside /v1/flows, not under it: a
+  // /v1/flows/builtin/:name would make /v1/flows/:id/pause ambiguous to RegExpRouter.
+  registerFlowsBuiltin(app);
+  registerFlowsCreate(app);
+  registerFlowsList(app);
+  registerFlowsRead(app);
+  registerFlowsUpdate(app);
+  registerFlowsStats(app);
+  registerFlowsStatus(app);
+  registerRunsOfProfile(app);
   // Operations.
   registerHealth(app);
   registerOpenApi(app);

@@ -12,6 +12,7 @@ import { WeatherBlocks } from "./cards/weather-block.js";
 import { FeedScheduler } from "./catalog/feed-scheduler.js";
 import { FeedImporter } from "./catalog/import.js";
 import { createDecisionRecorder, type DecisionRecorder, noDecisionLog } from "./decisions/recorder.js";
+import { FlowEngine } from "./flows/engine.js";
 import { DEFAULT_ATTRIBUTION_WINDOW_MS, startAttribution } from "./learning/attribution.js";
 import { Learner } from "./learning/learner.js";
 import { MemoryLearningStore } from "./learning/memory-store.js";
@@ -19,6 +20,7 @@ import { Scorer } from "./learning/scores.js";
 import { Links } from "./links/links.js";
 import { redeemCouponsOnOrders } from "./live/redeem.js";
 import { OpenReadings, SourceService } from "./live/sources.js";
+import type { CatalogStore } from "./ports/catalog.js";
 import type { Clock, Logger, RandomBytes, TrackEvent } from "./ports/index.js";
 import { silentLogger } from "./ports/index.js";
 import type { Signals } from "./ports/signals.js";
@@ -87,6 +89,25 @@ export interface Services extends AppDeps {
   auth?: AppAuth;
   /** Open event streams (/v1/campaigns/:id/live), each by its stop: ended at shutdown. */
   liveStreams: Set<() => void>;
+  /** Flows: triggers, runs and their timers; absent without AppDeps.flows and profiles. */
+  flowEngine?: FlowEngine;
+}
+
+/**
+ * The catalog as every writer sees it (PUT /v1/products, feed imports): the one place a
+ * write's price drops and restocks become `catalog` signals.
+ */
+function signalledCatalog(catalog: CatalogStore, signals: Signals): CatalogStore {
+  return {
+    ...catalog,
+    get: (id) => catalog.get(id),
+    history: (id, limit) => catalog.history(id, limit),
+    async upsertMany(products, at) {
+      const result = await catalog.upsertMany(products, at);
+      for (const ch of result.changes ?? []) signals.emit({ type: "catalog", ...ch, at });
+      return result;
+    },
+  };
 }
 
 /** Built once per app: the services every handler reaches through c.get("services"). */
@@ -108,6 +129,7 @@ export function buildServices(deps: AppDeps): Services {
     logger,
     seed: deps.learningSeed,
   });
+  const catalog = deps.catalog && signalledCatalog(deps.catalog, signals);
   const onTracked = (e: TrackEvent) => {
     profiles?.noteTrackEvent(e);
     // A scanner's clicks, counted as a person's until their burst gave them away.
@@ -130,17 +152,16 @@ export function buildServices(deps: AppDeps): Services {
   };
   const images = new ImageService(deps.countdown, deps.store.blocks, clock);
   const productImages = new ProductImages(deps.fetcher, clock, logger);
-  const prices = new PriceBlocks(deps.cards, deps.catalog, clock, images.cache, productImages, {
+  const prices = new PriceBlocks(deps.cards, catalog, clock, images.cache, productImages, {
     assets: deps.cardAssets ?? noCardAssets,
     renderer: deps.layoutCards,
   });
-  const recsEngine =
-    deps.recsStore && deps.catalog ? new RecsEngine(deps.recsStore, deps.catalog, clock) : undefined;
-  const recsBlocks = new RecsBlocks(deps.cards, recsEngine, deps.catalog, images.cache, productImages, {
+  const recsEngine = deps.recsStore && catalog ? new RecsEngine(deps.recsStore, catalog, clock) : undefined;
+  const recsBlocks = new RecsBlocks(deps.cards, recsEngine, catalog, images.cache, productImages, {
     assets: deps.cardAssets ?? noCardAssets,
     renderer: deps.layoutCards,
   });
-  const feedImporter = new FeedImporter(deps.fetcher, deps.catalog, clock, (ids) => {
+  const feedImporter = new FeedImporter(deps.fetcher, catalog, clock, (ids) => {
     for (const id of ids) {
       prices.forgetProduct(id);
       recsBlocks.forgetProduct(id);
@@ -249,11 +270,28 @@ export function buildServices(deps: AppDeps): Services {
           intervals: deps.intervals,
         })
       : undefined;
+  const flowEngine =
+    deps.flows && deps.profiles
+      ? new FlowEngine({
+          store: deps.flows.store,
+          profiles: deps.profiles,
+          signals,
+          clock,
+          random,
+          logger,
+          metrics: deps.metrics,
+          messenger: sendingService?.messenger,
+          leaseMs: deps.flows.leaseMs,
+        })
+      : undefined;
+  flowEngine?.start(deps.intervals, deps.flows?.tickMs);
   const auth =
     deps.users && deps.passwords ? new AppAuth(deps.users, deps.passwords, clock, random) : undefined;
   return {
     ...deps,
     auth,
+    catalog,
+    flowEngine,
     liveStreams: new Set(),
     clock,
     random,

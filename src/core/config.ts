@@ -219,6 +219,10 @@ export const configSchema = z.object({
   OPENTIME_SEND_MAX_TRIES: z.coerce.number().int().min(1).max(50).default(8),
   /** Extra fonts for countdowns: any .ttf/.otf here is usable by its file name. */
   OPENTIME_FONTS_DIR: z.string().min(1).optional(),
+  /** Flow definitions as code: every *.json here (its file name the flow id) is loaded at start. */
+  OPENTIME_FLOWS_DIR: z.string().min(1).optional(),
+  /** How long a flow run being advanced is held before another pass may take it (after a crash). */
+  OPENTIME_FLOW_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

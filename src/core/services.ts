@@ -8,6 +8,7 @@ import type { Metrics } from "./metrics.js";
 import type { CatalogStore } from "./ports/catalog.js";
 import type { FeedStore } from "./ports/feeds.js";
 import type { Fetcher } from "./ports/fetch.js";
+import type { FlowStore } from "./ports/flows.js";
 import type { Clock, Logger, RandomBytes, Store } from "./ports/index.js";
 import type { Intervals } from "./ports/intervals.js";
 import type { LearningStore } from "./ports/learning.js";
@@ -119,6 +120,11 @@ export interface AppDeps {
   attributionWindowMs?: number;
   /** The signal bus (what happened: events, opens, clicks, ESP events); default: in-process. */
   signals?: Signals;
+  /**
+   * Flows: their store, and how often due timers are looked for (default 250 ms). Needs
+   * `profiles`; sends need `sending`. Absent: /v1/flows answers 503.
+   */
+  flows?: { store: FlowStore; tickMs?: number; leaseMs?: number };
   /** Data sources behind `data` blocks (absent: /v1/sources answers 503, no data blocks). */
   sources?: SourceStore;
   /**

@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import { type AppDeps, createApp } from "../core/app.js";
 import { type Config, publicUrlOf } from "../core/config.js";
 import { createDecisionRecorder } from "../core/decisions/recorder.js";
+import type { FlowEngine } from "../core/flows/engine.js";
 import { ENV_NAME_RE } from "../core/live/source-schema.js";
 import { Metrics } from "../core/metrics.js";
 import type { Logger } from "../core/ports/index.js";
@@ -24,6 +25,7 @@ import { createCountdownKit } from "./countdown-kit.js";
 import { DB_FILE, privateDataDir } from "./data-dir.js";
 import { withFastPath } from "./fast-listener.js";
 import { createGuardedFetcher } from "./fetch/guarded-fetcher.js";
+import { applyFlows, readFlowsDir } from "./flows-dir.js";
 import { createNodeIntervals } from "./intervals.js";
 import { closeIdleAfterReads } from "./keep-alive.js";
 import { createNodeSigner } from "./node-signer.js";
@@ -33,6 +35,7 @@ import { createThreadedSendingStore } from "./sending/threaded-sending-store.js"
 import { createSqliteCatalogStore } from "./sqlite/catalog-store.js";
 import { createSqliteDecisionLog } from "./sqlite/decision-store.js";
 import { createSqliteFeedStore } from "./sqlite/feed-store.js";
+import { SqliteFlowStore } from "./sqlite/flow-store.js";
 import { SqliteLearningStore, sqliteScoreSource } from "./sqlite/learning-store.js";
 import {
   createSqliteCouponStore,
@@ -52,6 +55,8 @@ export interface RunningServer {
   setupUrl?: string;
   /** Templates, the Messenger (what flows send through) and its outbox. */
   sending?: Sending;
+  /** Flows: definitions, runs and their timers. */
+  flows?: FlowEngine;
   close(): Promise<void>;
 }
 
@@ -76,6 +81,7 @@ export async function startServer(
   extraDeps: Partial<AppDeps> = {},
 ): Promise<RunningServer> {
   privateDataDir(config.OPENTIME_DATA_DIR);
+  const flowFiles = config.OPENTIME_FLOWS_DIR ? readFlowsDir(config.OPENTIME_FLOWS_DIR) : [];
   // The event-writer thread also applies opens/clicks to the profiles (off this thread).
   const store = createSqliteStore(join(config.OPENTIME_DATA_DIR, DB_FILE), {
     offThreadWrites: true,
@@ -213,6 +219,8 @@ export async function startServer(
       channels: channelsFromConfig(config, extraDeps.clock ?? { now: () => Date.now() }),
       settings: sendingSettingsFromConfig(config),
     },
+    // Flow runs and timers share the SQLite file; due timers resume at once after a restart.
+    flows: { store: new SqliteFlowStore(store.db), leaseMs: config.OPENTIME_FLOW_LEASE_MS },
   };
   // People who sign in to /app share the SQLite file; the app's files are read once.
   const app = createApp({
@@ -223,6 +231,8 @@ export async function startServer(
     ...extraDeps,
   });
   const sending = app.services.sendingService;
+  const flows = app.services.flowEngine;
+  if (flows) await applyFlows(flowFiles, flows, logger);
 
   // @hono/node-server's listener behind the core's fast path for opens and clicks (what
   // serve() builds, with that one step in front).
@@ -249,6 +259,7 @@ export async function startServer(
     url: `http://127.0.0.1:${port}`,
     setupUrl,
     sending,
+    flows,
     close() {
       // Graceful: stop accepting, let in-flight requests finish, flush every buffered
       // event, then close the store.
@@ -261,6 +272,8 @@ export async function startServer(
           (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         });
         await intervals.close();
+        // Runs being advanced finish their step; waiting ones stay in the store for the next start.
+        await flows?.close();
         // Sends with a provider finish and are recorded; the rest stay queued for the next start.
         await sending?.close();
         await recorder.close();

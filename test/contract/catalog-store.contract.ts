@@ -19,6 +19,7 @@ export function catalogStoreContract(
         created: 2,
         updated: 0,
         unchanged: 0,
+        changes: [],
       });
       expect(await store.get("sku-1")).toEqual({
         ...shoe,
@@ -41,7 +42,12 @@ export function catalogStoreContract(
     it("bumps the version only on a change, and appends history only for price or stock", async () => {
       const { store } = await open();
       await store.upsertMany([shoe], 1000);
-      expect(await store.upsertMany([shoe], 2000)).toEqual({ created: 0, updated: 0, unchanged: 1 });
+      expect(await store.upsertMany([shoe], 2000)).toEqual({
+        created: 0,
+        updated: 0,
+        unchanged: 1,
+        changes: [],
+      });
       expect((await store.get("sku-1"))?.version).toBe(1);
 
       await store.upsertMany([{ ...shoe, name: "Trail shoe II" }], 3000);
@@ -49,8 +55,19 @@ export function catalogStoreContract(
       expect(p).toMatchObject({ version: 2, updatedAt: 3000, priceSince: 1000, name: "Trail shoe II" });
       expect(await store.history("sku-1")).toHaveLength(1);
 
-      await store.upsertMany([{ ...shoe, name: "Trail shoe II", price: 80 }], 4000);
-      await store.upsertMany([{ ...shoe, name: "Trail shoe II", price: 80, stock: 0 }], 5000);
+      // Price drops and restocks are reported (flows' catalog triggers); a sell-out is not.
+      const dropped = await store.upsertMany([{ ...shoe, name: "Trail shoe II", price: 80 }], 4000);
+      expect(dropped.changes).toEqual([
+        {
+          productId: "sku-1",
+          change: "price_drop",
+          before: { price: 100, stock: 12 },
+          after: { price: 80, stock: 12, currency: "EUR", name: "Trail shoe II", url: null, imageUrl: null },
+        },
+      ]);
+      expect(
+        (await store.upsertMany([{ ...shoe, name: "Trail shoe II", price: 80, stock: 0 }], 5000)).changes,
+      ).toEqual([]);
       p = await store.get("sku-1");
       expect(p).toMatchObject({ version: 4, price: 80, stock: 0, priceSince: 4000, createdAt: 1000 });
       expect(await store.history("sku-1")).toEqual([
@@ -59,6 +76,13 @@ export function catalogStoreContract(
         { at: 1000, price: 100, currency: "EUR", stock: 12 },
       ]);
       expect(await store.history("sku-1", 1)).toHaveLength(1);
+      const restocked = await store.upsertMany(
+        [{ ...shoe, name: "Trail shoe II", price: 90, stock: 4 }],
+        6000,
+      );
+      expect(restocked.changes).toMatchObject([
+        { change: "back_in_stock", before: { stock: 0 }, after: { stock: 4 } },
+      ]);
     });
 
     it("keeps stock and reference price nullable (untracked stock is never sold out)", async () => {

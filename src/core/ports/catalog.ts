@@ -55,6 +55,24 @@ export interface UpsertResult {
   created: number;
   updated: number;
   unchanged: number;
+  /** Price drops and restocks among the updated products (flows' catalog triggers). */
+  changes?: CatalogChange[];
+}
+
+/** A change a person watching the product may care about (see catalogChange). */
+export interface CatalogChange {
+  productId: string;
+  change: "price_drop" | "back_in_stock";
+  before: { price: number; stock: number | null };
+  /** The product as it is now (what a template shows). */
+  after: {
+    price: number;
+    stock: number | null;
+    currency: string;
+    name: string;
+    url: string | null;
+    imageUrl: string | null;
+  };
 }
 
 /** Points kept per product: enough for months of daily price changes, bounded per product. */
@@ -103,6 +121,30 @@ export function productChanged(old: ProductRecord, next: ReturnType<typeof norma
 }
 
 /** A history point is appended when the price, its currency or the stock changes. */
+/**
+ * The one rule for what counts as a price drop (same currency, lower price) or a restock
+ * (tracked stock from 0 to more); every CatalogStore adapter reports its updates through it.
+ */
+export function catalogChange(
+  old: ProductRecord,
+  next: ReturnType<typeof normalizeProduct>,
+): CatalogChange | null {
+  const before = { price: old.price, stock: old.stock };
+  const after = {
+    price: next.price,
+    stock: next.stock,
+    currency: next.currency,
+    name: next.name,
+    url: next.url,
+    imageUrl: next.imageUrl,
+  };
+  if (old.stock !== null && old.stock <= 0 && next.stock !== null && next.stock > 0)
+    return { productId: next.id, change: "back_in_stock", before, after };
+  if (old.currency === next.currency && next.price < old.price)
+    return { productId: next.id, change: "price_drop", before, after };
+  return null;
+}
+
 export function priceOrStockChanged(old: ProductRecord, next: ReturnType<typeof normalizeProduct>): boolean {
   return old.price !== next.price || old.currency !== next.currency || old.stock !== next.stock;
 }

@@ -2,6 +2,7 @@
 // Emitters: ingestion (after its commit), the tracker (opens and clicks), ESP webhooks,
 // catalog writes. A listener must be quick and must not throw: emitters do not wait.
 import type { TrafficClass } from "../tracking/classify.js";
+import type { CatalogChange } from "./catalog.js";
 import type { EmailEvent } from "./profiles.js";
 
 export type Signal =
@@ -33,7 +34,7 @@ export type Signal =
       productId: string;
       change: "price_drop" | "back_in_stock";
       before: { price: number; stock: number | null };
-      after: { price: number; stock: number | null; currency: string };
+      after: CatalogChange["after"];
       at: number;
     };
 

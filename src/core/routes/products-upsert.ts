@@ -13,11 +13,11 @@ export function registerProductsUpsert(app: App): void {
     const s = c.get("services");
     if (!s.catalog) throw new ApiError("unavailable", "the product catalog is not available on this server");
     const { products } = await readJson(c, productsBody);
-    const result = await s.catalog.upsertMany(products, s.clock.now());
+    const { created, updated, unchanged } = await s.catalog.upsertMany(products, s.clock.now());
     for (const p of products) {
       s.prices.forgetProduct(p.id);
       s.recsBlocks.forgetProduct(p.id);
     }
-    return c.json({ ...result, limit: MAX_PRODUCTS_PER_CALL });
+    return c.json({ created, updated, unchanged, limit: MAX_PRODUCTS_PER_CALL });
   });
 }

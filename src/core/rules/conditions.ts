@@ -82,7 +82,9 @@ export type Condition =
   | { data: DataCondition }
   | { ltv: RangeCondition & { currency?: string } }
   | { cartValue: RangeCondition }
-  | { random: number };
+  | { random: number }
+  /** Flows: a property of the event that triggered the run (or is being waited for); false elsewhere. */
+  | { event: TraitCondition };
 
 /** A value in the block's data source (data blocks): the tests of `trait`, on a path. */
 export interface DataCondition {
@@ -244,6 +246,7 @@ const LEAVES = {
     .refine(hasBound, "give gt and/or lt"),
   cartValue: z.object(range).strict().refine(hasBound, "give gt and/or lt"),
   random: z.number().min(0).max(100),
+  event: traitSchema,
 };
 const LEAF_KEYS = Object.keys(LEAVES);
 

@@ -33,6 +33,8 @@ export interface Facts {
   scores?(): Promise<{ propensity: number; churnRisk: number } | null>;
   /** [0, 1): stable per recipient for this block and `salt`, random per open without one. */
   bucket(salt: string): number;
+  /** Flows: the properties of the event in question; absent (block opens): `event` leaves are false. */
+  event?(): Readonly<Record<string, unknown>> | null;
 }
 
 type Result = boolean | Promise<boolean>;
@@ -80,6 +82,17 @@ function compile(c: Condition): Compiled {
     // a subset of 50%, so widening a rollout keeps everyone who already had it.
     const pct = c.random;
     return { cost: 0, test: (f) => f.bucket("random") * 100 < pct };
+  }
+  if ("event" in c) {
+    const t = c.event;
+    const path = t.name.split(".");
+    return {
+      cost: 0,
+      test: (f) => {
+        const props = f.event?.();
+        return props ? traitMatches(t, traitAt(props as Record<string, unknown>, path)) : false;
+      },
+    };
   }
   return { cost: 1, test: profileTest(c) };
 }
@@ -146,7 +159,7 @@ function timeTest(t: TimeCondition): Compiled {
 const MAX_ZONES = 256;
 const knownZones = new Map<string, boolean>();
 
-function profileZone(p: Profile | null): string {
+export function profileZone(p: Profile | null): string {
   const tz = p?.traits.timezone;
   if (typeof tz !== "string" || tz.length === 0 || tz.length > 64) return "UTC";
   let ok = knownZones.get(tz);

@@ -1,11 +1,13 @@
 import {
   type CatalogStore,
+  catalogChange,
   MAX_HISTORY_PER_PRODUCT,
   normalizeProduct,
   type PricePoint,
   type ProductRecord,
   priceOrStockChanged,
   productChanged,
+  type UpsertResult,
 } from "../ports/catalog.js";
 
 /** In-memory CatalogStore for core tests. Passes the same contract suite as SQLite. */
@@ -20,10 +22,12 @@ export function createMemoryCatalogStore(): CatalogStore {
   });
   return {
     async upsertMany(inputs, at) {
-      const result = { created: 0, updated: 0, unchanged: 0 };
+      const result: UpsertResult = { created: 0, updated: 0, unchanged: 0, changes: [] };
       for (const input of inputs) {
         const next = normalizeProduct(input);
         const old = products.get(next.id);
+        const change = old ? catalogChange(old, next) : null;
+        if (change) result.changes!.push(change);
         let rec: ProductRecord;
         if (!old) {
           rec = { ...next, version: 1, createdAt: at, updatedAt: at, priceSince: at };

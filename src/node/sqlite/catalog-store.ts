@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import {
   type CatalogStore,
+  catalogChange,
   MAX_HISTORY_PER_PRODUCT,
   normalizeProduct,
   type PricePoint,
@@ -81,11 +82,13 @@ export function createProductUpserter(
   );
 
   const upsertAll = immediate(db, (inputs: Parameters<CatalogStore["upsertMany"]>[0], at: number) => {
-    const result = { created: 0, updated: 0, unchanged: 0 };
+    const result: UpsertResult = { created: 0, updated: 0, unchanged: 0, changes: [] };
     for (const input of inputs) {
       const next = normalizeProduct(input);
       const row = byId.get(next.id) as ProductRow | undefined;
       const old = row ? toProduct(row) : null;
+      const change = old ? catalogChange(old, next) : null;
+      if (change) result.changes!.push(change);
       if (old && !productChanged(old, next)) {
         result.unchanged++;
         continue;

@@ -592,4 +592,68 @@ export const MIGRATIONS: readonly string[] = [
     at INTEGER NOT NULL
   ) STRICT;
   `,
+  // 25: flows. Every version of each definition; runs with their timer (wake_at) and a lease
+  // (claimed_until) so each due timer is taken by one scheduler pass and a crashed one's claim
+  // lapses; what each step did; counters per flow and step; sends for conversions; the products
+  // people watch (catalog triggers).
+  `
+  CREATE TABLE flows (
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    builtin TEXT,
+    body TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (id, version)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE flow_runs (
+    id TEXT PRIMARY KEY,
+    flow_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    profile_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    step_id TEXT NOT NULL,
+    wake_at INTEGER,
+    claimed_until INTEGER,
+    waiting_for TEXT,
+    data TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX flow_runs_due ON flow_runs (wake_at) WHERE status = 'active';
+  CREATE INDEX flow_runs_person ON flow_runs (profile_id, started_at);
+  CREATE INDEX flow_runs_flow ON flow_runs (flow_id, profile_id, started_at);
+  CREATE TABLE flow_steps (
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    step_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    detail TEXT,
+    PRIMARY KEY (run_id, seq)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE flow_counters (
+    flow_id TEXT NOT NULL,
+    step_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    n REAL NOT NULL,
+    PRIMARY KEY (flow_id, step_id, name)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE flow_sends (
+    profile_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    flow_id TEXT NOT NULL,
+    step_id TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    PRIMARY KEY (profile_id, at, run_id, step_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE flow_watches (
+    product_id TEXT NOT NULL,
+    profile_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (product_id, profile_id, kind)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
