@@ -56,6 +56,16 @@ export function build(): void {
     platform: "node",
     logLevel: "warning",
   });
+  // The parse-only baseline of the ingest bench (bench/parse-only-server.ts), bundled the same way.
+  buildSync({
+    entryPoints: [join(ROOT, "bench/parse-only-server.ts")],
+    outfile: join(ROOT, "dist/bench/parse-only-server.js"),
+    bundle: true,
+    packages: "external",
+    format: "esm",
+    platform: "node",
+    logLevel: "warning",
+  });
   built = true;
 }
 
@@ -154,6 +164,16 @@ export function spawnStoreless(): Promise<Spawned> {
   return spawnNode(
     "dist/bench/storeless-server.js",
     { OPENTIME_API_KEY: BENCH_API_KEY, OPENTIME_SECRET: BENCH_SECRET },
+    START_NODE_ARGS,
+  );
+}
+
+/** The Segment request path with a profiles port that stores nothing (bench/parse-only-server.ts). */
+export function spawnParseOnly(env: Record<string, string> = {}): Promise<Spawned> {
+  build();
+  return spawnNode(
+    "dist/bench/parse-only-server.js",
+    { OPENTIME_API_KEY: BENCH_API_KEY, OPENTIME_SECRET: BENCH_SECRET, ...env },
     START_NODE_ARGS,
   );
 }
