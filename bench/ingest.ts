@@ -107,7 +107,10 @@ export function sdkTemplates(): string[] {
   const visits = new Map<number, object[]>();
   const visit = (u: number) => {
     let v = visits.get(u);
-    if (!v) visits.set(u, (v = session(u, T0)));
+    if (!v) {
+      v = session(u, T0);
+      visits.set(u, v);
+    }
     return v;
   };
   const out: string[] = [];
