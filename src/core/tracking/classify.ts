@@ -38,16 +38,11 @@ import {
   YAHOO_CIDRS,
 } from "./networks.js";
 
-export type TrafficClass =
-  | "human"
-  | "apple_mpp"
-  | "gmail_proxy"
-  | "yahoo_proxy"
-  | "scanner"
-  | "bot"
-  | "unknown";
-
-export const TRAFFIC_CLASSES: readonly TrafficClass[] = Object.freeze([
+/**
+ * Every traffic class, the one list: the type is derived from it, and the SQLite schema's
+ * per-class columns are checked against it at compile time (src/node/sqlite/migrations.ts).
+ */
+export const TRAFFIC_CLASSES = Object.freeze([
   "human",
   "apple_mpp",
   "gmail_proxy",
@@ -56,6 +51,8 @@ export const TRAFFIC_CLASSES: readonly TrafficClass[] = Object.freeze([
   "bot",
   "unknown",
 ] as const);
+
+export type TrafficClass = (typeof TRAFFIC_CLASSES)[number];
 
 export interface Hit {
   kind: "open" | "click";

@@ -264,16 +264,38 @@ export class ActivityStage {
   }
 }
 
-// A slot's numbers. The counts come first, in the order activity-table.ts's COUNTS lists
-// their columns: opens, clicks, machine opens and clicks, one per machine class, one per hour.
-const OPENS = 0;
-const CLICKS = 1;
-const MACHINE_OPENS = 2;
-const MACHINE_CLICKS = 3;
-const MACHINE = 4;
-const HOUR = MACHINE + MACHINE_CLASSES.length;
+/**
+ * email_activity's counting columns in the order a slot holds them: the one list the
+ * stage's offsets below and activity-table.ts's SQL are derived from.
+ */
+export const COUNTS: readonly string[] = Object.freeze([
+  "opens",
+  "clicks",
+  "machine_opens",
+  "machine_clicks",
+  ...MACHINE_CLASSES.map((c) => `m_${c}`),
+  ...HOURS,
+]);
+const countAt = (column: string): number => {
+  const i = COUNTS.indexOf(column);
+  if (i === -1) throw new Error(`email_activity has no counting column ${column}`);
+  return i;
+};
+// A slot's numbers: the counts first (COUNTS order), then the times and the rest.
+const OPENS = countAt("opens");
+const CLICKS = countAt("clicks");
+const MACHINE_OPENS = countAt("machine_opens");
+const MACHINE_CLICKS = countAt("machine_clicks");
+const MACHINE = countAt(`m_${MACHINE_CLASSES[0]}`);
+const HOUR = countAt(HOURS[0]!);
+// Runs of columns the code indexes into (MACHINE + class, HOUR + hour) must be contiguous.
+if (
+  !MACHINE_CLASSES.every((c, i) => COUNTS[MACHINE + i] === `m_${c}`) ||
+  !HOURS.every((h, i) => COUNTS[HOUR + i] === h)
+)
+  throw new Error("COUNTS must list the machine classes and the hours each in one run");
 /** How many counts lead a slot's numbers. */
-export const COUNT_COLUMNS = HOUR + HOURS.length;
+export const COUNT_COLUMNS = COUNTS.length;
 /** Offsets after the counts: NaN stands for a time never set. */
 export const LAST_OPEN_AT = COUNT_COLUMNS;
 export const LAST_CLICK_AT = COUNT_COLUMNS + 1;

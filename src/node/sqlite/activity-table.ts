@@ -4,6 +4,7 @@ import { HALF_LIFE } from "../../core/profiles/model.js";
 import type { ActivityStage } from "./activity-stage.js";
 import {
   COUNT_COLUMNS,
+  COUNTS,
   ENGAGEMENT,
   ENGAGEMENT_AT,
   FIRST_AT,
@@ -38,7 +39,6 @@ export interface ActivityTable {
 }
 
 const H = HALF_LIFE.engagement;
-const M_COLS = MACHINE_CLASSES.map((c) => `m_${c}`);
 
 /**
  * An UPDATE that touches only what a delta changes, with its parameters: a hit is one
@@ -95,14 +95,24 @@ function updateFor(
   return { shape, sql: `UPDATE email_activity SET ${sets.join(", ")} WHERE key = ?`, params };
 }
 
-/** The counting columns an UPDATE may add to, in a fixed order (the shape's low bits). */
-const COUNTS = ["opens", "clicks", "machine_opens", "machine_clicks", ...M_COLS, ...HOURS];
+/** Each counting column's value in a delta, derived from COUNTS (its order: the shape's low bits). */
+const COUNT_OF: readonly ((d: ActivityRow) => number)[] = COUNTS.map((col) => {
+  const hour = HOURS.indexOf(col);
+  if (hour !== -1) return (d: ActivityRow) => d.hours[hour] ?? 0;
+  const cls = MACHINE_CLASSES.find((c) => `m_${c}` === col);
+  if (cls) return (d: ActivityRow) => d.machineByClass[cls] ?? 0;
+  const field = {
+    opens: "opens",
+    clicks: "clicks",
+    machine_opens: "machineOpens",
+    machine_clicks: "machineClicks",
+  }[col] as "opens" | "clicks" | "machineOpens" | "machineClicks" | undefined;
+  if (!field) throw new Error(`no ActivityRow field for email_activity.${col}`);
+  return (d: ActivityRow) => d[field];
+});
 
 function countsOf(d: ActivityRow): number[] {
-  const out = [d.opens, d.clicks, d.machineOpens, d.machineClicks];
-  for (const c of MACHINE_CLASSES) out.push(d.machineByClass[c] ?? 0);
-  for (let h = 0; h < HOURS.length; h++) out.push(d.hours[h] ?? 0);
-  return out;
+  return COUNT_OF.map((f) => f(d));
 }
 
 /**

@@ -1,4 +1,11 @@
-/** Machine classes counted per person in email_activity (every class but human). */
+import type { TrafficClass } from "../../core/tracking/classify.js";
+
+/**
+ * Machine classes counted per person in email_activity (every class but human). Fixed by
+ * migration 7's columns (migrations are append-only), so not derived from the classifier's
+ * list but checked against it: a class added there fails to compile here until a
+ * migration adds its column and it is appended to this list.
+ */
 export const MACHINE_CLASSES = [
   "apple_mpp",
   "gmail_proxy",
@@ -7,6 +14,12 @@ export const MACHINE_CLASSES = [
   "bot",
   "unknown",
 ] as const;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const machineClassesAreTheClassifiers: Same<
+  (typeof MACHINE_CLASSES)[number],
+  Exclude<TrafficClass, "human">
+> = true;
+void machineClassesAreTheClassifiers;
 /**
  * Log rows per epoch of the log's per-recipient index (log-index.ts says why): an entry's
  * epoch is its seq divided by this. Fixed for good: entries written under another value
