@@ -20,6 +20,8 @@ import { report } from "./lib.js";
  * Two pools: 50,000 recipients (the redirect bench's) and a million (a big send, where
  * nearly every hit is someone new and lands on a random page). The ratio is the price of
  * the per-person work; lower is better.
+ * Then the same writer after an erasure (someone on the erased list: every new key and
+ * folded person is checked against it) beside nobody erased, same run.
  * Then render decisions (an open of a block with variants), same batches and pools: as
  * shipped against the same writer with the two indexes by recipient it had before
  * migration 12 (the ratio is what dropping them saved).
@@ -78,8 +80,11 @@ export async function benchWriter(hits = Number(process.env.BENCH_WRITER_HITS ??
     }
   };
 
-  compare("pool", "Hit", ["baseline: the log alone", "opentime writer thread"], (pool, people) =>
+  /** The writer thread's work; `erasedBefore`: someone is on the erased list (the path after an erasure). */
+  const writerThread = (pool: number, people: boolean, erasedBefore = false) =>
     cpuPerHit((db) => {
+      if (erasedBefore)
+        db.prepare("INSERT INTO erased_identities (hash, at) VALUES ('someone-erased', 0)").run();
       const indexer = createLogIndexer(db);
       let now = 0;
       const hashOf = (k: string) => createHmac("sha256", "bench").update(k).digest("base64url");
@@ -113,7 +118,17 @@ export async function benchWriter(hits = Number(process.env.BENCH_WRITER_HITS ??
           indexer.run();
         },
       };
-    }),
+    });
+  compare("pool", "Hit", ["baseline: the log alone", "opentime writer thread"], (pool, people) =>
+    writerThread(pool, people),
+  );
+  // After the first erasure every new key of a batch and every folded person is checked
+  // against the erased list (an HMAC each): the path production takes from then on.
+  compare(
+    "afterErasurePool",
+    "Hit",
+    ["opentime writer thread, nobody erased", "opentime writer thread, after an erasure"],
+    (pool, after) => writerThread(pool, true, after),
   );
 
   // Render decisions (blocks with variants), the same thread's other per-open write: as
