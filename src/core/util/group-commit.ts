@@ -53,8 +53,7 @@ export function createGroupCommit<T>(o: GroupCommitOptions<T>): GroupCommit<T> {
   // A timer's write takes one batch and leaves what arrived meanwhile for the next window:
   // draining at once would turn a busy stream into back-to-back small transactions (one
   // per round trip to the writer), each dirtying the same random index pages again.
-  // Measured on the redirect bench: ~60-event commits cost the writer 13.3 µs per event,
-  // window-sized ones 11.5. flush() and close() write everything there is.
+  // flush() and close() write everything there is.
   const writeBatches = (untilEmpty: boolean) => async (): Promise<void> => {
     while (buffer.length > 0) {
       const batch = buffer.length > o.maxBatch ? buffer.splice(0, o.maxBatch) : buffer;
@@ -79,9 +78,8 @@ export function createGroupCommit<T>(o: GroupCommitOptions<T>): GroupCommit<T> {
   const writeWindow = writeBatches(false);
 
   // At most one flush waits behind the write in flight: it drains everything when it starts,
-  // so a later flush() is answered by it. (Chaining one per call made every add() past
-  // maxBatch, while the writer lagged, allocate a promise for a write with nothing to do:
-  // ~4% of a saturated redirect's main thread.)
+  // so a later flush() is answered by it (one per call would allocate a promise per add()
+  // past maxBatch while the writer lags).
   let queued: Promise<void> | null = null;
   const startQueued = () => {
     queued = null;
@@ -97,10 +95,8 @@ export function createGroupCommit<T>(o: GroupCommitOptions<T>): GroupCommit<T> {
     return inflight;
   };
 
-  // The oldest go a hundredth of the bound at a time. One at a time was a splice of the
-  // whole buffer per add(): at 500,000 buffered, 0.15–0.7 ms of the main thread per open
-  // or click (measured), so a stalled store turned into ~1,400–1,900 redirects/s for
-  // everyone; a chunk is one such move per 5,000 adds (0.14–0.25 µs per add).
+  // The oldest go a hundredth of the bound at a time: one at a time was a splice of the
+  // whole buffer per add(), which made a stalled store stall every redirect too.
   const dropChunk = Math.max(1, Math.ceil(o.maxBuffered / 100));
   const dropOldest = () => {
     const gone = buffer.splice(0, Math.min(buffer.length, dropChunk));

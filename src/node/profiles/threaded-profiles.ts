@@ -15,9 +15,9 @@ import { startModuleWorker } from "../worker-thread.js";
  * (profile-writer.worker.ts), reads run here on the main connection.
  *
  * Why: a group commit holds SQLite's write lock and waits on an fsync; on the main thread
- * that stalled every request in flight for the commit's duration (p99 of a 100-event batch
- * ~140 ms under load). A write resolves once the thread has committed it, so a read right
- * after an acknowledged write sees it (WAL: a new read transaction sees every commit).
+ * that stalled every request in flight for the commit's duration. A write resolves once the
+ * thread has committed it, so a read right after it sees it (WAL: a new read transaction
+ * sees every commit).
  */
 export class ThreadedProfiles implements Profiles {
   private readonly rpc: WorkerRpc;

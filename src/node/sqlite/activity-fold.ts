@@ -15,10 +15,8 @@ import { immediate, lockWanted } from "./write-lock.js";
  * every 50 ms batch wrote that page to the WAL (and later to the database file) once per hit.
  * Held in memory for `foldMs` and added once, hits of the same person add up and pages
  * shared by many people are written once. A campaign's uniques are rows on random pages
- * too (one per recipient, campaign and kind), and go the same way. Measured on this writer
- * against the per-batch code, same run (batches of 1,500 hits, 300k hits, CPU per hit
- * including the log): 50,000 recipients 25.8–27.5 → 19.4–20.1 µs; a million recipients
- * 62–63 → 35–37 µs (the WAL's system time 28 → 10 µs). `npm run bench -- writer`.
+ * too (one per recipient, campaign and kind), and go the same way (docs/perf-log.md has
+ * the figures).
  *
  * Nothing is lost by the wait: the log rows, committed per batch, hold everything a delta
  * is made of (time, kind, class, recipient), and `activity_fold_state.through` says up to
@@ -26,14 +24,11 @@ import { immediate, lockWanted } from "./write-lock.js";
  * rebuilds them from the log rows above `through` at the next start.
  *
  * A window is written in slices of people in key order, each slice one transaction with
- * those people's uniques, so no other writer of the file waits out a whole window (one
- * transaction held the write lock for up to 0.42 s at 50,000 recipients and 0.75 s at a
- * million in a writer harness at 20,000 hits/s; slices of 2,000 people, 60–90 ms, and a
+ * those people's uniques, so no other writer of the file waits out a whole window (a
  * slice ends early, after a step of 250 people, when another writer waits). While a
  * window is part-way, `window_end` and `done_key` say which of its people are in: a crash
  * then recovers the log rows up to `window_end` only for the people after `done_key`.
- * Key order also writes the table's pages in order: the fold's CPU per hit at a million
- * recipients fell from 14.4 to 9.6–10.4 µs in that harness (50,000 recipients: 7.3 → 8.3).
+ * Key order also writes the table's pages in order (cheaper per hit at a million people).
  *
  * Reads that must see every acknowledged hit (the profile API, campaign stats) call fold()
  * first, through the event writer's `settle`; renders read what has been folded (at most
@@ -79,10 +74,8 @@ const ACTIVITY_FOLD_MAX_KEYS = 100_000;
 const ACTIVITY_FOLD_SLICE = 2_000;
 /**
  * People written between two looks at the file's other writers: a slice ends early when
- * one waits for the lock (write-lock.ts). 2,000 people took 32–111 ms on a slow machine,
- * and every other writer waited that long; slices cut to a fixed time (15 ms) cost the
- * writer ~1.3 µs of system time per hit more (four times the commits) whether or not
- * anyone was waiting.
+ * one waits for the lock (write-lock.ts): a full slice is long for a waiter, while slices
+ * cut to a fixed time cost the writer more commits whether or not anyone was waiting.
  */
 const SLICE_STEP = 250;
 /** Log rows per transaction when recovering. */

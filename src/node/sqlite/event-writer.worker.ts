@@ -168,11 +168,7 @@ function maybeIndex(): void {
 // this thread's own batches) get the lock between slices instead of waiting out a whole
 // window (activity-fold.ts).
 // Writers wait for the lock by polling every 0.5 ms (write-lock.ts), so a short gap lets
-// them in. History: with SQLite's busy handler (sleeps of 1, 2, 5, 10, 15, 20, 25… ms) a
-// waiter needed a 25 ms gap; Segment ingest during a 12,000/s click storm of new people,
-// p99 / max: one transaction per window 199–257 / 250–353 ms; slices 10 ms apart 57–94 /
-// 337–361; 25 ms apart 49–58 / 87–124. A fold that falls behind its window (the next is
-// due) runs without pauses.
+// them in. A fold that falls behind its window (the next is due) runs without pauses.
 const FOLD_PAUSE_MS = 2;
 let foldTimer: NodeJS.Timeout | null = null;
 // The timer waits for the staged deltas to come due (not a slice's pause or a retry).
