@@ -140,9 +140,10 @@ describe("identity resolution and merges", () => {
     const k = profileKit();
     const r1 = await k.send({ type: "track", userId: "u5", event: "Product Viewed", messageId: "dup" });
     const r2 = await k.send({ type: "track", userId: "u5", event: "Product Viewed", messageId: "dup" });
-    expect(r1).toEqual({ accepted: 1, duplicates: 0, suppressed: 0 });
-    expect(r2).toEqual({ accepted: 0, duplicates: 1, suppressed: 0 });
-    expect((await view(k)("u5")).counts.events).toBe(1);
+    const u5 = await view(k)("u5");
+    expect(r1).toEqual({ accepted: 1, duplicates: 0, suppressed: 0, profileIds: [u5.id] });
+    expect(r2).toEqual({ accepted: 0, duplicates: 1, suppressed: 0, profileIds: [null] });
+    expect(u5.counts.events).toBe(1);
   });
 
   it("opens from an address join the user once an identify names that email", async () => {
