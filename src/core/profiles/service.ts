@@ -290,6 +290,11 @@ export class ProfileService {
     return out;
   }
 
+  /** Profile ids after `after` in id order, at most `limit` (the flows' sweep pages through them). */
+  profileIds(after: string | null, limit: number): Promise<string[]> {
+    return this.store.profileIds(after, limit);
+  }
+
   /**
    * A profile by user id, email, anonymous id, ESP recipient id or profile id, with its
    * email activity folded in. `history: false` skips the log read behind the history's
