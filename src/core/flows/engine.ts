@@ -20,8 +20,8 @@ import { compileCondition, type Facts, profileZone, type Test } from "../rules/e
 import type { IngestEvent } from "../segment/event.js";
 import { type AckedBatches, createAckedBatches } from "../util/acked-batches.js";
 import { base64url } from "../util/encoding.js";
-import { durationMs, type FlowDefinition, type Step, type Trigger } from "./definition.js";
 import { wallClock } from "../util/zone.js";
+import { durationMs, type FlowDefinition, type Step, type Trigger } from "./definition.js";
 import { instantOf, nextLocalTime } from "./local-wait.js";
 
 /** What the engine needs of the profiles: find a person by any key; set traits for them. */
@@ -305,7 +305,8 @@ export class FlowEngine {
     if (!list || this.closed) return;
     const flows = [...this.current.values()].filter(
       (c) =>
-        c.record.status === "active" && (c.def.trigger.type === "inactivity" || c.def.trigger.type === "date"),
+        c.record.status === "active" &&
+        (c.def.trigger.type === "inactivity" || c.def.trigger.type === "date"),
     );
     if (flows.length === 0) return;
     const now = this.d.clock.now();
@@ -961,7 +962,12 @@ export class FlowEngine {
 
 /** The last human open, human click or visit (Segment page/track session); creation before any. */
 export function lastActivity(p: Profile): number {
-  return Math.max(p.createdAt, p.session?.lastActivityAt ?? 0, p.email.lastOpenAt ?? 0, p.email.lastClickAt ?? 0);
+  return Math.max(
+    p.createdAt,
+    p.session?.lastActivityAt ?? 0,
+    p.email.lastOpenAt ?? 0,
+    p.email.lastClickAt ?? 0,
+  );
 }
 
 /** A date trait as [year, month 0-11, day], from `YYYY-MM-DD…` or Unix ms; null if neither. */
