@@ -283,15 +283,17 @@ export class FlowEngine {
 
   private async fire(): Promise<void> {
     await this.load();
+    // Beside the timers, not before them: a page of the sweep must not delay a due step.
+    const sweeping = this.sweep().catch((err) => this.d.logger.error({ err }, "flow sweep failed"));
     for (;;) {
-      if (this.closed) return;
+      if (this.closed) break;
       const now = this.d.clock.now();
       const due = await this.d.store.claimDue(now, this.lease, CLAIM_BATCH);
       const work = due.map((claimed) => this.enqueue(claimed.profileId, () => this.wake(claimed)));
       await Promise.all(work);
       if (due.length < CLAIM_BATCH) break;
     }
-    await this.sweep();
+    await sweeping;
   }
 
   // --- the sweep: inactivity and date triggers ------------------------------------------------
