@@ -77,6 +77,7 @@ export type Profiles = Pick<
   | "applyTrackEvents"
   | "flush"
   | "find"
+  | "profileIds"
   | "exportOf"
   | "erase"
   | "expunge"
