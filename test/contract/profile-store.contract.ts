@@ -263,6 +263,14 @@ export function profileStoreContract(
       expect([...(await store.seen(["m:a", "m:b", "m:c"]))]).toEqual(["m:c"]);
     });
 
+    it("pages through profile ids in id order after a cursor, bounded per call", async () => {
+      const { store } = await open();
+      await store.commit(write({ profiles: ["c", "a", "d", "b"].map((id) => emptyProfile(id, 1)) }));
+      expect(await store.profileIds(null, 3)).toEqual(["a", "b", "c"]);
+      expect(await store.profileIds("c", 3)).toEqual(["d"]);
+      expect(await store.profileIds("d", 3)).toEqual([]);
+    });
+
     it("keeps commits across a reopen (when the adapter persists)", async () => {
       const { store, reopen } = await open();
       if (!reopen) return;

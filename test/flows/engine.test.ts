@@ -52,6 +52,12 @@ function setup(profiles: Record<string, Partial<Profile>> = {}) {
         const p = profiles[id];
         return p ? { ...emptyProfile(id, T0), ...p } : { ...emptyProfile(id, T0) };
       },
+      async profileIds(after, limit) {
+        return Object.keys(profiles)
+          .filter((id) => after === null || id > after)
+          .sort()
+          .slice(0, limit);
+      },
     },
   });
   engine.start();
@@ -195,6 +201,89 @@ describe("flow engine (memory store, fake messenger)", () => {
     await t.event("hi", "Go");
     await t.event("lo", "Go");
     expect(t.sent.map((s) => `${s.person}:${s.template}`)).toEqual(["hi:urgency", "lo:education"]);
+  });
+});
+
+const DAY = 24 * 60 * MIN;
+
+function sendOnly(name: string, trigger: unknown, template: string) {
+  return definitionSchema.parse({
+    name,
+    trigger,
+    start: "send",
+    steps: [
+      { id: "send", type: "send", template, next: "done" },
+      { id: "done", type: "exit" },
+    ],
+  });
+}
+
+describe("flow engine sweep: inactivity and date triggers", () => {
+  it("a person inactive past N days enters once per spell; an active one does not", async () => {
+    const email = emptyProfile("x", T0).email;
+    const profiles: Record<string, Partial<Profile>> = {
+      idle: {
+        createdAt: T0 - 100 * DAY,
+        session: { startedAt: T0 - 40 * DAY, lastActivityAt: T0 - 40 * DAY, events: 3, views: [] },
+      },
+      opener: { createdAt: T0 - 100 * DAY, email: { ...email, lastOpenAt: T0 - DAY } },
+      fresh: { createdAt: T0 - 2 * DAY },
+    };
+    const t = setup(profiles);
+    await t.engine.save("win", sendOnly("Win", { type: "inactivity", days: 30 }, "miss-you"));
+    await t.advance(MIN);
+    expect(t.sent.map((s) => s.person)).toEqual(["idle"]);
+    expect(t.sent[0]!.data.trigger).toMatchObject({ type: "inactivity", lastActiveAt: T0 - 40 * DAY });
+    // Later sweeps in the same spell: no second entry (re-entry is "always").
+    await t.advance(10 * MIN);
+    await t.advance(DAY);
+    expect(t.sent.map((s) => s.person)).toEqual(["idle"]);
+    // Back, then idle again for 30 days: a new spell, a new entry; the opener's turn comes too.
+    profiles.idle!.session = {
+      startedAt: t.clock.now(),
+      lastActivityAt: t.clock.now(),
+      events: 1,
+      views: [],
+    };
+    await t.advance(29 * DAY);
+    expect(t.sent.map((s) => s.person)).toEqual(["idle", "fresh", "opener"]);
+    await t.advance(DAY + MIN);
+    expect(t.sent.map((s) => s.person)).toEqual(["idle", "fresh", "opener", "idle"]);
+  });
+
+  it("a birthday fires at 09:00 in the person's zone, once; a renewal date once, offset", async () => {
+    const profiles: Record<string, Partial<Profile>> = {
+      ny: { traits: { birthday: "1990-01-06", timezone: "America/New_York" } },
+      utc: { traits: { birthday: "2000-01-06T00:00:00Z", renewal: "2026-01-08" } },
+      none: { traits: { birthday: "soon" } },
+    };
+    const t = setup(profiles);
+    await t.engine.save("bday", sendOnly("Birthday", { type: "date", trait: "birthday" }, "bday"));
+    await t.engine.save(
+      "renew",
+      sendOnly(
+        "Renewal",
+        { type: "date", trait: "renewal", recurring: false, offsetDays: -3, at: "10:00" },
+        "renew",
+      ),
+    );
+    const got = () => t.sent.map((s) => `${s.person}:${s.template}`);
+    // T0 is Jan 5 11:00 UTC: three days before the renewal, 10:00, has just passed (within grace).
+    await t.advance(MIN);
+    expect(got()).toEqual(["utc:renew"]);
+    await t.advance(22 * 60 * MIN - 2 * MIN); // Jan 6 08:59 UTC
+    expect(got()).toEqual(["utc:renew"]);
+    await t.advance(MIN); // 09:00 UTC
+    expect(got()).toEqual(["utc:renew"]);
+    await t.advance(5 * MIN); // the next sweep: the UTC person's 09:00 has come
+    expect(got()).toEqual(["utc:renew", "utc:bday"]);
+    await t.advance(5 * 60 * MIN - 10 * MIN); // 13:55 UTC = 08:55 in New York
+    expect(got()).toEqual(["utc:renew", "utc:bday"]);
+    await t.advance(5 * MIN); // 14:00 UTC = 09:00 in New York
+    expect(got()).toEqual(["utc:renew", "utc:bday", "ny:bday"]);
+    await t.advance(10 * MIN);
+    await t.advance(DAY);
+    expect(got()).toEqual(["utc:renew", "utc:bday", "ny:bday"]);
   });
 });
 

@@ -239,4 +239,16 @@ describe("flows end to end (HTTP, SQLite, SMTP on loopback)", () => {
     // Dan bounced earlier: suppressed, never mailed.
     expect(mailsTo("dan@x.com")).toHaveLength(0);
   });
+
+  it("win-back: no open, click or visit for 60 days enters the built-in from the sweep", async () => {
+    expect((await s.api("/v1/builtin-flows/win_back", { method: "POST" })).status).toBeLessThan(300);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(smtp.received.filter((m) => m.header("subject") === "We miss you")).toHaveLength(0);
+    advance(61 * 24 * 60 * MIN);
+    await waitFor(async () => (await runsOf("ann")).some((r) => r.flowId === "win_back") || undefined);
+    // It waits for the person's best hour, then sends.
+    advance(24 * 60 * MIN);
+    const mail = await waitFor(() => mailsTo("ann@x.com").find((m) => m.header("subject") === "We miss you"));
+    expect(mail).toBeDefined();
+  });
 });

@@ -187,7 +187,7 @@ const RAW: Record<string, { definition: unknown; templates: Record<string, Templ
   win_back: {
     definition: {
       name: "Win-back",
-      trigger: { type: "condition", when: { engagement: "low" } },
+      trigger: { type: "inactivity", days: 60 },
       reentry: { everyDays: 90 },
       goal: { when: { engagement: ["high", "medium"] } },
       start: "best-hour",

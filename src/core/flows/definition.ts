@@ -87,6 +87,24 @@ const triggerSchema = z.discriminatedUnion("type", [
       withinDays: z.number().int().min(1).max(365).default(30),
     })
     .strict(),
+  /** No human open, no human click and no visit for `days`: once per such spell (found by the sweep). */
+  z.object({ type: z.literal("inactivity"), days: z.number().int().min(1).max(MAX_DAYS) }).strict(),
+  /**
+   * A date trait (`YYYY-MM-DD…` or Unix ms): its anniversary, or the date itself when not
+   * `recurring`, moved by `offsetDays`, at `at` local time in the person's zone (found by the sweep).
+   */
+  z
+    .object({
+      type: z.literal("date"),
+      trait: z.string().min(1).max(64),
+      offsetDays: z.number().int().min(-MAX_DAYS).max(MAX_DAYS).default(0),
+      at: z
+        .string()
+        .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "a local time HH:MM")
+        .default("09:00"),
+      recurring: z.boolean().default(true),
+    })
+    .strict(),
 ]);
 export type Trigger = z.infer<typeof triggerSchema>;
 

@@ -20,13 +20,16 @@ import { compileCondition, type Facts, profileZone, type Test } from "../rules/e
 import type { IngestEvent } from "../segment/event.js";
 import { type AckedBatches, createAckedBatches } from "../util/acked-batches.js";
 import { base64url } from "../util/encoding.js";
+import { wallClock } from "../util/zone.js";
 import { durationMs, type FlowDefinition, type Step, type Trigger } from "./definition.js";
-import { nextLocalTime } from "./local-wait.js";
+import { instantOf, nextLocalTime } from "./local-wait.js";
 
 /** What the engine needs of the profiles: find a person by any key; set traits for them. */
 export interface FlowProfiles {
   find(id: string, opts?: { history?: boolean }): Promise<Profile | null>;
   ingest?(events: IngestEvent[]): Promise<unknown>;
+  /** Profile ids after `after` in id order (the sweep for inactivity and date triggers); absent: no sweep. */
+  profileIds?(after: string | null, limit: number): Promise<string[]>;
 }
 
 export interface FlowEngineDeps {
@@ -41,6 +44,8 @@ export interface FlowEngineDeps {
   messenger?: Messenger;
   /** How long a claim on a run lasts (default LEASE_MS). */
   leaseMs?: number;
+  /** A sweep over every profile (inactivity and date triggers) starts at most this often (default SWEEP_MS). */
+  sweepMs?: number;
 }
 
 /** A claim on a due run lasts this long; one not released (a crash) lapses, then it fires again. */
@@ -56,6 +61,11 @@ const WATCHED_EVENTS: Readonly<Record<string, string>> = {
   "Product Added": "carted",
   "Product Added to Wishlist": "wishlisted",
 };
+/** Sweeps over the profiles start at most this often; each tick takes one page of SWEEP_PAGE. */
+export const SWEEP_MS = 5 * 60_000;
+const SWEEP_PAGE = 500;
+/** A date occurrence is still taken this long after its time (a sweep late or a restart). */
+const DATE_GRACE_MS = 86_400_000;
 const CONVERSION_EVENT = "Order Completed";
 const DAY = 86_400_000;
 
@@ -88,6 +98,8 @@ export class FlowEngine {
   private closed = false;
   private loaded: Promise<void> | null = null;
   private conditionState = new Map<string, boolean>();
+  private sweepCursor: string | null = null;
+  private sweepStartedAt = Number.NEGATIVE_INFINITY;
   readonly metrics = {
     steps: new Counter("opentime_flow_steps_total", "Flow steps taken, by outcome"),
     runs: new Counter("opentime_flow_runs_total", "Flow runs started and ended, by event"),
@@ -271,13 +283,70 @@ export class FlowEngine {
 
   private async fire(): Promise<void> {
     await this.load();
+    // Beside the timers, not before them: a page of the sweep must not delay a due step.
+    const sweeping = this.sweep().catch((err) => this.d.logger.error({ err }, "flow sweep failed"));
     for (;;) {
-      if (this.closed) return;
+      if (this.closed) break;
       const now = this.d.clock.now();
       const due = await this.d.store.claimDue(now, this.lease, CLAIM_BATCH);
       const work = due.map((claimed) => this.enqueue(claimed.profileId, () => this.wake(claimed)));
       await Promise.all(work);
-      if (due.length < CLAIM_BATCH) return;
+      if (due.length < CLAIM_BATCH) break;
+    }
+    await sweeping;
+  }
+
+  // --- the sweep: inactivity and date triggers ------------------------------------------------
+
+  /**
+   * One page of profiles per tick, a pass at most every sweepMs: the work per tick is bounded,
+   * and a pass that outlasts sweepMs just starts the next one late.
+   */
+  private async sweep(): Promise<void> {
+    const list = this.d.profiles.profileIds?.bind(this.d.profiles);
+    if (!list || this.closed) return;
+    const flows = [...this.current.values()].filter(
+      (c) =>
+        c.record.status === "active" &&
+        (c.def.trigger.type === "inactivity" || c.def.trigger.type === "date"),
+    );
+    if (flows.length === 0) return;
+    const now = this.d.clock.now();
+    if (this.sweepCursor === null) {
+      if (now - this.sweepStartedAt < (this.d.sweepMs ?? SWEEP_MS)) return;
+      this.sweepStartedAt = now;
+    }
+    const ids = await list(this.sweepCursor, SWEEP_PAGE);
+    this.sweepCursor = ids.length < SWEEP_PAGE ? null : ids[ids.length - 1]!;
+    await Promise.all(ids.map((pid) => this.enqueue(pid, () => this.sweepOne(pid, flows))));
+  }
+
+  private async sweepOne(pid: string, flows: Compiled[]): Promise<void> {
+    const p = await this.d.profiles.find(pid, { history: false });
+    if (!p) return;
+    const now = this.d.clock.now();
+    for (const c of flows) {
+      const t = c.def.trigger;
+      // The moment this person became due: once a run started after it, this spell or occurrence is taken.
+      let since: number | null = null;
+      let trigger: Record<string, unknown> = {};
+      if (t.type === "inactivity") {
+        const last = lastActivity(p);
+        if (now - last >= t.days * DAY) {
+          since = last;
+          trigger = { type: "inactivity", days: t.days, lastActiveAt: last, at: now };
+        }
+      } else if (t.type === "date") {
+        const occ = dateOccurrence(p, t, now);
+        if (occ !== null && now - occ < DATE_GRACE_MS) {
+          since = occ;
+          trigger = { type: "date", trait: t.trait, date: p.traits[t.trait], at: occ };
+        }
+      }
+      if (since === null) continue;
+      const last = await this.d.store.lastStartOf(c.record.id, pid);
+      if (last !== null && last >= since) continue;
+      await this.startRun(c, pid, trigger, now);
     }
   }
 
@@ -891,4 +960,59 @@ export class FlowEngine {
     this.install(rec);
     return rec;
   }
+}
+
+/** The last human open, human click or visit (Segment page/track session); creation before any. */
+export function lastActivity(p: Profile): number {
+  return Math.max(
+    p.createdAt,
+    p.session?.lastActivityAt ?? 0,
+    p.email.lastOpenAt ?? 0,
+    p.email.lastClickAt ?? 0,
+  );
+}
+
+/** A date trait as [year, month 0-11, day], from `YYYY-MM-DD…` or Unix ms; null if neither. */
+function dateParts(v: unknown): [number, number, number] | null {
+  if (typeof v === "string") {
+    const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(v);
+    if (!m) return null;
+    const mo = Number(m[2]) - 1;
+    const d = Number(m[3]);
+    return mo >= 0 && mo < 12 && d >= 1 && d <= 31 ? [Number(m[1]), mo, d] : null;
+  }
+  if (typeof v === "number" && Number.isFinite(v)) {
+    const d = new Date(v);
+    return Number.isNaN(d.getTime()) ? null : [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()];
+  }
+  return null;
+}
+
+/** The latest occurrence at or before `now` of a date trigger for this person, in their zone; null if none. */
+export function dateOccurrence(
+  p: Profile,
+  t: { trait: string; offsetDays: number; at: string; recurring: boolean },
+  now: number,
+): number | null {
+  const parts = dateParts(p.traits[t.trait]);
+  if (!parts) return null;
+  const zone = profileZone(p);
+  const hour = Number(t.at.slice(0, 2));
+  const minute = Number(t.at.slice(3, 5));
+  // Day arithmetic through Date.UTC (Feb 29 falls on Mar 1 in other years), then local time in the zone.
+  const at = (y: number) => {
+    const day = new Date(Date.UTC(y, parts[1], parts[2] + t.offsetDays));
+    return instantOf(zone, day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), hour, minute);
+  };
+  if (!t.recurring) {
+    const occ = at(parts[0]);
+    return occ <= now ? occ : null;
+  }
+  const year = wallClock(zone, now).getUTCFullYear();
+  for (const y of [year + 1, year, year - 1]) {
+    if (y < parts[0]) continue;
+    const occ = at(y);
+    if (occ <= now) return occ;
+  }
+  return null;
 }

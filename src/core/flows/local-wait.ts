@@ -4,7 +4,14 @@ import { wallClock, zoneOffsetMs } from "../util/zone.js";
 const WEEKDAYS: readonly Weekday[] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
 /** The UTC instant of a wall-clock time in a zone (the offset re-read at the guess, for DST). */
-function instantOf(zone: string, y: number, m: number, d: number, hour: number, minute: number): number {
+export function instantOf(
+  zone: string,
+  y: number,
+  m: number,
+  d: number,
+  hour: number,
+  minute: number,
+): number {
   const wall = Date.UTC(y, m, d, hour, minute);
   const guess = wall - zoneOffsetMs(zone, wall);
   return wall - zoneOffsetMs(zone, guess);

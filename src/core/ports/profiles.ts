@@ -267,6 +267,8 @@ export interface ProfileStore {
    * it, so no old page version is left in either). Called after an erasure.
    */
   expunge?(): Promise<void>;
+  /** Profile ids in id order after `after` (from the start when null), at most `limit`: a bounded scan for sweeps. */
+  profileIds(after: string | null, limit: number): Promise<string[]>;
   /** Forgets dedupe keys older than `before` (bounded retention); returns how many. */
   pruneSeen(before: number, max: number): Promise<number>;
   /**

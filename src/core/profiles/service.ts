@@ -77,6 +77,7 @@ export type Profiles = Pick<
   | "applyTrackEvents"
   | "flush"
   | "find"
+  | "profileIds"
   | "exportOf"
   | "erase"
   | "expunge"
@@ -288,6 +289,11 @@ export class ProfileService {
       }),
     );
     return out;
+  }
+
+  /** Profile ids after `after` in id order, at most `limit` (the flows' sweep pages through them). */
+  profileIds(after: string | null, limit: number): Promise<string[]> {
+    return this.store.profileIds(after, limit);
   }
 
   /**

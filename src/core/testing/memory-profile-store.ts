@@ -82,6 +82,12 @@ export function createMemoryProfileStore(tracking: TrackEvent[] = []): ProfileSt
     async get(ids) {
       return tx.get(ids);
     },
+    async profileIds(after, limit) {
+      return [...profiles.keys()]
+        .filter((id) => after === null || id > after)
+        .sort()
+        .slice(0, limit);
+    },
     async keysOf(profileId) {
       return [...identities].filter(([, id]) => id === profileId).map(([k]) => k);
     },

@@ -64,6 +64,10 @@ export class ThreadedProfiles implements Profiles {
     return this.reader.find(id, opts);
   }
 
+  profileIds(after: string | null, limit: number) {
+    return this.reader.profileIds(after, limit);
+  }
+
   exportOf(id: string) {
     return this.reader.exportOf(id);
   }

@@ -225,6 +225,7 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     return { events, identities, tracking, other: other + activityRows };
   });
 
+  const idsAfter = db.prepare("SELECT id FROM profiles WHERE id > ? ORDER BY id LIMIT ?").pluck();
   const prune = immediate(db, (before: number, max: number) => pruneSeen.run(before, max).changes);
 
   const trackingOf = db.prepare(TRACKING_SQL);
@@ -235,6 +236,9 @@ export function createSqliteProfileStore(db: Database.Database): ProfileStore {
     },
     async get(ids) {
       return getSync(ids);
+    },
+    async profileIds(after, limit) {
+      return idsAfter.all(after ?? "", Math.max(0, Math.min(limit, 10_000))) as string[];
     },
     async keysOf(profileId) {
       return keysOf.all(profileId) as string[];
