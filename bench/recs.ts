@@ -296,6 +296,52 @@ export async function benchRecs(seconds = Number(process.env.BENCH_SECONDS ?? 9)
   for (let round = 0; round < 5; round++)
     renderRounds.push({ price: await time(renderPrice, 10), recs: await time(renderRecs, 10) });
   const renderRatio = +median(renderRounds.map((x) => x.recs / x.price)).toFixed(3);
+  const uncached = {
+    priceCardMs: +median(renderRounds.map((x) => x.price)).toFixed(2),
+    recs4TilesMs: +median(renderRounds.map((x) => x.recs)).toFixed(2),
+    ratio: renderRatio,
+  };
+  // BENCH_RECS_ONLY=render: just the uncached renders. BENCH_RECS_CPU_PROF=<dir> adds a
+  // main-thread CPU profile of 40 renders of each kind (price.cpuprofile, recs.cpuprofile).
+  if (process.env.BENCH_RECS_ONLY === "render") {
+    // Process CPU per render (sharp encodes on other threads), alternating rounds: steadier
+    // than wall time on a shared machine.
+    const cpuOf = async (f: () => Promise<number>, n: number) => {
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < n; i++) await f();
+      const c = process.cpuUsage(c0);
+      return (c.user + c.system) / 1000 / n;
+    };
+    const cpuRounds: { price: number; recs: number }[] = [];
+    for (let round = 0; round < 5; round++)
+      cpuRounds.push({ price: await cpuOf(renderPrice, 10), recs: await cpuOf(renderRecs, 10) });
+    const uncachedCpu = {
+      priceCardMs: +median(cpuRounds.map((x) => x.price)).toFixed(2),
+      recs4TilesMs: +median(cpuRounds.map((x) => x.recs)).toFixed(2),
+      ratio: +median(cpuRounds.map((x) => x.recs / x.price)).toFixed(3),
+    };
+    const dir = process.env.BENCH_RECS_CPU_PROF;
+    if (dir) {
+      const { Session } = await import("node:inspector/promises");
+      const session = new Session();
+      session.connect();
+      await session.post("Profiler.enable");
+      for (const [name, f] of [
+        ["price", renderPrice],
+        ["recs", renderRecs],
+      ] as const) {
+        await session.post("Profiler.start");
+        await time(f, 40);
+        const { profile } = await session.post("Profiler.stop");
+        writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+      }
+      session.disconnect();
+    }
+    await ot.stop();
+    const summary = { uncached, uncachedCpu, targets: { uncachedRatio: 2 } };
+    report("recs-render", [], summary);
+    return summary;
+  }
 
   // Over HTTP: a recs block cached per recipient vs the bare server sending the same bytes;
   // the adaptive tile link vs a plain tracked link (CPU per request).
@@ -396,11 +442,7 @@ export async function benchRecs(seconds = Number(process.env.BENCH_SECONDS ?? 9)
     generated: { products: PRODUCTS, people: PEOPLE, ...gen },
     chooseMedianMs: chooseMedian,
     chooseP90Ms: +[...chooseMs].sort((a, b) => a - b)[Math.floor(chooseMs.length * 0.9)]!.toFixed(3),
-    uncached: {
-      priceCardMs: +median(renderRounds.map((x) => x.price)).toFixed(2),
-      recs4TilesMs: +median(renderRounds.map((x) => x.recs)).toFixed(2),
-      ratio: renderRatio,
-    },
+    uncached,
     cachedRatioToSameBytes: +(cached.rps / sameBytes.rps).toFixed(3),
     adaptiveCpuUsPerRequest: +cpu(adaptive).toFixed(1),
     trackedCpuUsPerRequest: +cpu(tracked).toFixed(1),

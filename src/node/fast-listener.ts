@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Logger } from "../core/ports/index.js";
+import type { PlainResponse } from "../core/tracking/answers.js";
 import type { FastPath } from "../core/tracking/fast-path.js";
 
 // Byte bodies (the pixel) as latin1 strings, converted once: Node then sends the status line,
@@ -81,6 +82,20 @@ export function withFastPath(fast: FastPath, app: RequestListener, logger: Logge
       return;
     }
     if (!answer) return toApp(req, res, url);
+    if (answer instanceof Promise) {
+      // An adaptive link: its decision may read the decision log.
+      answer.then(
+        (a) => {
+          try {
+            send(req, res, a);
+          } catch (err) {
+            failed(err, url, res);
+          }
+        },
+        (err: unknown) => failed(err, url, res),
+      );
+      return;
+    }
     try {
       send(req, res, answer);
     } catch (err) {
@@ -89,7 +104,7 @@ export function withFastPath(fast: FastPath, app: RequestListener, logger: Logge
   };
 }
 
-function send(req: IncomingMessage, res: ServerResponse, answer: NonNullable<ReturnType<FastPath>>): void {
+function send(req: IncomingMessage, res: ServerResponse, answer: PlainResponse): void {
   const { body } = answer;
   // A length, not chunked framing (a 302 is one short write; HEAD sends no body).
   if (req.method === "HEAD") res.writeHead(answer.status, answer.headers);

@@ -1,12 +1,16 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/core/app.js";
+import type { CountdownKit } from "../../src/core/blocks/countdown-block.js";
+import { createDecisionRecorder } from "../../src/core/decisions/recorder.js";
 import { Metrics } from "../../src/core/metrics.js";
 import type { TrackEvent } from "../../src/core/ports/index.js";
+import { createMemoryDecisionLog } from "../../src/core/testing/memory-decision-log.js";
 import { createMemoryStore } from "../../src/core/testing/memory-store.js";
 import type { PlainResponse } from "../../src/core/tracking/answers.js";
 import { parseTrustProxy } from "../../src/core/tracking/client-ip.js";
 import type { FastRequest } from "../../src/core/tracking/fast-path.js";
 import { createRecorder } from "../../src/core/tracking/recorder.js";
+import { createCountdownKit } from "../../src/node/countdown-kit.js";
 
 // The fast path (src/core/tracking/fast-path.ts) and the Hono routes must give a client the
 // same answer and record the same event. Two identical apps on a fixed clock: one asked
@@ -15,7 +19,7 @@ const KEY = "k".repeat(32);
 const CHROME =
   "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 
-function makeApp(opts: { trustProxy?: string } = {}) {
+function makeApp(opts: { trustProxy?: string; countdown?: CountdownKit } = {}) {
   const store = createMemoryStore();
   const recorder = createRecorder({ events: store.events });
   const metrics = new Metrics();
@@ -28,6 +32,8 @@ function makeApp(opts: { trustProxy?: string } = {}) {
     // The same random bytes in both apps: both create the same link id.
     random: (n) => new Uint8Array(n).fill(7),
     clientIp: () => "203.0.113.9",
+    countdown: opts.countdown,
+    decisions: createDecisionRecorder({ log: createMemoryDecisionLog() }),
     trustProxy: opts.trustProxy === undefined ? undefined : parseTrustProxy(opts.trustProxy),
   });
   const events = async (): Promise<TrackEvent[]> => {
@@ -108,7 +114,7 @@ describe("tracking fast path", () => {
       const fast = viaFast.app.fastPath(fastRequest(method, url, headers));
       expect(fast).not.toBeNull();
       const routed = await viaRouter.app.request(url, { method, headers });
-      expect(await seen(fast!)).toEqual(await seen(routed));
+      expect(await seen(await fast!)).toEqual(await seen(routed));
       expect(await viaFast.events()).toEqual(await viaRouter.events());
       expect((await viaFast.events()).length).toBe(1);
     },
@@ -163,5 +169,95 @@ describe("tracking fast path", () => {
     expect(text).toContain('opentime_http_requests_total{method="GET",route="/c/:linkId",status="302"} 2');
     expect(text).toContain('opentime_http_requests_total{method="HEAD",route="/o/:file",status="200"} 1');
     expect(text).toMatch(/opentime_http_request_duration_seconds_count\{route="\/c\/:linkId"\} 2/);
+  });
+});
+
+describe("adaptive link fast path", () => {
+  let countdown: CountdownKit;
+  beforeAll(async () => {
+    countdown = await createCountdownKit();
+  });
+  const options = {
+    deadline: "2027-12-24T18:00:00Z",
+    campaign: "xmas",
+    slots: { cta: "https://shop.example/sale", hero: "https://shop.example/" },
+    variants: [
+      {
+        name: "outlook",
+        when: { device: "outlook" },
+        options: { frames: 1 },
+        slots: { cta: "https://shop.example/sale?client=outlook" },
+      },
+    ],
+  };
+  async function blockIn(app: ReturnType<typeof makeApp>["app"]): Promise<string> {
+    const res = await app.request("/v1/blocks", {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ type: "countdown", options }),
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: string }).id;
+  }
+  const decisions = async (a: ReturnType<typeof makeApp>, id: string) => {
+    await a.app.services.decisions.flush();
+    return a.app.services.decisions.countsByVariant(id);
+  };
+
+  it("answers a block this process holds, as the route does, with the same click and decision", async () => {
+    const viaRouter = makeApp({ countdown });
+    const viaFast = makeApp({ countdown });
+    const id = await blockIn(viaRouter.app);
+    expect(await blockIn(viaFast.app)).toBe(id);
+    const warm = `/c/${id}/hero?u=warm%40x.com`;
+    // Not yet verified and held: left to the router, which then holds it.
+    expect(viaFast.app.fastPath(fastRequest("GET", warm, { "user-agent": CHROME }))).toBeNull();
+    for (const a of [viaRouter, viaFast]) {
+      expect((await a.app.request(warm, { headers: { "user-agent": CHROME } })).status).toBe(302);
+      // Ann was last shown the Outlook variant.
+      a.app.services.decisions.record({
+        kind: "open",
+        at: 1_800_000_000_000,
+        blockId: id,
+        recipient: "ann@x.com",
+        variant: "outlook",
+        slots: { cta: "https://shop.example/sale?client=outlook" },
+      });
+    }
+    const cases: [string, string, Record<string, string>][] = [
+      ["GET", `/c/${id}/cta?u=Ann%40X.com`, { "user-agent": CHROME }],
+      ["GET", `/c/${id}/cta?u=ann%40x.com&c=flow-1`, { "user-agent": CHROME }],
+      ["HEAD", `/c/${id}/cta?u=ann%40x.com`, { "user-agent": "curl/8.5.0" }],
+      ["GET", `/c/${id}/hero?u=bob%40x.com`, { "user-agent": CHROME }],
+      ["GET", `/c/${id}/cta`, {}],
+      ["GET", `/c/${id}/nope?u=ann%40x.com`, { "user-agent": CHROME }],
+    ];
+    for (const [method, url, headers] of cases) {
+      const fast = viaFast.app.fastPath(fastRequest(method, url, headers));
+      expect(fast, url).toBeInstanceOf(Promise);
+      const routed = await viaRouter.app.request(url, { method, headers });
+      expect(await seen(await fast!), `${method} ${url}`).toEqual(await seen(routed));
+    }
+    expect(await viaFast.events()).toEqual(await viaRouter.events());
+    expect(await decisions(viaFast, id)).toEqual(await decisions(viaRouter, id));
+    expect((await decisions(viaFast, id)).find((v) => v.variant === "outlook")?.clicks).toBe(3); // the HEAD too
+    // Both paths count into the same route's metrics.
+    const count = (m: Metrics) =>
+      (m.render().match(/route="\/c\/:blockId\/:slot",status=[^\n]*/g) ?? []).join("\n");
+    expect(count(viaFast.metrics)).toBe(count(viaRouter.metrics));
+  });
+
+  it("leaves forged ids, encoded segments and other methods to the router", async () => {
+    const a = makeApp({ countdown });
+    const id = await blockIn(a.app);
+    await a.app.request(`/c/${id}/cta`);
+    for (const [method, url] of [
+      ["POST", `/c/${id}/cta`],
+      ["GET", `/c/${id.slice(0, -2)}xx/cta`],
+      ["GET", `/c/${id}/c%74a`],
+      ["GET", `/c/${id}/cta/x`],
+      ["GET", `/c/${"a".repeat(200)}/cta`],
+    ] as const)
+      expect(a.app.fastPath(fastRequest(method, url)), url).toBeNull();
   });
 });

@@ -112,13 +112,20 @@ export class ImageService {
   }
 
   async getBlock(id: string): Promise<BlockRecord | null> {
+    const hit = this.cachedBlock(id);
+    if (hit) return hit;
     const now = this.clock.now();
-    const hit = this.recentBlocks.get(id);
-    if (hit && now - hit.at < BLOCK_TTL_MS && now >= hit.at) return hit.block;
     const block = await this.blocks.get(id);
     if (block) this.recentBlocks.set(id, { block, at: now });
     else this.recentBlocks.delete(id);
     return block;
+  }
+
+  /** The block as this process holds it, when fresh (what getBlock answers without a read). */
+  cachedBlock(id: string): BlockRecord | null {
+    const now = this.clock.now();
+    const hit = this.recentBlocks.get(id);
+    return hit && now - hit.at < BLOCK_TTL_MS && now >= hit.at ? hit.block : null;
   }
 
   /** Call after editing or deleting a block, so this process shows the change at once. */

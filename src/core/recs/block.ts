@@ -470,7 +470,8 @@ function recsCard(
       height: o.height,
       backgroundColor: theme.background,
       fontFamily: theme.font,
-      overflow: "hidden",
+      // No overflow: hidden here: the image's edge clips the grid already, and satori
+      // would wrap every element under it in a mask that resvg draws as its own layer.
     },
     ...rows,
   );

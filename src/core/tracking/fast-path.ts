@@ -1,10 +1,12 @@
 import { getQueryParam } from "hono/utils/url";
 import type { Services } from "../build-services.js";
+import { adaptiveBlockInMemory, adaptivePathOk, answerAdaptiveLink } from "../links/adaptive.js";
 import { answerClick, answerOpen, type HitRequest, type PlainResponse } from "./answers.js";
 import { pickClientIp } from "./client-ip.js";
 
 /**
- * The two URLs a send's every open and click hits, answered without the router: a runtime
+ * The URLs a send's every open and click hits (and adaptive links, /c/:blockId/:slot, whose
+ * block this process holds), answered without the router: a runtime
  * adapter asks this first and hands the request to the Hono app when it returns null.
  *
  * Why: on a 2-core machine sharing its cores with the load, the router, its context and
@@ -25,12 +27,17 @@ export interface FastRequest {
   remoteIp(): string | null;
 }
 
-export type FastPath = (req: FastRequest) => PlainResponse | null;
+/** null: not taken (the app answers). A promise: an adaptive link, decided asynchronously. */
+export type FastPath = (req: FastRequest) => PlainResponse | Promise<PlainResponse> | null;
 
 // Link ids are base64url; campaign files a subset of CAMPAIGN_RE plus ".gif". No "%": a
 // segment that needs decoding goes to the router, which decodes it.
 const LINK_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const PIXEL_FILE = /^[A-Za-z0-9._:~-]{1,132}$/;
+// An adaptive link's block id (signed; only one this process verified is taken) and slot.
+const ADAPTIVE = /^([A-Za-z0-9._~-]{1,128})\/([A-Za-z0-9_-]{1,32})$/;
+
+const ADAPTIVE_ROUTE = "/c/:blockId/:slot";
 
 export function createFastPath(s: Services): FastPath {
   const { links, tracker, metrics } = s;
@@ -52,6 +59,25 @@ export function createFastPath(s: Services): FastPath {
       ip: ipOf(req),
     });
     let answer: PlainResponse;
+    if (click && !LINK_ID.test(segment)) {
+      // The same answer as the route's (links/adaptive.ts), taken when the block is in memory.
+      const m = ADAPTIVE.exec(segment);
+      if (!m || !adaptivePathOk(m[1]!, m[2]!)) return null;
+      const block = adaptiveBlockInMemory(s, m[1]!);
+      if (!block) return null;
+      const full = `http://h${url}`;
+      return answerAdaptiveLink(s, block, {
+        method,
+        slot: m[2]!,
+        // Hono's own query reader, so parameters decode exactly as c.req.query(name).
+        query: (name) => (q === -1 ? undefined : (getQueryParam(full, name) as string | undefined)),
+        userAgent: req.header("user-agent") ?? null,
+        ip: ipOf(req),
+      }).then((answer) => {
+        metrics.request(ADAPTIVE_ROUTE, method, answer.status, (performance.now() - started) / 1000);
+        return answer;
+      });
+    }
     if (click) {
       if (!LINK_ID.test(segment)) return null;
       const link = links.cached(segment);
