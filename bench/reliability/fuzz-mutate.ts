@@ -157,12 +157,20 @@ export function mutateJson(root: Json, rng: Rng): Json {
   return root;
 }
 
-/** JSON text with the raw marks written out as the JSON they hold. */
+/**
+ * JSON text with the raw marks written out as the JSON they hold. A mark a mutation cut in
+ * two (a character spliced into a raw value) can pair with the next value's: that match is
+ * not one raw value, so it stays the string it is.
+ */
 export function serialize(v: Json): string {
   const text = JSON.stringify(v) ?? "";
-  return text.replace(/"\\u0001RAW\\u0001(.*?)\\u0001RAW\\u0001"/g, (_m, raw: string) =>
-    JSON.parse(`"${raw}"`),
-  );
+  return text.replace(/"\\u0001RAW\\u0001(.*?)\\u0001RAW\\u0001"/g, (m, raw: string) => {
+    try {
+      return JSON.parse(`"${raw}"`);
+    } catch {
+      return m;
+    }
+  });
 }
 
 /** One byte-level mutation of a body. */

@@ -139,7 +139,15 @@ export async function check(
     });
   }
   const location = res.headers.get("location");
-  if (res.status >= 300 && res.status < 400 && location !== undefined && !(await targets.has(location))) {
+  // A path on this server (the web app's /app → /app/) sends no one elsewhere.
+  const ownPath = location !== undefined && /^\/(?![/\\])/.test(location);
+  if (
+    res.status >= 300 &&
+    res.status < 400 &&
+    location !== undefined &&
+    !ownPath &&
+    !(await targets.has(location))
+  ) {
     found.push({
       kind: "open_redirect",
       signature: `open_redirect ${routeTemplate}`,
