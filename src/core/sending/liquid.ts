@@ -8,8 +8,7 @@ export const LIQUID_LIMITS = {
   parseChars: 1024 * 1024,
   /**
    * Milliseconds of rendering per part: a real template takes well under one, so this only
-   * stops a runaway loop; it is wall time, so it leaves room for a loaded machine (200 ms
-   * was exceeded by ordinary templates while other processes held both cores).
+   * stops a runaway loop; it is wall time, so it leaves room for a loaded machine.
    */
   renderMs: 1000,
   /** Bytes LiquidJS may allocate for strings and ranges per render. */
